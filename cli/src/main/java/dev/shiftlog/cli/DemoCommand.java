@@ -1,0 +1,181 @@
+package dev.shiftlog.cli;
+
+import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import dev.shiftlog.testkit.EmbeddedPostgresServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code shiftlog demo}: everything embedded (Kafka broker, legacy and target PostgreSQL), the S1 coaching data
+ * generated, migrated through the whole pipeline, counted, then kept in sync until Ctrl-C.
+ */
+@Command(name = "demo", description = "Run the S1 coaching example end to end on embedded Kafka and PostgreSQL.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--once", description = "Exit after the initial load: 0 iff every table has expected = actual rows.")
+    boolean once;
+
+    @Option(names = "--scale", defaultValue = "1", description = "Data volume factor (default: ${DEFAULT-VALUE}).")
+    int scale;
+
+    @Option(names = "--example", defaultValue = "coaching", description = "Which examples/ folder to run (default: ${DEFAULT-VALUE}).")
+    String example;
+
+    @Option(names = "--timeout", defaultValue = "300", description = "Seconds to wait for the initial load (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = "--work-dir", defaultValue = ".shiftlog/demo", description = "Scratch space, wiped at start (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Override
+    public Integer call() throws Exception {
+        deleteRecursively(workDir);
+        Files.createDirectories(workDir);
+        ExampleFiles files = new ExampleFiles(example);
+        System.out.println("starting embedded PostgreSQL (legacy and target) and Kafka in " + workDir.toAbsolutePath() + " …");
+        try (EmbeddedPostgresServer legacyPg = EmbeddedPostgresServer.start(workDir.resolve("pg-legacy"));
+             EmbeddedPostgresServer targetPg = EmbeddedPostgresServer.start(workDir.resolve("pg-target"))) {
+            String legacyUrl = legacyPg.createDatabase("legacy");
+            String targetUrl = targetPg.createDatabase("app");
+            try (Connection c = legacyPg.connect("legacy"); Statement s = c.createStatement()) {
+                s.execute(files.read("legacy.sql"));
+                s.execute(files.read("generate.sql").replace("${scale}", Integer.toString(scale)));
+            }
+            try (Connection c = targetPg.connect("app"); Statement s = c.createStatement()) {
+                s.execute(files.read("target.sql"));
+            }
+            Map<String, String> env = Map.of(
+                    "SHIFTLOG_SOURCE_URL", legacyUrl, "SHIFTLOG_SOURCE_USER", EmbeddedPostgresServer.USER,
+                    "SHIFTLOG_SOURCE_PASSWORD", EmbeddedPostgresServer.PASSWORD,
+                    "SHIFTLOG_TARGET_URL", targetUrl, "SHIFTLOG_TARGET_USER", EmbeddedPostgresServer.USER,
+                    "SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD);
+            SpecLoader loader = new SpecLoader(env);
+            Optional<MigrationDef> loaded = loader.load(files.spec(workDir), System.err);
+            if (loaded.isEmpty()) {
+                return 2;
+            }
+            MigrationDef spec = loaded.get();
+            System.out.println("legacy database: " + legacyUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
+            System.out.println("target database: " + targetUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
+            Map<String, Long> expected = expectedCounts(spec);
+            AtomicBoolean loadDone = new AtomicBoolean(false);
+            try (KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), workDir);
+                 Pipeline pipeline = new Pipeline()) {
+                System.out.println("kafka:           " + kafka.bootstrapServers());
+                pipeline.start(spec, kafka, workDir, EnumSet.allOf(Pipeline.Stage.class), (table, upserts, deletes) -> {
+                    if (loadDone.get()) {
+                        System.out.printf("  cdc → %-12s %d upserted, %d deleted%n", table, upserts, deletes);
+                    }
+                });
+                boolean equal = awaitInitialLoad(spec, expected, pipeline);
+                printSummary(spec, expected);
+                if (once || !equal) {
+                    System.out.println(equal ? "demo OK: every table has expected = actual" : "demo FAILED: counts differ");
+                    return equal ? 0 : 1;
+                }
+                loadDone.set(true);
+                System.out.println();
+                System.out.println("CDC is running: change the legacy database and watch the target follow, e.g.");
+                System.out.println("  psql \"postgresql://postgres@127.0.0.1:" + legacyPg.port()
+                        + "/legacy\" -c \"UPDATE tls_coach SET name = 'Daniel R.' WHERE id = 1\"");
+                System.out.println("Ctrl-C stops.");
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+                pipeline.anyStopped().whenComplete((v, e) -> stop.countDown());
+                stop.await();
+                return 0;
+            }
+        }
+    }
+
+    /** Waits until every target table holds as many rows as its legacy table, printing progress once a second. */
+    private boolean awaitInitialLoad(MigrationDef spec, Map<String, Long> expected, Pipeline pipeline) throws Exception {
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        long started = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            if (pipeline.anyStopped().isDone()) {
+                pipeline.anyStopped().get();
+            }
+            Map<String, Long> actual = actualCounts(spec);
+            StringBuilder line = new StringBuilder(String.format("  %5.1fs ", (System.nanoTime() - started) / 1e9));
+            boolean all = true;
+            for (var e : expected.entrySet()) {
+                long a = actual.getOrDefault(e.getKey(), 0L);
+                line.append(String.format(" %s %d/%d", e.getKey(), a, e.getValue()));
+                all &= a == e.getValue();
+            }
+            System.out.println(line);
+            if (all) {
+                return true;
+            }
+            Thread.sleep(1000);
+        }
+        return false;
+    }
+
+    private void printSummary(MigrationDef spec, Map<String, Long> expected) throws SQLException {
+        Map<String, Long> actual = actualCounts(spec);
+        System.out.println();
+        System.out.printf("%-24s %10s %10s  %s%n", "target table", "expected", "actual", "");
+        for (var e : expected.entrySet()) {
+            long a = actual.getOrDefault(e.getKey(), 0L);
+            System.out.printf("%-24s %10d %10d  %s%n", e.getKey(), e.getValue(), a, a == e.getValue() ? "=" : "≠ MISMATCH");
+        }
+    }
+
+    /** One target row per legacy row: this spec language maps tables 1:1. */
+    static Map<String, Long> expectedCounts(MigrationDef spec) throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        try (Connection c = PostgresCatalog.open(spec.source())) {
+            for (TableMappingDef t : spec.tables()) {
+                counts.put(t.target(), count(c, t.sourceSchema(spec.source().schema()) + "\".\"" + t.sourceTable()));
+            }
+        }
+        return counts;
+    }
+
+    static Map<String, Long> actualCounts(MigrationDef spec) throws SQLException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        try (Connection c = PostgresCatalog.open(spec.target())) {
+            for (TableMappingDef t : spec.tables()) {
+                counts.put(t.target(), count(c, spec.target().schema() + "\".\"" + t.target()));
+            }
+        }
+        return counts;
+    }
+
+    private static long count(Connection c, String quotedInside) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + quotedInside + "\"")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

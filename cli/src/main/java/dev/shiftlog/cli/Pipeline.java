@@ -1,0 +1,67 @@
+package dev.shiftlog.cli;
+
+import dev.shiftlog.producer.ProducerStage;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.sink.AppliedBatchListener;
+import dev.shiftlog.sink.SinkStage;
+import dev.shiftlog.transformer.TransformerStage;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Some or all of the three stages in one process. One JVM for all stages is the default for {@code up} and
+ * {@code demo}: JIT warm-up of several JVMs dominates short migrations.
+ */
+final class Pipeline implements AutoCloseable {
+    /** A stage that {@code run} can start on its own. */
+    enum Stage { PRODUCER, TRANSFORMER, SINK }
+
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private final List<CompletableFuture<Void>> failures = new ArrayList<>();
+    private ProducerStage producer;
+    private SinkStage sink;
+
+    void start(MigrationDef spec, KafkaEndpoint kafka, Path workDir, EnumSet<Stage> stages, AppliedBatchListener listener)
+            throws SQLException {
+        // Downstream first: the sink and transformer are ready before the first snapshot rows arrive.
+        if (stages.contains(Stage.SINK)) {
+            sink = new SinkStage(spec, kafka.clientConfig(), kafka.registry(), listener);
+            sink.start();
+            started.add(sink);
+            failures.add(sink.stopped());
+        }
+        if (stages.contains(Stage.TRANSFORMER)) {
+            TransformerStage transformer = new TransformerStage(spec, kafka.clientConfig(), kafka.registry(),
+                    workDir.resolve("streams-state"));
+            transformer.start();
+            started.add(transformer);
+            failures.add(transformer.failed());
+        }
+        if (stages.contains(Stage.PRODUCER)) {
+            producer = new ProducerStage(spec, kafka.clientConfig(), kafka.registry());
+            producer.start();
+            started.add(producer);
+            failures.add(producer.stopped());
+        }
+    }
+
+    /** Completes (exceptionally) as soon as any stage stops. */
+    CompletableFuture<Object> anyStopped() {
+        return CompletableFuture.anyOf(failures.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                System.err.println("while stopping: " + e.getMessage());
+            }
+        }
+    }
+}

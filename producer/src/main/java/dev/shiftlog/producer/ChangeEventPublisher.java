@@ -1,0 +1,99 @@
+package dev.shiftlog.producer;
+
+import dev.shiftlog.schemas.TopicNames;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * Sends each Debezium batch to the source topics and marks its records processed only after Kafka acknowledged
+ * all of them, in order: a crash can repeat a batch, never skip one.
+ */
+final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+    /** Header with Debezium's op code: {@code r} snapshot read, {@code c} insert, {@code u} update, {@code d} delete. */
+    static final String OP_HEADER = "shiftlog.op";
+    static final String LSN_HEADER = "shiftlog.lsn";
+    static final String TS_HEADER = "shiftlog.ts_ms";
+
+    private final String debeziumPrefix;
+    private final TopicNames topics;
+    private final Producer<GenericRecord, GenericRecord> producer;
+    private final Map<String, ConnectToAvro> converters = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> captured = new ConcurrentHashMap<>();
+
+    ChangeEventPublisher(String debeziumPrefix, TopicNames topics, Producer<GenericRecord, GenericRecord> producer) {
+        this.debeziumPrefix = debeziumPrefix;
+        this.topics = topics;
+        this.producer = producer;
+    }
+
+    /** Rows sent per source topic since start, snapshot and streaming together. */
+    Map<String, Long> captured() {
+        Map<String, Long> result = new java.util.TreeMap<>();
+        captured.forEach((k, v) -> result.put(k, v.sum()));
+        return result;
+    }
+
+    @Override
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
+                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
+        List<Future<RecordMetadata>> sends = new ArrayList<>(events.size());
+        for (RecordChangeEvent<SourceRecord> event : events) {
+            sends.add(send(event.record()));
+        }
+        for (int i = 0; i < events.size(); i++) {
+            Future<RecordMetadata> send = sends.get(i);
+            if (send != null) {
+                try {
+                    send.get();
+                } catch (ExecutionException e) {
+                    throw new ProducerException("Kafka refused a change of " + events.get(i).record().topic()
+                            + "; nothing after it is acknowledged to the source, so a restart resumes here: "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+            }
+            committer.markProcessed(events.get(i));
+        }
+        committer.markBatchFinished();
+    }
+
+    /** Sends one change; heartbeats and other non-row records only advance the offsets. */
+    private Future<RecordMetadata> send(SourceRecord record) {
+        if (!(record.value() instanceof Struct envelope) || !record.topic().startsWith(debeziumPrefix + ".")
+                || envelope.schema().field("op") == null) {
+            return null;
+        }
+        String[] parts = record.topic().substring(debeziumPrefix.length() + 1).split("\\.", 2);
+        String topic = topics.source(parts[0], parts[1]);
+        ConnectToAvro converter = converters.computeIfAbsent(topic, t -> new ConnectToAvro(
+                "shiftlog." + topics.migration().replaceAll("[^A-Za-z0-9_]", "_") + ".src." + parts[0]));
+        String op = envelope.getString("op");
+        GenericRecord key = converter.record((Struct) record.key(), parts[1] + "_key");
+        GenericRecord value = "d".equals(op) ? null : converter.record(envelope.getStruct("after"), parts[1]);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(OP_HEADER, op.getBytes(StandardCharsets.UTF_8));
+        Struct source = envelope.getStruct("source");
+        if (source != null && source.schema().field("lsn") != null && source.get("lsn") != null) {
+            headers.add(LSN_HEADER, source.get("lsn").toString().getBytes(StandardCharsets.UTF_8));
+        }
+        if (source != null && source.get("ts_ms") != null) {
+            headers.add(TS_HEADER, source.get("ts_ms").toString().getBytes(StandardCharsets.UTF_8));
+        }
+        captured.computeIfAbsent(topic, t -> new LongAdder()).increment();
+        return producer.send(new ProducerRecord<>(topic, null, key, value, headers));
+    }
+}

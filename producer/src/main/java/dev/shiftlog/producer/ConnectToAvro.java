@@ -1,0 +1,135 @@
+package dev.shiftlog.producer;
+
+import dev.shiftlog.schemas.rows.AvroValues;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+
+/**
+ * Converts Debezium's Connect rows into shiftlog's Avro rows (see {@link AvroValues} for the conventions):
+ * decimals stay exact, {@code timestamptz} becomes a UTC instant in micros, {@code timestamp} stays wall-clock.
+ */
+final class ConnectToAvro {
+    private final String namespace;
+    private final Map<org.apache.kafka.connect.data.Schema, Schema> schemas = new ConcurrentHashMap<>();
+
+    ConnectToAvro(String namespace) {
+        this.namespace = namespace;
+    }
+
+    GenericRecord record(Struct struct, String recordName) {
+        Schema avro = schemas.computeIfAbsent(struct.schema(), s -> recordSchema(s, recordName));
+        GenericRecord out = new GenericData.Record(avro);
+        for (Field f : struct.schema().fields()) {
+            out.put(f.index(), value(f.schema(), struct.get(f)));
+        }
+        return out;
+    }
+
+    private Schema recordSchema(org.apache.kafka.connect.data.Schema connect, String name) {
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Field f : connect.fields()) {
+            Schema type = type(f.schema());
+            if (f.schema().isOptional()) {
+                fields.add(new Schema.Field(avroName(f.name()), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
+            } else {
+                fields.add(new Schema.Field(avroName(f.name()), type));
+            }
+        }
+        return Schema.createRecord(avroName(name), null, namespace, false, fields);
+    }
+
+    private static String avroName(String name) {
+        String cleaned = name.replaceAll("[^A-Za-z0-9_]", "_");
+        return Character.isDigit(cleaned.charAt(0)) ? "_" + cleaned : cleaned;
+    }
+
+    private Schema type(org.apache.kafka.connect.data.Schema s) {
+        String semantic = s.name() == null ? "" : s.name();
+        switch (semantic) {
+            case "org.apache.kafka.connect.data.Decimal" -> {
+                int scale = Integer.parseInt(s.parameters().get("scale"));
+                String p = s.parameters().get("connect.decimal.precision");
+                int precision = Math.max(p == null ? 38 : Integer.parseInt(p), Math.max(scale, 1));
+                return LogicalTypes.decimal(precision, scale).addToSchema(Schema.create(Schema.Type.BYTES));
+            }
+            case "io.debezium.time.Date" -> {
+                return LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT));
+            }
+            case "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp" -> {
+                return LogicalTypes.localTimestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+            }
+            case "io.debezium.time.ZonedTimestamp" -> {
+                return LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+            }
+            case "io.debezium.time.MicroTime", "io.debezium.time.Time", "io.debezium.time.NanoTime" -> {
+                return LogicalTypes.timeMicros().addToSchema(Schema.create(Schema.Type.LONG));
+            }
+            case "io.debezium.data.Uuid" -> {
+                return LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
+            }
+            case "io.debezium.data.VariableScaleDecimal" -> {
+                return Schema.create(Schema.Type.STRING);
+            }
+            default -> { }
+        }
+        return switch (s.type()) {
+            case INT8, INT16, INT32 -> Schema.create(Schema.Type.INT);
+            case INT64 -> Schema.create(Schema.Type.LONG);
+            case FLOAT32 -> Schema.create(Schema.Type.FLOAT);
+            case FLOAT64 -> Schema.create(Schema.Type.DOUBLE);
+            case BOOLEAN -> Schema.create(Schema.Type.BOOLEAN);
+            case BYTES -> Schema.create(Schema.Type.BYTES);
+            case ARRAY -> Schema.createArray(s.valueSchema().isOptional()
+                    ? AvroValues.optional(type(s.valueSchema())) : type(s.valueSchema()));
+            default -> Schema.create(Schema.Type.STRING);
+        };
+    }
+
+    private Object value(org.apache.kafka.connect.data.Schema s, Object v) {
+        if (v == null) {
+            return null;
+        }
+        String semantic = s.name() == null ? "" : s.name();
+        switch (semantic) {
+            case "org.apache.kafka.connect.data.Decimal" -> {
+                int scale = Integer.parseInt(s.parameters().get("scale"));
+                return AvroValues.decimalBytes(((BigDecimal) v).setScale(scale));
+            }
+            case "io.debezium.time.Timestamp", "io.debezium.time.Time" -> {
+                return ((Number) v).longValue() * 1000L;
+            }
+            case "io.debezium.time.NanoTimestamp", "io.debezium.time.NanoTime" -> {
+                return ((Number) v).longValue() / 1000L;
+            }
+            case "io.debezium.time.ZonedTimestamp" -> {
+                return AvroValues.microsOf(OffsetDateTime.parse((String) v).toInstant());
+            }
+            case "io.debezium.data.VariableScaleDecimal" -> {
+                Struct st = (Struct) v;
+                byte[] bytes = st.getBytes("value");
+                return new BigDecimal(new BigInteger(bytes), st.getInt32("scale")).toPlainString();
+            }
+            default -> { }
+        }
+        return switch (s.type()) {
+            case INT8 -> ((Byte) v).intValue();
+            case INT16 -> ((Short) v).intValue();
+            case BYTES -> v instanceof byte[] b ? ByteBuffer.wrap(b) : v;
+            case ARRAY -> ((List<?>) v).stream().map(e -> value(s.valueSchema(), e)).toList();
+            case INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING -> v;
+            default -> v.toString();
+        };
+    }
+}

@@ -1,0 +1,158 @@
+package dev.shiftlog.producer;
+
+import dev.shiftlog.schemas.TopicNames;
+import dev.shiftlog.schemas.TopicProvisioner;
+import dev.shiftlog.schemas.avro.AvroSerializer;
+import dev.shiftlog.schemas.registry.SchemaRegistry;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The capture stage: Debezium's embedded PostgreSQL connector snapshots the legacy tables, then streams their
+ * changes, onto {@code <m>.src.<schema>.<table>} with the primary key as Kafka key.
+ *
+ * <p>Source offsets live in the Kafka topic {@code <m>.producer.offsets}; together with the replication slot they
+ * let a restarted producer continue without a second snapshot once the first one has finished.
+ */
+public final class ProducerStage implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProducerStage.class);
+
+    private final MigrationDef spec;
+    private final Map<String, Object> kafkaConfig;
+    private final SchemaRegistry registry;
+    private KafkaProducer<GenericRecord, GenericRecord> producer;
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private ChangeEventPublisher publisher;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "shiftlog-producer"));
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    /** @param kafkaConfig common Kafka client settings (bootstrap.servers and pass-through properties) */
+    public ProducerStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry) {
+        this.spec = spec;
+        this.kafkaConfig = Map.copyOf(kafkaConfig);
+        this.registry = registry;
+    }
+
+    /** The source topics of a spec, one per distinct legacy table. */
+    public static Set<String> sourceTopics(MigrationDef spec) {
+        TopicNames names = new TopicNames(spec.name());
+        Set<String> topics = new LinkedHashSet<>();
+        for (TableMappingDef t : spec.tables()) {
+            topics.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable()));
+        }
+        return topics;
+    }
+
+    /** Debezium's settings for this spec; the password is in here, so this never gets logged. */
+    public static Properties debeziumConfig(MigrationDef spec, Map<String, Object> kafkaConfig) {
+        String slug = spec.name().replaceAll("[^a-z0-9_]", "_");
+        Set<String> tables = new LinkedHashSet<>();
+        for (TableMappingDef t : spec.tables()) {
+            tables.add(t.sourceSchema(spec.source().schema()) + "\\." + t.sourceTable());
+        }
+        Properties p = new Properties();
+        p.setProperty("name", spec.name() + "-producer");
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("topic.prefix", spec.name());
+        p.setProperty("database.hostname", spec.source().host());
+        p.setProperty("database.port", String.valueOf(spec.source().port()));
+        p.setProperty("database.user", spec.source().user());
+        p.setProperty("database.password", spec.source().password().reveal());
+        p.setProperty("database.dbname", spec.source().database());
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", "shiftlog_" + slug);
+        p.setProperty("publication.name", "shiftlog_" + slug);
+        p.setProperty("publication.autocreate.mode", "filtered");
+        p.setProperty("table.include.list", String.join(",", tables));
+        p.setProperty("snapshot.mode", "initial");
+        p.setProperty("heartbeat.interval.ms", "5000");
+        p.setProperty("tombstones.on.delete", "false");
+        p.setProperty("decimal.handling.mode", "precise");
+        p.setProperty("time.precision.mode", "adaptive_time_microseconds");
+        p.setProperty("binary.handling.mode", "bytes");
+        p.setProperty("max.batch.size", "8192");
+        p.setProperty("max.queue.size", "32768");
+        p.setProperty("snapshot.fetch.size", "20000");
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
+        p.setProperty("offset.storage.topic", new TopicNames(spec.name()).producerOffsets());
+        p.setProperty("offset.storage.partitions", "1");
+        p.setProperty("offset.storage.replication.factor", "1");
+        p.setProperty("offset.flush.interval.ms", "1000");
+        p.setProperty("offset.flush.timeout.ms", "10000");
+        kafkaConfig.forEach((k, v) -> p.setProperty(k, String.valueOf(v)));
+        return p;
+    }
+
+    /** Creates the source topics and starts capturing; returns at once, capture runs on its own thread. */
+    public void start() {
+        TopicNames names = new TopicNames(spec.name());
+        new TopicProvisioner(kafkaConfig).ensure(sourceTopics(spec), spec.kafka().partitions(), Map.of());
+        Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-producer");
+        producer = new KafkaProducer<>(producerConfig, new AvroSerializer(registry, true), new AvroSerializer(registry, false));
+        publisher = new ChangeEventPublisher(spec.name(), names, producer);
+        engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
+                .using(debeziumConfig(spec, kafkaConfig))
+                .notifying(publisher)
+                .using((success, message, error) -> {
+                    if (success) {
+                        stopped.complete(null);
+                    } else {
+                        LOG.error("producer stopped: {}", message, error);
+                        stopped.completeExceptionally(new ProducerException("capture stopped: " + message, error));
+                    }
+                })
+                .build();
+        executor.execute(engine);
+        LOG.info("producer capturing {} into {}", sourceTopics(spec).size() + " table(s)", List.copyOf(sourceTopics(spec)));
+    }
+
+    /** Completes when the engine stops; exceptionally when it stopped on an error. */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    /** Rows sent per source topic since this process started. */
+    public Map<String, Long> captured() {
+        return publisher == null ? Map.of() : publisher.captured();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+        } catch (IOException e) {
+            LOG.warn("closing the Debezium engine: {}", e.getMessage());
+        }
+        executor.shutdown();
+        if (producer != null) {
+            producer.close();
+        }
+    }
+}

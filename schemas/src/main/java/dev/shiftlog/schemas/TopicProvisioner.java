@@ -1,0 +1,53 @@
+package dev.shiftlog.schemas;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** Creates the migration's topics up front with explicit partitions, so no stage depends on broker auto-creation. */
+public final class TopicProvisioner {
+    private final Map<String, Object> adminConfig;
+
+    public TopicProvisioner(Map<String, Object> adminConfig) {
+        this.adminConfig = adminConfig;
+    }
+
+    /** Creates the topics that do not exist yet; existing topics are left as they are. */
+    public void ensure(Collection<String> topics, int partitions, Map<String, String> topicConfig) {
+        try (Admin admin = Admin.create(adminConfig)) {
+            int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic : topics) {
+                if (!existing.contains(topic)) {
+                    missing.add(new NewTopic(topic, Optional.of(partitions), Optional.of((short) Math.min(3, brokers)))
+                            .configs(topicConfig));
+                }
+            }
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey() + ": " + e.getCause().getMessage(), e);
+                    }
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + adminConfig.get("bootstrap.servers")
+                    + " did not answer (" + e.getMessage() + "); check kafka.bootstrap-servers and that the broker runs", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.shiftlog.schemas.catalog;
+
+import dev.cel.common.types.CelType;
+import dev.shiftlog.schemas.rows.CelTypes;
+import dev.shiftlog.schemas.rows.ColumnExpression;
+import dev.shiftlog.schemas.spec.ColumnDef;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.SpecError;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Checks a parsed spec against the live source and target catalogs: tables, keys and columns exist and every
+ * expression type-checks. Reads only; returns all errors at once.
+ */
+public final class SpecCatalogCheck {
+
+    public List<SpecError> check(MigrationDef spec) {
+        List<SpecError> errors = new ArrayList<>();
+        try (Connection source = PostgresCatalog.open(spec.source());
+             Connection target = PostgresCatalog.open(spec.target())) {
+            for (TableMappingDef t : spec.tables()) {
+                checkTable(spec, t, source, target, errors);
+            }
+        } catch (SQLException e) {
+            errors.add(new SpecError(spec.source().location(), e.getMessage()));
+        }
+        return errors;
+    }
+
+    private void checkTable(MigrationDef spec, TableMappingDef t, Connection source, Connection target, List<SpecError> errors)
+            throws SQLException {
+        String schema = t.sourceSchema(spec.source().schema());
+        Optional<TableInfo> src = PostgresCatalog.table(source, schema, t.sourceTable());
+        if (src.isEmpty()) {
+            errors.add(new SpecError(t.location(), "source table '" + schema + "." + t.sourceTable() + "' does not exist in "
+                    + spec.source().url()));
+        } else if (src.get().primaryKey().isEmpty()) {
+            errors.add(new SpecError(t.location(), "source table '" + src.get().qualifiedName()
+                    + "' has no primary key; CDC needs one to key its events (add a PRIMARY KEY)"));
+        }
+        Optional<TableInfo> dst = PostgresCatalog.table(target, spec.target().schema(), t.target());
+        if (dst.isEmpty()) {
+            errors.add(new SpecError(t.location(), "target table '" + spec.target().schema() + "." + t.target()
+                    + "' does not exist in " + spec.target().url() + "; create it before the migration"));
+        } else {
+            for (String col : List.of(t.key(), t.legacyKey())) {
+                if (!dst.get().columns().containsKey(col)) {
+                    errors.add(new SpecError(t.location(), "target table '" + t.target() + "' has no column '" + col
+                            + "' (key / legacy-key); columns are " + dst.get().columns().keySet()));
+                }
+            }
+        }
+        Map<String, CelType> celColumns = new LinkedHashMap<>();
+        src.ifPresent(info -> info.columns().forEach((name, type) -> celColumns.put(name, CelTypes.ofPostgres(type))));
+        for (ColumnDef c : t.columns()) {
+            if (dst.isPresent() && !dst.get().columns().containsKey(c.target())) {
+                errors.add(new SpecError(c.location(), "target table '" + t.target() + "' has no column '" + c.target()
+                        + "'; columns are " + dst.get().columns().keySet()));
+            }
+            if (src.isEmpty()) {
+                continue;
+            }
+            if (c.isExpression()) {
+                try {
+                    ColumnExpression.compile(c.expr(), celColumns);
+                } catch (ColumnExpression.ExpressionException e) {
+                    errors.add(new SpecError(c.location(), "expression for '" + t.target() + "." + c.target()
+                            + "' does not compile: " + e.getMessage()));
+                }
+            } else if (!src.get().columns().containsKey(c.from())) {
+                errors.add(new SpecError(c.location(), "unknown column '" + c.from() + "' in source table '"
+                        + src.get().qualifiedName() + "'; columns are " + src.get().columns().keySet()));
+            }
+        }
+    }
+}

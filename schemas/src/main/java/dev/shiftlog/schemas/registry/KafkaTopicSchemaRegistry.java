@@ -1,0 +1,181 @@
+package dev.shiftlog.schemas.registry;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * A schema registry kept in a compacted Kafka topic, for embedded and test runs: no extra server, and every
+ * process that reaches the broker sees the same ids.
+ *
+ * <p>Ids are derived from the schema itself (31 bits of its Avro parsing-form fingerprint), so two processes
+ * registering the same schema at the same time agree without coordination. A schema is written to the topic and
+ * acknowledged before its id is handed out, so any reader that later sees the id can find the schema by reading
+ * the topic to its end. A different schema hashing to a taken id is refused loudly rather than aliased.
+ */
+public final class KafkaTopicSchemaRegistry implements SchemaRegistry {
+    public static final String DEFAULT_TOPIC = "_shiftlog_schemas";
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final String topic;
+    private final Map<String, Object> clientConfig;
+    private final Map<Integer, Schema> schemasById = new HashMap<>();
+    private KafkaProducer<byte[], byte[]> producer;
+    private boolean topicChecked;
+
+    /** @param clientConfig Kafka client settings (bootstrap.servers, security) used for the registry's own clients */
+    public KafkaTopicSchemaRegistry(Map<String, ?> clientConfig, String topic) {
+        this.topic = topic;
+        Map<String, Object> config = new HashMap<>();
+        for (String key : List.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "security.protocol", "sasl.mechanism",
+                "sasl.jaas.config", "ssl.truststore.location", "ssl.truststore.password")) {
+            if (clientConfig.get(key) != null) {
+                Object value = clientConfig.get(key);
+                config.put(key, value instanceof List<?> list ? String.join(",", list.stream().map(Object::toString).toList()) : value);
+            }
+        }
+        if (!config.containsKey(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+            throw new SchemaRegistryException("the 'kafka' schema registry needs bootstrap.servers in the client configuration");
+        }
+        this.clientConfig = Map.copyOf(config);
+    }
+
+    /** The id any process computes for this schema. */
+    public static int idOf(Schema schema) {
+        return (int) (SchemaNormalization.parsingFingerprint64(schema) & 0x7fffffff);
+    }
+
+    @Override
+    public synchronized int register(String subject, Schema schema) {
+        int id = idOf(schema);
+        Schema known = schemasById.get(id);
+        if (known == null) {
+            readToEnd();
+            known = schemasById.get(id);
+        }
+        if (known != null) {
+            if (!SchemaNormalization.toParsingForm(known).equals(SchemaNormalization.toParsingForm(schema))) {
+                throw new SchemaRegistryException("schema id " + id + " for subject " + subject
+                        + " collides with another schema in topic " + topic + "; rename a field or use a Confluent registry");
+            }
+            return id;
+        }
+        try {
+            producer().send(new ProducerRecord<>(topic, Integer.toString(id).getBytes(StandardCharsets.UTF_8),
+                    schema.toString().getBytes(StandardCharsets.UTF_8))).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new SchemaRegistryException("cannot write schema for subject " + subject + " to topic " + topic
+                    + " at " + clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException("interrupted while registering subject " + subject, e);
+        }
+        schemasById.put(id, schema);
+        return id;
+    }
+
+    @Override
+    public synchronized Schema schemaById(int id) {
+        Schema schema = schemasById.get(id);
+        if (schema == null) {
+            readToEnd();
+            schema = schemasById.get(id);
+        }
+        if (schema == null) {
+            throw new SchemaRegistryException("schema id " + id + " is not in topic " + topic
+                    + "; was the topic deleted, or was the message written with another registry?");
+        }
+        return schema;
+    }
+
+    private void ensureTopic() {
+        if (topicChecked) {
+            return;
+        }
+        try (Admin admin = Admin.create(clientConfig)) {
+            int brokers = admin.describeCluster().nodes().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size();
+            NewTopic newTopic = new NewTopic(topic, Optional.of(1), Optional.of((short) Math.min(3, brokers)))
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            admin.createTopics(List.of(newTopic)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new SchemaRegistryException("cannot create schema topic " + topic + ": " + e.getCause().getMessage(), e);
+            }
+        } catch (TimeoutException e) {
+            throw new SchemaRegistryException("Kafka at " + clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)
+                    + " did not answer within " + TIMEOUT.toSeconds() + " s; check kafka.bootstrap-servers", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException("interrupted while creating " + topic, e);
+        }
+        topicChecked = true;
+    }
+
+    private void readToEnd() {
+        ensureTopic();
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(Set.of(partition));
+            consumer.seekToBeginning(Set.of(partition));
+            long end = consumer.endOffsets(Set.of(partition), TIMEOUT).get(partition);
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (consumer.position(partition, TIMEOUT) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new SchemaRegistryException("timed out reading schema topic " + topic);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    int id = Integer.parseInt(new String(r.key(), StandardCharsets.UTF_8));
+                    schemasById.putIfAbsent(id, new Schema.Parser().parse(new String(r.value(), StandardCharsets.UTF_8)));
+                }
+            }
+        }
+    }
+
+    private KafkaProducer<byte[], byte[]> producer() {
+        if (producer == null) {
+            Properties props = new Properties();
+            props.putAll(clientConfig);
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            producer = new KafkaProducer<>(props);
+        }
+        return producer;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+            producer = null;
+        }
+    }
+}

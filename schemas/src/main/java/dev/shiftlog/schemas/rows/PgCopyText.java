@@ -1,0 +1,65 @@
+package dev.shiftlog.schemas.rows;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+
+/**
+ * Writes Avro values as fields of PostgreSQL's COPY text format, so the sink can stream rows into any column type
+ * (uuid, jsonb, enums, arrays) and let PostgreSQL do the casting.
+ */
+public final class PgCopyText {
+    private PgCopyText() {}
+
+    /** Appends one field (already escaped for COPY) for the value, {@code \N} for null. */
+    public static void append(StringBuilder out, Schema schema, Object value) {
+        if (value == null) {
+            out.append("\\N");
+            return;
+        }
+        escape(out, literal(schema, value));
+    }
+
+    /** The value's PostgreSQL input literal, before COPY escaping. */
+    static String literal(Schema schema, Object value) {
+        Schema s = AvroValues.nonNull(schema);
+        if (s.getType() == Schema.Type.BOOLEAN) {
+            return ((Boolean) value) ? "t" : "f";
+        }
+        if (s.getType() == Schema.Type.BYTES && !(s.getLogicalType() instanceof LogicalTypes.Decimal)) {
+            return "\\x" + AvroValues.hex((ByteBuffer) value);
+        }
+        if (s.getType() == Schema.Type.ARRAY) {
+            StringBuilder array = new StringBuilder("{");
+            List<?> items = (List<?>) value;
+            for (int i = 0; i < items.size(); i++) {
+                if (i > 0) {
+                    array.append(',');
+                }
+                Object item = items.get(i);
+                if (item == null) {
+                    array.append("NULL");
+                } else {
+                    array.append('"').append(literal(s.getElementType(), item).replace("\\", "\\\\").replace("\"", "\\\""))
+                            .append('"');
+                }
+            }
+            return array.append('}').toString();
+        }
+        return AvroValues.text(s, value);
+    }
+
+    private static void escape(StringBuilder out, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\\' -> out.append("\\\\");
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                default -> out.append(c);
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.shiftlog.schemas.rows;
+
+import dev.cel.common.types.CelType;
+import dev.shiftlog.schemas.spec.ColumnDef;
+import dev.shiftlog.schemas.spec.IdStrategy;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * The pure function from one legacy row to one target row, compiled for one source schema. The transformer applies
+ * it to the log; {@code verify} applies the same code to the live legacy rows.
+ */
+public final class RowMapper {
+    private final String migration;
+    private final TableMappingDef table;
+    private final Schema sourceValueSchema;
+    private final List<String> legacyKeyFields;
+    private final Schema keySchema;
+    private final Schema valueSchema;
+    private final Map<String, ColumnExpression> expressions = new HashMap<>();
+
+    /**
+     * @param sourceKeySchema Avro schema of the legacy primary key record
+     * @param sourceValueSchema Avro schema of the legacy row record; null when only keys are mapped (a delete
+     *     seen before any row of the table)
+     * @throws RowMappingException naming the table and column when a mapped column is missing or an expression
+     *     does not type-check
+     */
+    public RowMapper(String migration, TableMappingDef table, Schema sourceKeySchema, Schema sourceValueSchema) {
+        this.migration = migration;
+        this.table = table;
+        this.sourceValueSchema = sourceValueSchema;
+        this.legacyKeyFields = sourceKeySchema.getFields().stream().map(Schema.Field::name).toList();
+        Schema legacyKeyType = legacyKeyFields.size() == 1
+                ? AvroValues.nonNull(sourceKeySchema.getFields().get(0).schema()) : Schema.create(Schema.Type.STRING);
+        Schema idType = table.id() == IdStrategy.PRESERVE
+                ? legacyKeyType : LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
+
+        String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
+        keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
+                List.of(new Schema.Field(table.key(), idType)));
+
+        if (sourceValueSchema == null) {
+            valueSchema = null;
+            return;
+        }
+        Map<String, CelType> celColumns = new LinkedHashMap<>();
+        for (Schema.Field f : sourceValueSchema.getFields()) {
+            celColumns.put(f.name(), CelTypes.ofAvro(f.schema()));
+        }
+        List<Schema.Field> fields = new ArrayList<>();
+        fields.add(new Schema.Field(table.key(), idType));
+        fields.add(new Schema.Field(table.legacyKey(), legacyKeyType));
+        for (ColumnDef column : table.columns()) {
+            if (column.target().equals(table.key()) || column.target().equals(table.legacyKey())) {
+                throw new RowMappingException(column.location() + ": column '" + column.target() + "' of '" + table.target()
+                        + "' is filled by the id strategy; remove it from 'columns'");
+            }
+            Schema type;
+            if (column.isExpression()) {
+                try {
+                    ColumnExpression expression = ColumnExpression.compile(column.expr(), celColumns);
+                    expressions.put(column.target(), expression);
+                    type = CelTypes.avroOf(expression.resultType());
+                } catch (ColumnExpression.ExpressionException e) {
+                    throw new RowMappingException(column.location() + ": expression for '" + table.target() + "."
+                            + column.target() + "' does not compile: " + e.getMessage());
+                }
+            } else {
+                Schema.Field from = sourceValueSchema.getField(column.from());
+                if (from == null) {
+                    throw new RowMappingException(column.location() + ": source table '" + table.source()
+                            + "' has no column '" + column.from() + "'; columns are " + celColumns.keySet());
+                }
+                type = AvroValues.nonNull(from.schema());
+            }
+            fields.add(new Schema.Field(column.target(), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
+        }
+        valueSchema = Schema.createRecord(table.target(), null, namespace, false, fields);
+    }
+
+    public TableMappingDef table() {
+        return table;
+    }
+
+    public Schema keySchema() {
+        return keySchema;
+    }
+
+    public Schema valueSchema() {
+        return valueSchema;
+    }
+
+    /** The new primary key of a legacy row; needs only the legacy key, so deletes map too. */
+    public GenericRecord key(GenericRecord sourceKey) {
+        GenericRecord key = new GenericData.Record(keySchema);
+        key.put(0, newId(sourceKey));
+        return key;
+    }
+
+    /** The target row of a legacy row. */
+    public GenericRecord value(GenericRecord sourceKey, GenericRecord source) {
+        GenericRecord out = new GenericData.Record(valueSchema);
+        out.put(table.key(), newId(sourceKey));
+        out.put(table.legacyKey(), legacyKey(sourceKey));
+        Map<String, Object> celValues = null;
+        for (ColumnDef column : table.columns()) {
+            if (column.isExpression()) {
+                if (celValues == null) {
+                    celValues = new HashMap<>();
+                    for (Schema.Field f : sourceValueSchema.getFields()) {
+                        celValues.put(f.name(), CelTypes.toCel(f.schema(), source.get(f.pos())));
+                    }
+                }
+                try {
+                    Object result = expressions.get(column.target()).evaluate(celValues);
+                    out.put(column.target(), CelTypes.fromCel(valueSchema.getField(column.target()).schema(), result));
+                } catch (RuntimeException e) {
+                    throw new RowMappingException("row " + table.source() + ":" + legacyKeyText(sourceKey) + " → "
+                            + table.target() + "." + column.target() + ": " + e.getMessage());
+                }
+            } else {
+                out.put(column.target(), source.get(column.from()));
+            }
+        }
+        return out;
+    }
+
+    /** The legacy key as text: the value itself, or the values joined by '/' for composite keys. */
+    public String legacyKeyText(GenericRecord sourceKey) {
+        List<String> parts = new ArrayList<>(legacyKeyFields.size());
+        for (Schema.Field f : sourceKey.getSchema().getFields()) {
+            parts.add(AvroValues.text(f.schema(), sourceKey.get(f.pos())));
+        }
+        return String.join("/", parts);
+    }
+
+    private Object legacyKey(GenericRecord sourceKey) {
+        return legacyKeyFields.size() == 1 ? sourceKey.get(0) : legacyKeyText(sourceKey);
+    }
+
+    private Object newId(GenericRecord sourceKey) {
+        return switch (table.id()) {
+            case PRESERVE -> legacyKey(sourceKey);
+            case UUID5 -> Uuid5.forRow(migration, table.target(), legacyKeyText(sourceKey)).toString();
+        };
+    }
+
+    /** A legacy row that cannot be mapped; the message names the table, key, column and cause. */
+    public static final class RowMappingException extends RuntimeException {
+        public RowMappingException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,361 @@
+package dev.shiftlog.schemas.spec;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Turns a YAML spec into a {@link MigrationDef}, collecting every shape error (unknown keys, missing keys,
+ * bad values, unset environment variables) with its {@code file:line:col} before giving up.
+ *
+ * <p>Catalog checks (does the column exist?) are not done here: they need live connections and live in
+ * {@code SpecValidator}.
+ */
+public final class SpecParser {
+    private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
+
+    private static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
+    private static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
+    private static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
+    private static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns");
+    private static final Set<String> COLUMN_KEYS = Set.of("from", "expr");
+
+    private final Map<String, String> env;
+
+    /** @param env where {@code ${NAME}} references are looked up; usually {@code System.getenv()} */
+    public SpecParser(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    public MigrationDef parse(Path file) {
+        try {
+            return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new SpecException(List.of(new SpecError(new Location(file.toString(), 1, 1),
+                    "cannot read the spec file (" + e.getMessage() + "); check the path given to -f")));
+        }
+    }
+
+    public MigrationDef parse(String fileName, String yaml) {
+        Run run = new Run(fileName);
+        Node root;
+        try (Reader reader = new StringReader(yaml)) {
+            root = new Yaml(new LoaderOptions()).compose(reader);
+        } catch (MarkedYAMLException e) {
+            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            throw new SpecException(List.of(new SpecError(run.at(mark), "not valid YAML: " + e.getProblem())));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        if (!(root instanceof MappingNode top)) {
+            throw new SpecException(List.of(new SpecError(new Location(fileName, 1, 1),
+                    "a spec is a YAML mapping with the keys " + sorted(TOP_KEYS))));
+        }
+        MigrationDef def = run.migration(top);
+        if (!run.errors.isEmpty()) {
+            throw new SpecException(run.errors);
+        }
+        return def;
+    }
+
+    private static String sorted(Set<String> keys) {
+        return String.join(", ", keys.stream().sorted().toList());
+    }
+
+    /** State of one parse: the file name and the errors found so far. */
+    private final class Run {
+        final String file;
+        final List<SpecError> errors = new ArrayList<>();
+
+        Run(String file) {
+            this.file = file;
+        }
+
+        Location at(Mark mark) {
+            return mark == null ? new Location(file, 1, 1) : new Location(file, mark.getLine() + 1, mark.getColumn() + 1);
+        }
+
+        Location at(Node node) {
+            return at(node.getStartMark());
+        }
+
+        void error(Node node, String message) {
+            errors.add(new SpecError(at(node), message));
+        }
+
+        MigrationDef migration(MappingNode top) {
+            Map<String, Node> keys = keys(top, TOP_KEYS, "the top level");
+            String name = scalar(keys, "migration", top, true);
+            if (name != null && !NAME.matcher(name).matches()) {
+                error(keys.get("migration"), "migration name '" + name
+                        + "' must be lower-case letters, digits, '-' or '_' (it prefixes topic names)");
+            }
+            ConnectionDef source = connection(keys.get("source"), "source", top);
+            ConnectionDef target = connection(keys.get("target"), "target", top);
+            KafkaDef kafka = kafka(keys.get("kafka"));
+            List<TableMappingDef> tables = tables(keys.get("tables"), top);
+            return new MigrationDef(name, source, target, kafka, tables, file);
+        }
+
+        ConnectionDef connection(Node node, String block, Node parent) {
+            if (node == null) {
+                error(parent, "missing '" + block + "' block (a database connection with keys " + sorted(CONNECTION_KEYS) + ")");
+                return null;
+            }
+            MappingNode map = mapping(node, "'" + block + "'");
+            if (map == null) {
+                return null;
+            }
+            Map<String, Node> keys = keys(map, CONNECTION_KEYS, "'" + block + "'");
+            String url = scalar(keys, "url", map, true);
+            if (url != null && !url.startsWith("jdbc:postgresql://")) {
+                error(keys.get("url"), "'" + block + ".url' must be a PostgreSQL JDBC URL like jdbc:postgresql://host:5432/db");
+            }
+            if (url != null && url.matches("(?i).*[?&]password=.*")) {
+                error(keys.get("url"), "put the password in '" + block + ".password' (e.g. ${PGPASSWORD}), not in the URL");
+            }
+            String user = scalar(keys, "user", map, true);
+            String password = scalar(keys, "password", map, false);
+            String schema = scalar(keys, "schema", map, false);
+            return new ConnectionDef(url, user, password == null ? Secret.NONE : new Secret(password),
+                    schema == null ? "public" : schema, at(map));
+        }
+
+        KafkaDef kafka(Node node) {
+            if (node == null) {
+                return new KafkaDef(null, KafkaDef.DEFAULT_PARTITIONS, "kafka", Map.of());
+            }
+            MappingNode map = mapping(node, "'kafka'");
+            if (map == null) {
+                return null;
+            }
+            Map<String, Node> keys = keys(map, KAFKA_KEYS, "'kafka'");
+            String servers = scalar(keys, "bootstrap-servers", map, false);
+            String partitionsText = scalar(keys, "partitions", map, false);
+            int partitions = KafkaDef.DEFAULT_PARTITIONS;
+            if (partitionsText != null) {
+                try {
+                    partitions = Integer.parseInt(partitionsText);
+                    if (partitions < 1 || partitions > 1024) {
+                        throw new NumberFormatException();
+                    }
+                } catch (NumberFormatException e) {
+                    error(keys.get("partitions"), "'kafka.partitions' must be a whole number from 1 to 1024, not '" + partitionsText + "'");
+                }
+            }
+            String registry = scalar(keys, "schema-registry", map, false);
+            if (registry != null && !registry.equals("kafka") && !registry.startsWith("http://") && !registry.startsWith("https://")) {
+                error(keys.get("schema-registry"), "'kafka.schema-registry' is 'kafka' or an http(s):// URL of a Confluent Schema Registry");
+            }
+            Map<String, String> props = new LinkedHashMap<>();
+            Node propsNode = keys.get("properties");
+            if (propsNode != null) {
+                MappingNode propsMap = mapping(propsNode, "'kafka.properties'");
+                if (propsMap != null) {
+                    for (NodeTuple t : propsMap.getValue()) {
+                        String k = text(t.getKeyNode());
+                        String v = text(t.getValueNode());
+                        if (k != null && v != null) {
+                            props.put(k, v);
+                        }
+                    }
+                }
+            }
+            return new KafkaDef(servers, partitions, registry == null ? "kafka" : registry, Map.copyOf(props));
+        }
+
+        List<TableMappingDef> tables(Node node, Node parent) {
+            if (node == null) {
+                error(parent, "missing 'tables': list at least one table mapping");
+                return List.of();
+            }
+            if (!(node instanceof SequenceNode seq)) {
+                error(node, "'tables' must be a list of table mappings (each '- target: ...')");
+                return List.of();
+            }
+            List<TableMappingDef> result = new ArrayList<>();
+            Set<String> targets = new HashSet<>();
+            for (Node item : seq.getValue()) {
+                TableMappingDef t = table(item);
+                if (t != null) {
+                    if (t.target() != null && !targets.add(t.target())) {
+                        error(item, "target table '" + t.target() + "' is mapped twice; merge the mappings into one");
+                    }
+                    result.add(t);
+                }
+            }
+            if (result.isEmpty() && seq.getValue().isEmpty()) {
+                error(node, "'tables' is empty: list at least one table mapping");
+            }
+            return List.copyOf(result);
+        }
+
+        TableMappingDef table(Node node) {
+            MappingNode map = mapping(node, "a table mapping");
+            if (map == null) {
+                return null;
+            }
+            Map<String, Node> keys = keys(map, TABLE_KEYS, "table mapping");
+            String target = identifier(keys, "target", map, true);
+            String source = identifier(keys, "source", map, true);
+            String key = identifier(keys, "key", map, false);
+            String legacyKey = identifier(keys, "legacy-key", map, false);
+            String idText = scalar(keys, "id", map, false);
+            IdStrategy id = IdStrategy.UUID5;
+            if (idText != null) {
+                try {
+                    id = IdStrategy.valueOf(idText.toUpperCase());
+                } catch (IllegalArgumentException e) {
+                    error(keys.get("id"), "unknown id strategy '" + idText + "'; allowed: " + IdStrategy.allowed());
+                }
+            }
+            List<ColumnDef> columns = new ArrayList<>();
+            Node colsNode = keys.get("columns");
+            if (colsNode == null) {
+                error(map, "table mapping '" + target + "' has no 'columns' (target column: source column or {expr: ...})");
+            } else {
+                MappingNode cols = mapping(colsNode, "'columns' of '" + target + "'");
+                if (cols != null) {
+                    Set<String> seen = new HashSet<>();
+                    for (NodeTuple t : cols.getValue()) {
+                        ColumnDef c = column(t);
+                        if (c != null) {
+                            if (!seen.add(c.target())) {
+                                error(t.getKeyNode(), "column '" + c.target() + "' is listed twice");
+                            }
+                            columns.add(c);
+                        }
+                    }
+                }
+            }
+            return new TableMappingDef(target, source, key == null ? "id" : key, id,
+                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), at(map));
+        }
+
+        ColumnDef column(NodeTuple tuple) {
+            String name = text(tuple.getKeyNode());
+            Node value = tuple.getValueNode();
+            if (name == null) {
+                return null;
+            }
+            if (!IDENTIFIER.matcher(name).matches()) {
+                error(tuple.getKeyNode(), "'" + name + "' is not a valid column name");
+            }
+            if (value instanceof ScalarNode) {
+                String from = text(value);
+                if (from == null || from.isBlank()) {
+                    error(value, "column '" + name + "' needs a source column name or {expr: ...}");
+                    return null;
+                }
+                return new ColumnDef(name, from, null, at(value));
+            }
+            MappingNode map = mapping(value, "column '" + name + "'");
+            if (map == null) {
+                return null;
+            }
+            Map<String, Node> keys = keys(map, COLUMN_KEYS, "column '" + name + "'");
+            String from = scalar(keys, "from", map, false);
+            String expr = scalar(keys, "expr", map, false);
+            if ((from == null) == (expr == null)) {
+                error(map, "column '" + name + "' needs exactly one of 'from' (a source column) or 'expr' (a CEL expression)");
+                return null;
+            }
+            Node where = keys.get(from != null ? "from" : "expr");
+            return new ColumnDef(name, from, expr, at(where));
+        }
+
+        MappingNode mapping(Node node, String what) {
+            if (node instanceof MappingNode m) {
+                return m;
+            }
+            error(node, what + " must be a mapping of key: value");
+            return null;
+        }
+
+        Map<String, Node> keys(MappingNode map, Set<String> allowed, String block) {
+            Map<String, Node> result = new LinkedHashMap<>();
+            for (NodeTuple t : map.getValue()) {
+                String key = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
+                if (key == null || !allowed.contains(key)) {
+                    error(t.getKeyNode(), "unknown key '" + key + "' in " + block + "; allowed keys: " + sorted(allowed));
+                } else if (result.put(key, t.getValueNode()) != null) {
+                    error(t.getKeyNode(), "key '" + key + "' appears twice in " + block);
+                }
+            }
+            return result;
+        }
+
+        String scalar(Map<String, Node> keys, String key, Node parent, boolean required) {
+            Node node = keys.get(key);
+            if (node == null) {
+                if (required) {
+                    error(parent, "missing required key '" + key + "'");
+                }
+                return null;
+            }
+            if (!(node instanceof ScalarNode)) {
+                error(node, "'" + key + "' must be a single value");
+                return null;
+            }
+            return text(node);
+        }
+
+        String identifier(Map<String, Node> keys, String key, Node parent, boolean required) {
+            String value = scalar(keys, key, parent, required);
+            if (value != null && !IDENTIFIER.matcher(value).matches()) {
+                error(keys.get(key), "'" + value + "' is not a valid table or column name for '" + key + "'");
+                return null;
+            }
+            return value;
+        }
+
+        /** The scalar's text with {@code ${ENV}} references resolved; null (and an error) when one is unset. */
+        String text(Node node) {
+            if (!(node instanceof ScalarNode s)) {
+                error(node, "expected a single value here");
+                return null;
+            }
+            String raw = s.getValue();
+            Matcher m = ENV_REF.matcher(raw);
+            StringBuilder out = new StringBuilder();
+            boolean ok = true;
+            while (m.find()) {
+                String value = env.get(m.group(1));
+                if (value == null) {
+                    value = m.group(2);
+                }
+                if (value == null) {
+                    error(node, "environment variable " + m.group(1) + " is not set; export it or write ${"
+                            + m.group(1) + ":-default}");
+                    ok = false;
+                    value = "";
+                }
+                m.appendReplacement(out, Matcher.quoteReplacement(value));
+            }
+            m.appendTail(out);
+            return ok ? out.toString() : null;
+        }
+    }
+}

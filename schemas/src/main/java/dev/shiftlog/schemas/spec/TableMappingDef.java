@@ -1,0 +1,29 @@
+package dev.shiftlog.schemas.spec;
+
+import java.util.List;
+
+/**
+ * One legacy table mapped onto one target table.
+ *
+ * @param source legacy table, {@code table} or {@code schema.table}
+ * @param key target primary-key column that receives the new id
+ * @param legacyKey target column that keeps the legacy key; Optional: defaults to {@code legacy_id}
+ */
+public record TableMappingDef(
+        String target,
+        String source,
+        String key,
+        IdStrategy id,
+        String legacyKey,
+        List<ColumnDef> columns,
+        Location location) {
+
+    /** The legacy table's schema, defaulting to the connection's. */
+    public String sourceSchema(String defaultSchema) {
+        return source.contains(".") ? source.substring(0, source.indexOf('.')) : defaultSchema;
+    }
+
+    public String sourceTable() {
+        return source.contains(".") ? source.substring(source.indexOf('.') + 1) : source;
+    }
+}

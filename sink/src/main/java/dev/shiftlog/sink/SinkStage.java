@@ -1,0 +1,154 @@
+package dev.shiftlog.sink;
+
+import dev.shiftlog.schemas.TopicNames;
+import dev.shiftlog.schemas.avro.AvroDeserializer;
+import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.registry.SchemaRegistry;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sink stage: consumer group {@code <m>-sink} reads committed target rows from {@code <m>.out.*}, collapses
+ * each poll into one batch per table, writes it to PostgreSQL in one transaction and only then commits the
+ * offsets. A crash between the two repeats the batch, which the upsert makes harmless.
+ */
+public final class SinkStage implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SinkStage.class);
+
+    private final MigrationDef spec;
+    private final Map<String, Object> kafkaConfig;
+    private final SchemaRegistry registry;
+    private final AppliedBatchListener listener;
+    private final Map<String, String> keyColumnByTable = new HashMap<>();
+    private final Map<String, String> tableByTopic = new HashMap<>();
+    private final Map<String, LongAdder> landed = new ConcurrentHashMap<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private KafkaConsumer<GenericRecord, GenericRecord> consumer;
+    private Thread thread;
+
+    public SinkStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry, AppliedBatchListener listener) {
+        this.spec = spec;
+        this.kafkaConfig = Map.copyOf(kafkaConfig);
+        this.registry = registry;
+        this.listener = listener;
+        TopicNames names = new TopicNames(spec.name());
+        for (TableMappingDef t : spec.tables()) {
+            keyColumnByTable.put(t.target(), t.key());
+            tableByTopic.put(names.out(t.target()), t.target());
+        }
+    }
+
+    /** Consumer settings: manual commits after the database commit, read only committed transformer output. */
+    public static Map<String, Object> consumerConfig(MigrationDef spec, Map<String, Object> kafkaConfig) {
+        Map<String, Object> c = new HashMap<>(kafkaConfig);
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, new TopicNames(spec.name()).sinkGroup());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
+        c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink");
+        return c;
+    }
+
+    /** Connects to the target (failing fast on bad credentials) and starts the sink thread. */
+    public void start() throws SQLException {
+        Connection connection = PostgresCatalog.open(spec.target());
+        PostgresUpsertWriter writer = new PostgresUpsertWriter(spec.target(), connection);
+        consumer = new KafkaConsumer<>(consumerConfig(spec, kafkaConfig), new AvroDeserializer(registry), new AvroDeserializer(registry));
+        consumer.subscribe(List.copyOf(tableByTopic.keySet()));
+        thread = new Thread(() -> run(writer, connection), "shiftlog-sink");
+        thread.start();
+        LOG.info("sink writing {} table(s) into {}", tableByTopic.size(), spec.target().url());
+    }
+
+    private void run(PostgresUpsertWriter writer, Connection connection) {
+        try {
+            while (running.get()) {
+                ConsumerRecords<GenericRecord, GenericRecord> records = consumer.poll(Duration.ofMillis(500));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                Map<String, TableBatch> batches = new LinkedHashMap<>();
+                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
+                    String table = tableByTopic.get(r.topic());
+                    batches.computeIfAbsent(table, TableBatch::new).add(r.key(), r.value());
+                    offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                }
+                List<TableBatch> list = new ArrayList<>(batches.values());
+                writer.write(list, keyColumnByTable::get);
+                consumer.commitSync(offsets);
+                for (TableBatch b : list) {
+                    landed.computeIfAbsent(b.table(), t -> new LongAdder()).add(b.upsertCount() + b.deleteCount());
+                    listener.applied(b.table(), b.upsertCount(), b.deleteCount());
+                }
+            }
+            stopped.complete(null);
+        } catch (WakeupException e) {
+            stopped.complete(null);
+        } catch (RuntimeException e) {
+            LOG.error("sink stopped: {}", e.getMessage());
+            stopped.completeExceptionally(e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** Completes when the sink thread ends; exceptionally when the target refused a batch. */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
+    /** Rows written per target table since this process started (upserts and deletes). */
+    public Map<String, Long> landed() {
+        Map<String, Long> result = new java.util.TreeMap<>();
+        landed.forEach((k, v) -> result.put(k, v.sum()));
+        return result;
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
