@@ -84,7 +84,14 @@ final class DemoCommand implements Callable<Integer> {
                         System.out.printf("  cdc → %-12s %d upserted, %d deleted%n", table, upserts, deletes);
                     }
                 });
-                boolean equal = awaitInitialLoad(spec, expected, pipeline);
+                boolean equal;
+                try {
+                    equal = awaitInitialLoad(spec, expected, pipeline);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    System.err.println("demo FAILED: a stage stopped: " + rootMessage(e));
+                    printSummary(spec, expected);
+                    return 1;
+                }
                 printSummary(spec, expected);
                 if (once || !equal) {
                     System.out.println(equal ? "demo OK: every table has expected = actual" : "demo FAILED: counts differ");
@@ -166,6 +173,15 @@ final class DemoCommand implements Callable<Integer> {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /** The innermost message: Streams and Kafka wrap the cause a user needs in several layers. */
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
