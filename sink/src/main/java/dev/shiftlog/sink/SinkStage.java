@@ -89,21 +89,20 @@ public final class SinkStage implements AutoCloseable {
 
     private void run(PostgresUpsertWriter writer, Connection connection) {
         try {
+            Map<TopicPartition, Long> committed = new HashMap<>();
             while (running.get()) {
                 ConsumerRecords<GenericRecord, GenericRecord> records = consumer.poll(Duration.ofMillis(500));
-                if (records.isEmpty()) {
-                    continue;
+                List<TableBatch> list = List.of();
+                if (!records.isEmpty()) {
+                    Map<String, TableBatch> batches = new LinkedHashMap<>();
+                    for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
+                        String table = tableByTopic.get(r.topic());
+                        batches.computeIfAbsent(table, TableBatch::new).add(r.key(), r.value());
+                    }
+                    list = new ArrayList<>(batches.values());
+                    writer.write(list, keyColumnByTable::get);
                 }
-                Map<String, TableBatch> batches = new LinkedHashMap<>();
-                Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-                for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
-                    String table = tableByTopic.get(r.topic());
-                    batches.computeIfAbsent(table, TableBatch::new).add(r.key(), r.value());
-                    offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-                }
-                List<TableBatch> list = new ArrayList<>(batches.values());
-                writer.write(list, keyColumnByTable::get);
-                consumer.commitSync(offsets);
+                commitPositions(committed);
                 for (TableBatch b : list) {
                     landed.computeIfAbsent(b.table(), t -> new LongAdder()).add(b.upsertCount() + b.deleteCount());
                     listener.applied(b.table(), b.upsertCount(), b.deleteCount());
@@ -122,6 +121,25 @@ public final class SinkStage implements AutoCloseable {
             } catch (SQLException ignored) {
                 // closing anyway
             }
+        }
+    }
+
+    /**
+     * Commits the consumer's position on every assigned partition that moved. The position, not the last record's
+     * offset + 1, because it also steps over the transaction markers the exactly-once transformer writes; that
+     * way the committed offset reaches the log end and {@code kafka-consumer-groups} shows a lag of zero.
+     */
+    private void commitPositions(Map<TopicPartition, Long> committed) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            long position = consumer.position(tp);
+            if (!Long.valueOf(position).equals(committed.get(tp))) {
+                offsets.put(tp, new OffsetAndMetadata(position));
+            }
+        }
+        if (!offsets.isEmpty()) {
+            consumer.commitSync(offsets);
+            offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
         }
     }
 

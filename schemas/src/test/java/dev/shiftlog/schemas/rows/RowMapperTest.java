@@ -1,0 +1,80 @@
+package dev.shiftlog.schemas.rows;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.shiftlog.schemas.spec.ColumnDef;
+import dev.shiftlog.schemas.spec.IdStrategy;
+import dev.shiftlog.schemas.spec.Location;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.Test;
+
+class RowMapperTest {
+    private static final Location AT = new Location("spec.yaml", 1, 1);
+    private static final Schema KEY = SchemaBuilder.record("k").fields().requiredInt("id").endRecord();
+    private static final Schema ROW = SchemaBuilder.record("r").fields()
+            .requiredInt("id").optionalString("name").optionalInt("image_id").endRecord();
+
+    private static TableMappingDef table(IdStrategy id, ColumnDef... columns) {
+        return new TableMappingDef("coaches", "tls_coach", "id", id, "legacy_id", List.of(columns), AT);
+    }
+
+    private static GenericRecord key(int id) {
+        GenericRecord k = new GenericData.Record(KEY);
+        k.put("id", id);
+        return k;
+    }
+
+    private static GenericRecord row(int id, String name, Integer imageId) {
+        GenericRecord r = new GenericData.Record(ROW);
+        r.put("id", id);
+        r.put("name", name);
+        r.put("image_id", imageId);
+        return r;
+    }
+
+    @Test
+    void shouldMapColumnsByNameAndExpressionUnderAUuid5Key() {
+        RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5,
+                new ColumnDef("title", "name", null, AT),
+                new ColumnDef("photo_url", null, "image_id == null ? null : dyn('img://' + string(image_id))", AT)), KEY, ROW);
+
+        GenericRecord out = mapper.value(key(7), row(7, "Daniel", 3));
+        GenericRecord noPhoto = mapper.value(key(8), row(8, "Ana", null));
+
+        String id = Uuid5.forRow("m", "coaches", "7").toString();
+        assertThat(mapper.key(key(7)).get("id")).isEqualTo(id);
+        assertThat(out.get("id")).isEqualTo(id);
+        assertThat(out.get("legacy_id")).isEqualTo(7);
+        assertThat(out.get("title")).isEqualTo("Daniel");
+        assertThat(out.get("photo_url")).isEqualTo("img://3");
+        assertThat(noPhoto.get("photo_url")).isNull();
+    }
+
+    @Test
+    void shouldKeepTheLegacyKeyAsTheNewKeyWhenPreserving() {
+        RowMapper mapper = new RowMapper("m", table(IdStrategy.PRESERVE, new ColumnDef("title", "name", null, AT)), KEY, ROW);
+
+        assertThat(mapper.key(key(9)).get("id")).isEqualTo(9);
+        assertThat(mapper.keySchema().getField("id").schema().getType()).isEqualTo(Schema.Type.INT);
+    }
+
+    @Test
+    void shouldNameTheColumnWhenAnExpressionDoesNotTypeCheck() {
+        assertThatThrownBy(() -> new RowMapper("m", table(IdStrategy.UUID5, new ColumnDef("x", null, "name * 2", AT)), KEY, ROW))
+                .hasMessageStartingWith("spec.yaml:1:1: expression for 'coaches.x' does not compile: found no matching overload for '_*_'");
+    }
+
+    @Test
+    void shouldNameTheRowWhenAnExpressionFailsAtRuntime() {
+        RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5, new ColumnDef("x", null, "name + '!'", AT)), KEY, ROW);
+
+        assertThatThrownBy(() -> mapper.value(key(5), row(5, null, null)))
+                .hasMessageStartingWith("row tls_coach:5 → coaches.x: ");
+    }
+}

@@ -1,0 +1,140 @@
+package dev.shiftlog.schemas.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SpecParserTest {
+    private static final Map<String, String> ENV = Map.of("SRC_PW", "hunter2-secret", "TGT_URL", "jdbc:postgresql://db:5433/app");
+
+    private static final String VALID = """
+            migration: coaching
+            source:
+              url: jdbc:postgresql://legacy:5432/old
+              user: app
+              password: ${SRC_PW}
+            target:
+              url: ${TGT_URL}
+              user: app
+            kafka:
+              partitions: 8
+            tables:
+              - target: coaches
+                source: legacy.tls_coach
+                id: preserve
+                key: coach_id
+                columns:
+                  name: name
+                  bio: { from: description }
+                  shout: { expr: "name + '!'" }
+            """;
+
+    private List<SpecError> errorsOf(String yaml) {
+        try {
+            new SpecParser(ENV).parse("spec.yaml", yaml);
+        } catch (SpecException e) {
+            return e.errors();
+        }
+        throw new AssertionError("expected errors");
+    }
+
+    @Test
+    void shouldParseAValidSpecIntoImmutableDefinitions() {
+        MigrationDef def = new SpecParser(ENV).parse("spec.yaml", VALID);
+
+        assertThat(def.name()).isEqualTo("coaching");
+        assertThat(def.source().password().reveal()).isEqualTo("hunter2-secret");
+        assertThat(def.source().host()).isEqualTo("legacy");
+        assertThat(def.target().port()).isEqualTo(5433);
+        assertThat(def.target().database()).isEqualTo("app");
+        assertThat(def.kafka().partitions()).isEqualTo(8);
+        assertThat(def.kafka().embedded()).isTrue();
+        TableMappingDef t = def.tables().get(0);
+        assertThat(t.sourceSchema("public")).isEqualTo("legacy");
+        assertThat(t.sourceTable()).isEqualTo("tls_coach");
+        assertThat(t.id()).isEqualTo(IdStrategy.PRESERVE);
+        assertThat(t.key()).isEqualTo("coach_id");
+        assertThat(t.legacyKey()).isEqualTo("legacy_id");
+        assertThat(t.columns()).extracting(ColumnDef::target).containsExactly("name", "bio", "shout");
+        assertThat(t.columns().get(1).from()).isEqualTo("description");
+        assertThat(t.columns().get(2).expr()).isEqualTo("name + '!'");
+        assertThat(t.columns().get(2).location()).hasToString("spec.yaml:19:22");
+    }
+
+    @Test
+    void shouldNeverPrintThePasswordWhenTheDefinitionIsPrinted() {
+        MigrationDef def = new SpecParser(ENV).parse("spec.yaml", VALID);
+
+        assertThat(def.toString()).doesNotContain("hunter2-secret").contains("******");
+    }
+
+    @Test
+    void shouldReportEveryErrorAtOnceWithFileLineAndColumn() {
+        String yaml = """
+                migration: coaching
+                source:
+                  url: jdbc:postgresql://legacy:5432/old
+                  user: app
+                  pasword: x
+                target:
+                  url: jdbc:postgresql://t:5432/new
+                  user: app
+                tables:
+                  - target: coaches
+                    source: tls_coach
+                    id: uuid9
+                    colums: {}
+                """;
+
+        List<SpecError> errors = errorsOf(yaml);
+
+        assertThat(errors).extracting(SpecError::toString).containsExactly(
+                "spec.yaml:5:3: unknown key 'pasword' in 'source'; allowed keys: password, schema, url, user",
+                "spec.yaml:13:5: unknown key 'colums' in table mapping; allowed keys: columns, id, key, legacy-key, source, target",
+                "spec.yaml:12:9: unknown id strategy 'uuid9'; allowed: preserve, uuid5",
+                "spec.yaml:10:5: table mapping 'coaches' has no 'columns' (target column: source column or {expr: ...})");
+    }
+
+    @Test
+    void shouldNameTheUnsetEnvironmentVariable() {
+        String yaml = VALID.replace("${SRC_PW}", "${MISSING_PASSWORD}");
+
+        assertThat(errorsOf(yaml)).extracting(SpecError::toString).containsExactly(
+                "spec.yaml:5:13: environment variable MISSING_PASSWORD is not set; export it or write ${MISSING_PASSWORD:-default}");
+    }
+
+    @Test
+    void shouldUseTheDefaultOfAnEnvironmentReference() {
+        MigrationDef def = new SpecParser(Map.of()).parse("spec.yaml",
+                VALID.replace("${SRC_PW}", "${NOPE:-fallback}").replace("${TGT_URL}", "${NOPE2:-jdbc:postgresql://h/db}"));
+
+        assertThat(def.source().password().reveal()).isEqualTo("fallback");
+        assertThat(def.target().url()).isEqualTo("jdbc:postgresql://h/db");
+    }
+
+    @Test
+    void shouldRejectAColumnWithBothFromAndExpr() {
+        String yaml = VALID.replace("bio: { from: description }", "bio: { from: description, expr: \"1\" }");
+
+        assertThat(errorsOf(yaml)).extracting(SpecError::toString).containsExactly(
+                "spec.yaml:18:12: column 'bio' needs exactly one of 'from' (a source column) or 'expr' (a CEL expression)");
+    }
+
+    @Test
+    void shouldReportInvalidYamlWithItsPosition() {
+        assertThatThrownBy(() -> new SpecParser(ENV).parse("spec.yaml", "migration: [unclosed\n"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageStartingWith("spec.yaml:2:1: not valid YAML");
+    }
+
+    @Test
+    void shouldRefuseAPasswordInsideTheUrl() {
+        String yaml = VALID.replace("jdbc:postgresql://legacy:5432/old", "jdbc:postgresql://legacy:5432/old?password=oops");
+
+        assertThat(errorsOf(yaml)).extracting(SpecError::message)
+                .containsExactly("put the password in 'source.password' (e.g. ${PGPASSWORD}), not in the URL");
+    }
+}
