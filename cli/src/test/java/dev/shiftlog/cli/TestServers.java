@@ -1,0 +1,61 @@
+package dev.shiftlog.cli;
+
+import dev.shiftlog.testkit.EmbeddedKafkaBroker;
+import dev.shiftlog.testkit.EmbeddedPostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A real broker and two real PostgreSQL servers (legacy with logical decoding, target) for one test class. */
+final class TestServers implements AutoCloseable {
+    final Path dir;
+    final EmbeddedKafkaBroker kafka;
+    final EmbeddedPostgresServer legacy;
+    final EmbeddedPostgresServer target;
+    final String legacyUrl;
+    final String targetUrl;
+
+    TestServers(String name) throws Exception {
+        dir = Files.createTempDirectory(Path.of("target"), name + "-");
+        kafka = EmbeddedKafkaBroker.start(dir.resolve("kafka"));
+        legacy = EmbeddedPostgresServer.start(dir.resolve("pg-legacy"));
+        target = EmbeddedPostgresServer.start(dir.resolve("pg-target"));
+        legacyUrl = legacy.createDatabase("legacy");
+        targetUrl = target.createDatabase("app");
+    }
+
+    /** The variables the test specs reference. */
+    Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("SHIFTLOG_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("SHIFTLOG_SOURCE_URL", legacyUrl);
+        env.put("SHIFTLOG_SOURCE_USER", EmbeddedPostgresServer.USER);
+        env.put("SHIFTLOG_SOURCE_PASSWORD", EmbeddedPostgresServer.PASSWORD);
+        env.put("SHIFTLOG_TARGET_URL", targetUrl);
+        env.put("SHIFTLOG_TARGET_USER", EmbeddedPostgresServer.USER);
+        env.put("SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD);
+        return env;
+    }
+
+    void legacySql(String sql) throws Exception {
+        try (Connection c = legacy.connect("legacy"); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    void targetSql(String sql) throws Exception {
+        try (Connection c = target.connect("app"); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        kafka.close();
+        legacy.close();
+        target.close();
+    }
+}
