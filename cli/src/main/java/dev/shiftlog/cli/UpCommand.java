@@ -47,11 +47,16 @@ final class UpCommand implements Callable<Integer> {
             pipeline.anyStopped().get();
             return 0;
         } catch (ExecutionException e) {
-            System.err.println("shiftlog " + spec.name() + " stopped: " + e.getCause().getMessage());
+            System.err.println("shiftlog " + spec.name() + " stopped: " + DemoCommand.rootMessage(e));
             return 1;
         } catch (Exception e) {
             System.err.println("shiftlog " + spec.name() + " cannot start: " + e.getMessage());
             return 1;
+        } finally {
+            if (Runtime.getRuntime().removeShutdownHook(hook)) {
+                pipeline.close();
+                kafka.close();
+            }
         }
     }
 }

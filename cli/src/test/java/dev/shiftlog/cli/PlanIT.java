@@ -1,0 +1,140 @@
+package dev.shiftlog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@code shiftlog plan} on real catalogs: good specs print the plan, bad ones every error and touch nothing (issue 2). */
+class PlanIT {
+    private static TestServers servers;
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        servers = new TestServers("plan-it");
+        servers.legacySql(ItemsScenario.LEGACY_DDL);
+        servers.targetSql(ItemsScenario.TARGET_DDL);
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        servers.close();
+    }
+
+    /** The spec with its ${...} references replaced, since the CLI reads the real environment. */
+    private Path specFile(String name, String yaml) throws Exception {
+        String text = yaml;
+        for (var e : servers.env().entrySet()) {
+            text = text.replace("${" + e.getKey() + "}", e.getValue());
+        }
+        Path file = servers.dir.resolve(name);
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    private static List<String> lines(String text) {
+        return Arrays.stream(text.split("\n")).filter(l -> !l.isBlank()).toList();
+    }
+
+    @Test
+    void shouldPrintTheTablePlanForAValidSpec() throws Exception {
+        Path file = specFile("good.yaml", ItemsScenario.SPEC);
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("public.items ──▶ items_new  (id uuid5 into id, legacy key in legacy_id, 14 column(s))")
+                .contains("topics items.src.public.items → items.out.items_new")
+                .contains("plan OK: 1 table(s), no errors");
+    }
+
+    @Test
+    void shouldReportUnknownKeysAndBadIdStrategiesAsFileLineColumn() throws Exception {
+        String yaml = ItemsScenario.SPEC.replace("    id: uuid5\n", "    id: uuid9\n    primary: id\n");
+        Path file = specFile("bad-shape.yaml", yaml);
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(lines(run.err())).containsExactly(
+                file + ":17:5: unknown key 'primary' in table mapping; allowed keys: columns, id, key, legacy-key, source, target",
+                file + ":16:9: unknown id strategy 'uuid9'; allowed: preserve, uuid5",
+                "2 error(s) in " + file + "; nothing was written");
+        assertNothingWritten();
+    }
+
+    @Test
+    void shouldReportUnknownColumnsAndBadExpressionsAgainstTheCatalogs() throws Exception {
+        String yaml = ItemsScenario.SPEC.replace("      flag: flag\n", "      flag: flagg\n")
+                .replace("shout: { expr: \"name + '!'\" }", "shout: { expr: \"name * 2\" }")
+                .replace("      qty: qty\n", "      quantity: qty\n");
+        Path file = specFile("bad-columns.yaml", yaml);
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        List<String> errors = lines(run.err());
+        assertThat(errors).hasSize(4);
+        assertThat(errors.get(0)).startsWith(file + ":19:22: expression for 'items_new.shout' does not compile: found no matching overload for '_*_'");
+        assertThat(errors.get(1)).isEqualTo(file + ":25:13: unknown column 'flagg' in source table 'public.items'; columns are "
+                + "[id, name, amount, price, created_at, local_at, day, flag, tags, payload, doc, ref, qty, ratio]");
+        assertThat(errors.get(2)).startsWith(file + ":30:17: target table 'items_new' has no column 'quantity'; columns are [id, legacy_id");
+        assertThat(errors.get(3)).isEqualTo("3 error(s) in " + file + "; nothing was written");
+        assertNothingWritten();
+    }
+
+    @Test
+    void shouldNameTheDatabaseButNotThePasswordWhenCredentialsAreWrong() throws Exception {
+        servers.legacySql("DO $$BEGIN CREATE ROLE planner LOGIN PASSWORD 'Right-Pass-123'; EXCEPTION WHEN duplicate_object THEN NULL; END$$");
+        requirePasswords(servers.legacy.connect("legacy"), "planner");
+        String yaml = ItemsScenario.SPEC.replace("user: ${SHIFTLOG_SOURCE_USER}", "user: planner")
+                .replace("password: ${SHIFTLOG_SOURCE_PASSWORD}", "password: Wrong-Pass-456");
+        Path file = specFile("bad-password.yaml", yaml);
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("cannot connect to " + servers.legacyUrl + " as planner")
+                .contains("password authentication failed").contains("check url, user and the password variable")
+                .doesNotContain("Wrong-Pass-456").doesNotContain("Right-Pass-123");
+    }
+
+    /** Switches the role to scram authentication: zonky's servers trust every local connection by default. */
+    static void requirePasswords(Connection superuser, String role) throws Exception {
+        try (superuser; Statement s = superuser.createStatement();
+             ResultSet rs = s.executeQuery("SHOW hba_file")) {
+            rs.next();
+            Path hba = Path.of(rs.getString(1));
+            String current = Files.readString(hba);
+            String rule = "host all " + role + " 127.0.0.1/32 scram-sha-256\n";
+            if (!current.contains(rule)) {
+                Files.writeString(hba, rule + current);
+            }
+            s.execute("SELECT pg_reload_conf()");
+        }
+    }
+
+    /** Plan is read-only: no replication slot or publication in the legacy database, no topics in Kafka. */
+    private void assertNothingWritten() throws Exception {
+        try (Connection c = servers.legacy.connect("legacy"); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM pg_replication_slots) + (SELECT count(*) FROM pg_publication)")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isZero();
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers.kafka.bootstrapServers()))) {
+            assertThat(admin.listTopics().names().get(10, TimeUnit.SECONDS)).isEmpty();
+        }
+    }
+}

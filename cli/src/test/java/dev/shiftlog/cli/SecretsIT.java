@@ -1,0 +1,88 @@
+package dev.shiftlog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.SpecParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Connection passwords never reach a log line or an error message (issue 2): a real migration with password
+ * authentication, and a start with a wrong password, are both scanned.
+ */
+class SecretsIT {
+    private static final String SOURCE_PASSWORD = "Src-Secret-Quokka-8812";
+    private static final String TARGET_PASSWORD = "Tgt-Secret-Narwhal-4471";
+    private static final String WRONG_PASSWORD = "Wrong-Secret-Ibex-0093";
+    private static final Path TEST_LOG = Path.of("target/it-logs/shiftlog-tests.log");
+    private static TestServers servers;
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        servers = new TestServers("secrets-it");
+        servers.legacySql(ItemsScenario.LEGACY_DDL);
+        servers.legacySql(ItemsScenario.insert(1, 500));
+        servers.legacySql("CREATE ROLE mover LOGIN REPLICATION PASSWORD '" + SOURCE_PASSWORD + "';"
+                + " ALTER TABLE items OWNER TO mover; GRANT CREATE ON DATABASE legacy TO mover");
+        servers.targetSql(ItemsScenario.TARGET_DDL);
+        servers.targetSql("CREATE ROLE mover LOGIN PASSWORD '" + TARGET_PASSWORD + "'; ALTER TABLE items_new OWNER TO mover");
+        PlanIT.requirePasswords(servers.legacy.connect("legacy"), "mover");
+        PlanIT.requirePasswords(servers.target.connect("app"), "mover");
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        servers.close();
+    }
+
+    private static Map<String, String> env(String targetPassword) {
+        Map<String, String> env = new HashMap<>(servers.env());
+        env.put("SHIFTLOG_SOURCE_USER", "mover");
+        env.put("SHIFTLOG_SOURCE_PASSWORD", SOURCE_PASSWORD);
+        env.put("SHIFTLOG_TARGET_USER", "mover");
+        env.put("SHIFTLOG_TARGET_PASSWORD", targetPassword);
+        return env;
+    }
+
+    @Test
+    void shouldKeepPasswordsOutOfLogsAndErrors() throws Exception {
+        MigrationDef spec = new SpecParser(env(TARGET_PASSWORD)).parse("items.yaml", ItemsScenario.SPEC);
+        try (Connection target = servers.target.connect("app");
+             KafkaEndpoint kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
+             Pipeline pipeline = new Pipeline()) {
+            pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
+            await().alias("500 rows landed with password authentication").atMost(Duration.ofMinutes(2))
+                    .until(() -> ItemsScenario.actual(target).size() == 500);
+        }
+
+        String wrongTarget = ItemsScenario.SPEC.replace("${SHIFTLOG_TARGET_PASSWORD}", WRONG_PASSWORD);
+        for (var e : env(TARGET_PASSWORD).entrySet()) {
+            wrongTarget = wrongTarget.replace("${" + e.getKey() + "}", e.getValue());
+        }
+        Path file = servers.dir.resolve("wrong.yaml");
+        Files.writeString(file, wrongTarget, StandardCharsets.UTF_8);
+        CliRun run = CliRun.of("up", "-f", file.toString(), "--work-dir", servers.dir.resolve("wrong-work").toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("cannot connect to " + servers.targetUrl + " as mover")
+                .contains("password authentication failed");
+        String log = Files.readString(TEST_LOG, StandardCharsets.UTF_8);
+        assertThat(log).as("Debezium logged its configuration, masked").contains("database.user = mover")
+                .containsPattern("database.password = \\*+");
+        for (String secret : new String[] {SOURCE_PASSWORD, TARGET_PASSWORD, WRONG_PASSWORD}) {
+            assertThat(log).doesNotContain(secret);
+            assertThat(run.out() + run.err()).doesNotContain(secret);
+        }
+    }
+}
