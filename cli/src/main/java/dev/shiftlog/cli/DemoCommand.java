@@ -4,14 +4,11 @@ import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import dev.shiftlog.testkit.EmbeddedPostgresServer;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -46,8 +42,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        deleteRecursively(workDir);
-        Files.createDirectories(workDir);
+        ScratchDirectory.fresh(workDir);
         ExampleFiles files = new ExampleFiles(example);
         System.out.println("starting embedded PostgreSQL (legacy and target) and Kafka in " + workDir.toAbsolutePath() + " …");
         try (EmbeddedPostgresServer legacyPg = EmbeddedPostgresServer.start(workDir.resolve("pg-legacy"));
@@ -182,16 +177,5 @@ final class DemoCommand implements Callable<Integer> {
             t = t.getCause();
         }
         return t.getMessage();
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
