@@ -1,0 +1,22 @@
+package dev.shiftlog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The README's first command, {@code shiftlog demo --once}, as CI runs it (issue 2). */
+class DemoIT {
+    @Test
+    void shouldMigrateTheCoachingExampleAndReportEqualCounts() {
+        CliRun run = CliRun.of("demo", "--once", "--scale", "2", "--work-dir", "target/demo-it");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out())
+                .containsPattern("coaches\\s+40\\s+40  =")
+                .containsPattern("categories\\s+100\\s+100  =")
+                .containsPattern("prompts\\s+20\\s+20  =")
+                .contains("demo OK: every table has expected = actual")
+                .contains("legacy database: jdbc:postgresql://127.0.0.1:")
+                .doesNotContain("password");
+    }
+}
