@@ -103,7 +103,8 @@ final class BenchCommand implements Callable<Integer> {
                     landed = count(target, "bench_rows");
                     if (System.nanoTime() - lastPrint > 5_000_000_000L) {
                         lastPrint = System.nanoTime();
-                        System.out.printf("  pipeline: %,d / %,d rows landed after %.0f s%n", landed, rows, (lastPrint - start) / 1e9);
+                        System.out.printf("  pipeline: %,d captured, %,d / %,d landed after %.0f s%n", pipeline.captured(), landed, rows,
+                                (lastPrint - start) / 1e9);
                     }
                 }
                 pipelineSeconds = (System.nanoTime() - start) / 1e9;

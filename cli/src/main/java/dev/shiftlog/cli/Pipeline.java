@@ -49,6 +49,11 @@ final class Pipeline implements AutoCloseable {
         }
     }
 
+    /** Rows the producer sent to Kafka since start, all tables together; 0 when this process runs no producer. */
+    long captured() {
+        return producer == null ? 0 : producer.captured().values().stream().mapToLong(Long::longValue).sum();
+    }
+
     /** Completes (exceptionally) as soon as any stage stops. */
     CompletableFuture<Object> anyStopped() {
         return CompletableFuture.anyOf(failures.toArray(CompletableFuture[]::new));
