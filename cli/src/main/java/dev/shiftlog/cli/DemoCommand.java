@@ -69,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
             MigrationDef spec = loaded.get();
             System.out.println("legacy database: " + legacyUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
             System.out.println("target database: " + targetUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
-            Map<String, Long> expected = expectedCounts(spec);
+            Map<String, Long> legacyCounts = legacyCounts(spec);
             AtomicBoolean loadDone = new AtomicBoolean(false);
             try (KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), workDir);
                  Pipeline pipeline = new Pipeline()) {
@@ -80,14 +80,16 @@ final class DemoCommand implements Callable<Integer> {
                     }
                 });
                 boolean equal;
-                try {
-                    equal = awaitInitialLoad(spec, expected, pipeline);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    System.err.println("demo FAILED: a stage stopped: " + rootMessage(e));
-                    printSummary(spec, expected);
-                    return 1;
+                try (DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
+                    try {
+                        equal = awaitInitialLoad(spec, legacyCounts, pipeline, dlq);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        System.err.println("demo FAILED: a stage stopped: " + rootMessage(e));
+                        printSummary(spec, legacyCounts, dlq);
+                        return 1;
+                    }
+                    printSummary(spec, legacyCounts, dlq);
                 }
-                printSummary(spec, expected);
                 if (once || !equal) {
                     System.out.println(equal ? "demo OK: every table has expected = actual" : "demo FAILED: counts differ");
                     return equal ? 0 : 1;
@@ -107,8 +109,11 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Waits until every target table holds as many rows as its legacy table, printing progress once a second. */
-    private boolean awaitInitialLoad(MigrationDef spec, Map<String, Long> expected, Pipeline pipeline) throws Exception {
+    /**
+     * Waits until every legacy row is accounted for: landed in its target table or rejected into the DLQ. Prints
+     * progress once a second.
+     */
+    private boolean awaitInitialLoad(MigrationDef spec, Map<String, Long> legacy, Pipeline pipeline, DlqTally dlq) throws Exception {
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         long started = System.nanoTime();
         while (System.nanoTime() < deadline) {
@@ -116,12 +121,14 @@ final class DemoCommand implements Callable<Integer> {
                 pipeline.anyStopped().get();
             }
             Map<String, Long> actual = actualCounts(spec);
+            dlq.refresh();
             StringBuilder line = new StringBuilder(String.format("  %5.1fs ", (System.nanoTime() - started) / 1e9));
             boolean all = true;
-            for (var e : expected.entrySet()) {
+            for (var e : legacy.entrySet()) {
                 long a = actual.getOrDefault(e.getKey(), 0L);
-                line.append(String.format(" %s %d/%d", e.getKey(), a, e.getValue()));
-                all &= a == e.getValue();
+                long rejected = dlq.count(e.getKey());
+                line.append(String.format(" %s %d/%d", e.getKey(), a, e.getValue() - rejected));
+                all &= a + rejected == e.getValue();
             }
             System.out.println(line);
             if (all) {
@@ -132,18 +139,26 @@ final class DemoCommand implements Callable<Integer> {
         return false;
     }
 
-    private void printSummary(MigrationDef spec, Map<String, Long> expected) throws SQLException {
+    /** Per table: legacy rows, rejected rows, expected (= legacy − rejected) and actual target rows; then the reasons. */
+    private void printSummary(MigrationDef spec, Map<String, Long> legacy, DlqTally dlq) throws SQLException {
         Map<String, Long> actual = actualCounts(spec);
+        dlq.refresh();
         System.out.println();
-        System.out.printf("%-24s %10s %10s  %s%n", "target table", "expected", "actual", "");
-        for (var e : expected.entrySet()) {
+        System.out.printf("%-24s %8s %6s %10s %10s%n", "target table", "legacy", "dlq", "expected", "actual");
+        for (var e : legacy.entrySet()) {
             long a = actual.getOrDefault(e.getKey(), 0L);
-            System.out.printf("%-24s %10d %10d  %s%n", e.getKey(), e.getValue(), a, a == e.getValue() ? "=" : "≠ MISMATCH");
+            long expected = e.getValue() - dlq.count(e.getKey());
+            System.out.printf("%-24s %8d %6d %10d %10d  %s%n", e.getKey(), e.getValue(), dlq.count(e.getKey()), expected, a,
+                    a == expected ? "=" : "≠ MISMATCH");
+        }
+        for (String table : legacy.keySet()) {
+            dlq.byRule(table).forEach((rule, n) -> System.out.printf("  dlq %-20s %5d × %s — e.g. %s%n", table, n, rule,
+                    dlq.example(table, rule).message()));
         }
     }
 
-    /** One target row per legacy row: this spec language maps tables 1:1. */
-    static Map<String, Long> expectedCounts(MigrationDef spec) throws SQLException {
+    /** Legacy rows per target table: each mapping reads one legacy table, one target row per legacy row. */
+    static Map<String, Long> legacyCounts(MigrationDef spec) throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
         try (Connection c = PostgresCatalog.open(spec.source())) {
             for (TableMappingDef t : spec.tables()) {

@@ -1,30 +1,39 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.spec.OnError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Applies one table mapping to each legacy change: a row becomes its target row under the new key, a tombstone
- * becomes a tombstone of the new key. Stateless, because both id strategies here derive the new id from the
- * legacy key alone.
+ * becomes a tombstone of the new key, and a row a rule rejects goes to the DLQ child (or stops the stage, as the
+ * table's {@code on-error} says). Stateless, because both id strategies here derive the new id from the legacy key.
  */
 final class RowMappingProcessor implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
     private final String migration;
     private final TableMappingDef table;
+    private final String outputChild;
+    private final String dlqChild;
     /** One compiled mapper per (key schema, value schema) pair seen, so a schema change recompiles once. */
     private final Map<Schema, Map<Schema, RowMapper>> mappers = new HashMap<>();
     private ProcessorContext<GenericRecord, GenericRecord> context;
 
-    RowMappingProcessor(String migration, TableMappingDef table) {
+    RowMappingProcessor(String migration, TableMappingDef table, String outputChild, String dlqChild) {
         this.migration = migration;
         this.table = table;
+        this.outputChild = outputChild;
+        this.dlqChild = dlqChild;
     }
 
     @Override
@@ -42,7 +51,21 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         RowMapper mapper = mappers.computeIfAbsent(keySchema, k -> new HashMap<>())
                 .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v));
         GenericRecord newKey = mapper.key(record.key());
-        GenericRecord newValue = record.value() == null ? null : mapper.value(record.key(), record.value());
-        context.forward(record.withKey(newKey).withValue(newValue));
+        GenericRecord newValue;
+        try {
+            newValue = record.value() == null ? null : mapper.value(record.key(), record.value());
+        } catch (RowMapper.RowRejectedException e) {
+            if (table.onError() == OnError.STOP) {
+                throw new StreamsException("table '" + table.target() + "' has on-error: stop and " + e.getMessage()
+                        + " (rule " + e.rule() + "); fix the data or the spec, or set on-error: dlq");
+            }
+            RecordMetadata meta = context.recordMetadata().orElseThrow();
+            RejectedRow rejected = new RejectedRow("transformer", table.target(), meta.topic(), meta.partition(), meta.offset(),
+                    mapper.legacyKeyText(record.key()), e.rule(), e.getMessage(), GenericData.get().toString(record.value()),
+                    record.timestamp());
+            context.forward(record.withKey(rejected.key()).withValue(rejected.value()), dlqChild);
+            return;
+        }
+        context.forward(record.withKey(newKey).withValue(newValue), outputChild);
     }
 }

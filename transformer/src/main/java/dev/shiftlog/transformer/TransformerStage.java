@@ -13,18 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +62,9 @@ public final class TransformerStage implements AutoCloseable {
     }
 
     /**
-     * One named source per legacy topic, one named mapping processor and sink per target table. Names are derived
-     * from the spec so a topology change never silently orphans a changelog.
+     * One named source per legacy topic; per target table one named mapping processor with two named sinks, its
+     * output topic and the DLQ. Names are derived from the spec so a topology change never silently orphans a
+     * changelog; the Processor API is used because a row goes to exactly one of two children.
      */
     public static Topology buildTopology(MigrationDef spec, SchemaRegistry registry) {
         TopicNames names = new TopicNames(spec.name());
@@ -80,17 +75,20 @@ public final class TransformerStage implements AutoCloseable {
             String topic = names.source(t.sourceSchema(spec.source().schema()), t.sourceTable());
             bySource.computeIfAbsent(topic, k -> new ArrayList<>()).add(t);
         }
-        StreamsBuilder builder = new StreamsBuilder();
+        Topology topology = new Topology();
         bySource.forEach((topic, mappings) -> {
-            String sourceName = topic.substring(spec.name().length() + ".src.".length());
-            KStream<GenericRecord, GenericRecord> rows = builder.stream(topic,
-                    Consumed.with(keySerde, valueSerde).withName("read-" + sourceName));
+            String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
+            topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
             for (TableMappingDef t : mappings) {
-                rows.process(() -> new RowMappingProcessor(spec.name(), t), Named.as("map-" + sourceName + "-to-" + t.target()))
-                        .to(names.out(t.target()), Produced.with(keySerde, valueSerde).withName("write-" + t.target()));
+                String processor = "map-" + t.target();
+                String output = "write-" + t.target();
+                String dlq = "dlq-" + t.target();
+                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, output, dlq), sourceName);
+                topology.addSink(output, names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
+                topology.addSink(dlq, names.dlq(), keySerde.serializer(), valueSerde.serializer(), processor);
             }
         });
-        return builder.build();
+        return topology;
     }
 
     /** The output topics of a spec, one per target table. */
@@ -100,7 +98,9 @@ public final class TransformerStage implements AutoCloseable {
     }
 
     public void start() {
-        new TopicProvisioner(kafkaConfig).ensure(outTopics(spec), spec.kafka().partitions(), Map.of());
+        List<String> topics = new ArrayList<>(outTopics(spec));
+        topics.add(new TopicNames(spec.name()).dlq());
+        new TopicProvisioner(kafkaConfig).ensure(topics, spec.kafka().partitions(), Map.of());
         streams = new KafkaStreams(buildTopology(spec, registry), config(spec, kafkaConfig, stateDir));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("transformer stopped: {}", e.getMessage(), e);

@@ -1,9 +1,11 @@
 package dev.shiftlog.transformer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.shiftlog.schemas.avro.AvroSerde;
 import dev.shiftlog.schemas.registry.InMemorySchemaRegistry;
+import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.rows.Uuid5;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecParser;
@@ -92,6 +94,51 @@ class TransformerTopologyTest {
             assertThat(out.get(2).value).isNull();
             var auditOut = audit.readKeyValuesToList();
             assertThat(auditOut).extracting(kv -> kv.key.get("id")).containsExactly(1L, 1L, 1L);
+        }
+    }
+
+    @Test
+    void shouldSendARejectedRowToTheDlqWithItsRuleAndPlaceAndGoOn() {
+        try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(spec, registry))) {
+            AvroSerde keys = new AvroSerde(registry, true);
+            AvroSerde values = new AvroSerde(registry, false);
+            TestInputTopic<GenericRecord, GenericRecord> in = driver.createInputTopic("shop.src.public.legacy_customer",
+                    keys.serializer(), values.serializer());
+            TestOutputTopic<GenericRecord, GenericRecord> customers = driver.createOutputTopic("shop.out.customers",
+                    keys.deserializer(), values.deserializer());
+            TestOutputTopic<GenericRecord, GenericRecord> dlq = driver.createOutputTopic("shop.dlq",
+                    keys.deserializer(), values.deserializer());
+
+            in.pipeInput(key(1), row(1, null, "Nobody", "n@example.com"));
+            in.pipeInput(key(2), row(2, "Grace", "Hopper", "g@example.com"));
+
+            var rejected = RejectedRow.fromAvro(dlq.readValue());
+            assertThat(rejected.stage()).isEqualTo("transformer");
+            assertThat(rejected.targetTable()).isEqualTo("customers");
+            assertThat(rejected.legacyKey()).isEqualTo("1");
+            assertThat(rejected.rule()).isEqualTo("expr customers.full_name");
+            assertThat(rejected.sourceTopic()).isEqualTo("shop.src.public.legacy_customer");
+            assertThat(rejected.sourceOffset()).isZero();
+            assertThat(rejected.message()).startsWith("row legacy_customer:1 → customers.full_name: ");
+            assertThat(rejected.row()).contains("\"last\": \"Nobody\"");
+            assertThat(dlq.isEmpty()).isTrue();
+            assertThat(customers.readKeyValuesToList()).extracting(kv -> kv.value.get("full_name").toString())
+                    .containsExactly("Grace Hopper");
+        }
+    }
+
+    @Test
+    void shouldStopOnARejectedRowWhenTheTableSaysStop() {
+        MigrationDef strict = new SpecParser(Map.of()).parse("spec.yaml", SPEC.replace(
+                "    source: legacy_customer\n    columns:", "    source: legacy_customer\n    on-error: stop\n    columns:"));
+        try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(strict, registry))) {
+            AvroSerde keys = new AvroSerde(registry, true);
+            AvroSerde values = new AvroSerde(registry, false);
+            TestInputTopic<GenericRecord, GenericRecord> in = driver.createInputTopic("shop.src.public.legacy_customer",
+                    keys.serializer(), values.serializer());
+
+            assertThatThrownBy(() -> in.pipeInput(key(1), row(1, null, "Nobody", "n@example.com")))
+                    .hasStackTraceContaining("table 'customers' has on-error: stop and row legacy_customer:1 → customers.full_name");
         }
     }
 

@@ -124,8 +124,8 @@ public final class RowMapper {
                     Object result = expressions.get(column.target()).evaluate(celValues);
                     out.put(column.target(), CelTypes.fromCel(valueSchema.getField(column.target()).schema(), result));
                 } catch (RuntimeException e) {
-                    throw new RowMappingException("row " + table.source() + ":" + legacyKeyText(sourceKey) + " → "
-                            + table.target() + "." + column.target() + ": " + e.getMessage());
+                    throw new RowRejectedException("expr " + table.target() + "." + column.target(), "row " + table.source()
+                            + ":" + legacyKeyText(sourceKey) + " → " + table.target() + "." + column.target() + ": " + e.getMessage());
                 }
             } else {
                 out.put(column.target(), source.get(column.from()));
@@ -154,10 +154,24 @@ public final class RowMapper {
         };
     }
 
-    /** A legacy row that cannot be mapped; the message names the table, key, column and cause. */
+    /** The mapping itself is wrong for this source schema (a missing column, an expression that does not compile). */
     public static final class RowMappingException extends RuntimeException {
         public RowMappingException(String message) {
             super(message);
+        }
+    }
+
+    /** One legacy row cannot be mapped; {@code rule} names what refused it, the message names table, key and column. */
+    public static final class RowRejectedException extends RuntimeException {
+        private final String rule;
+
+        public RowRejectedException(String rule, String message) {
+            super(message);
+            this.rule = rule;
+        }
+
+        public String rule() {
+            return rule;
         }
     }
 }

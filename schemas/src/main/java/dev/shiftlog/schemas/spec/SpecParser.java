@@ -39,7 +39,7 @@ public final class SpecParser {
     private static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
     private static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
     private static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
-    private static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns");
+    private static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error");
     private static final Set<String> COLUMN_KEYS = Set.of("from", "expr");
 
     private final Map<String, String> env;
@@ -231,6 +231,15 @@ public final class SpecParser {
                     error(keys.get("id"), "unknown id strategy '" + idText + "'; allowed: " + IdStrategy.allowed());
                 }
             }
+            String onErrorText = scalar(keys, "on-error", map, false);
+            OnError onError = OnError.DLQ;
+            if (onErrorText != null) {
+                try {
+                    onError = OnError.valueOf(onErrorText.toUpperCase());
+                } catch (IllegalArgumentException e) {
+                    error(keys.get("on-error"), "unknown on-error policy '" + onErrorText + "'; allowed: " + OnError.allowed());
+                }
+            }
             List<ColumnDef> columns = new ArrayList<>();
             Node colsNode = keys.get("columns");
             if (colsNode == null) {
@@ -251,7 +260,7 @@ public final class SpecParser {
                 }
             }
             return new TableMappingDef(target, source, key == null ? "id" : key, id,
-                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), at(map));
+                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, at(map));
         }
 
         ColumnDef column(NodeTuple tuple) {

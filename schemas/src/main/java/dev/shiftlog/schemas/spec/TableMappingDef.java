@@ -8,6 +8,7 @@ import java.util.List;
  * @param source legacy table, {@code table} or {@code schema.table}
  * @param key target primary-key column that receives the new id
  * @param legacyKey target column that keeps the legacy key; Optional: defaults to {@code legacy_id}
+ * @param onError what a rejected row does; Optional: defaults to {@code dlq}
  */
 public record TableMappingDef(
         String target,
@@ -16,6 +17,7 @@ public record TableMappingDef(
         IdStrategy id,
         String legacyKey,
         List<ColumnDef> columns,
+        OnError onError,
         Location location) {
 
     /** The legacy table's schema, defaulting to the connection's. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.IdStrategy;
 import dev.shiftlog.schemas.spec.Location;
+import dev.shiftlog.schemas.spec.OnError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -21,7 +22,7 @@ class RowMapperTest {
             .requiredInt("id").optionalString("name").optionalInt("image_id").endRecord();
 
     private static TableMappingDef table(IdStrategy id, ColumnDef... columns) {
-        return new TableMappingDef("coaches", "tls_coach", "id", id, "legacy_id", List.of(columns), AT);
+        return new TableMappingDef("coaches", "tls_coach", "id", id, "legacy_id", List.of(columns), OnError.DLQ, AT);
     }
 
     private static GenericRecord key(int id) {
@@ -75,6 +76,7 @@ class RowMapperTest {
         RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5, new ColumnDef("x", null, "name + '!'", AT)), KEY, ROW);
 
         assertThatThrownBy(() -> mapper.value(key(5), row(5, null, null)))
+                .isInstanceOfSatisfying(RowMapper.RowRejectedException.class, e -> assertThat(e.rule()).isEqualTo("expr coaches.x"))
                 .hasMessageStartingWith("row tls_coach:5 → coaches.x: ");
     }
 }
