@@ -1,4 +1,5 @@
 -- S1 coaching: the new (Supabase-style) schema the spec fills.
+CREATE TYPE coach_sex AS ENUM ('male', 'female', 'non_binary', 'other');
 CREATE TABLE coaches (
     id             uuid PRIMARY KEY,
     legacy_id      int NOT NULL UNIQUE,
@@ -8,8 +9,8 @@ CREATE TABLE coaches (
     photo_url_30   text,
     photo_url_45   text,
     photo_url_60   text,
-    sex            text,
-    intro          text,
+    sex            coach_sex,
+    year_of_birth  int,
     voice_settings jsonb NOT NULL DEFAULT '{}',
     is_active      boolean NOT NULL DEFAULT true,
     created_at     timestamptz

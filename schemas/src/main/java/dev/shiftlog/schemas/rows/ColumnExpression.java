@@ -7,6 +7,7 @@ import dev.cel.common.types.CelType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerBuilder;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.extensions.CelExtensions;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -15,10 +16,16 @@ import java.util.Map;
 
 /**
  * A CEL expression over the source columns, compiled and type-checked once; evaluation is pure and thread-safe.
- * CEL is non-Turing-complete and side-effect free, so a spec cannot hang or harm the pipeline.
+ * CEL is non-Turing-complete and side-effect free, so a spec cannot hang or harm the pipeline. Available: the CEL
+ * standard library, its string, regex, optional and list extensions, and {@link MigrationFunctions}.
  */
 public final class ColumnExpression {
-    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+    private static final MigrationFunctions FUNCTIONS = new MigrationFunctions();
+    /** Immutable and thread-safe once built; shared so each expression does not rebuild the function tables. */
+    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
+            .addLibraries(CelExtensions.strings(), CelExtensions.regex(), CelExtensions.optional(), CelExtensions.lists())
+            .addFunctionBindings(FUNCTIONS.bindings())
+            .build();
 
     private final String source;
     private final CelType resultType;
@@ -35,7 +42,9 @@ public final class ColumnExpression {
      * @throws ExpressionException with every compiler message when the expression does not parse or type-check
      */
     public static ColumnExpression compile(String expression, Map<String, CelType> columns) {
-        CelCompilerBuilder builder = CelCompilerFactory.standardCelCompilerBuilder();
+        CelCompilerBuilder builder = CelCompilerFactory.standardCelCompilerBuilder()
+                .addLibraries(CelExtensions.strings(), CelExtensions.regex(), CelExtensions.optional(), CelExtensions.lists())
+                .addFunctionDeclarations(FUNCTIONS.declarations());
         columns.forEach(builder::addVar);
         CelCompiler compiler = builder.build();
         CelValidationResult result = compiler.compile(expression);

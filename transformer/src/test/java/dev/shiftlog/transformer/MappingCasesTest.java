@@ -1,0 +1,215 @@
+package dev.shiftlog.transformer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.shiftlog.schemas.avro.AvroSerde;
+import dev.shiftlog.schemas.registry.InMemorySchemaRegistry;
+import dev.shiftlog.schemas.rows.AvroValues;
+import dev.shiftlog.schemas.rows.RejectedRow;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.SpecParser;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Data-driven mapping cases: each YAML file in {@code src/test/resources/cases/} gives a spec's tables, the legacy
+ * tables' column types, a sequence of legacy changes and the expected final target rows and DLQ entries. A new
+ * mapping feature is a new case file.
+ */
+class MappingCasesTest {
+    private static final Path CASES = Path.of("src/test/resources/cases");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    static Stream<Path> cases() throws IOException {
+        try (Stream<Path> files = Files.list(CASES)) {
+            return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void shouldProduceTheExpectedTargetRows(Path caseFile) throws IOException {
+        JsonNode c = YAML.readTree(caseFile.toFile());
+        String specYaml = """
+                migration: cases
+                source: { url: "jdbc:postgresql://legacy/db", user: u }
+                target: { url: "jdbc:postgresql://target/db", user: u }
+                tables:
+                """ + c.get("spec").asText().indent(2);
+        MigrationDef spec = new SpecParser(Map.of()).parse(caseFile.toString(), specYaml);
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        AvroSerde keys = new AvroSerde(registry, true);
+        AvroSerde values = new AvroSerde(registry, false);
+
+        Map<String, List<GenericRecord>> targetRows = new TreeMap<>();
+        List<RejectedRow> dlq = new ArrayList<>();
+        try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(spec, registry))) {
+            Map<String, Schema[]> sourceSchemas = new LinkedHashMap<>();
+            c.get("source").fields().forEachRemaining(e -> sourceSchemas.put(e.getKey(), schemasOf(e.getKey(), e.getValue())));
+            Map<String, TestInputTopic<GenericRecord, GenericRecord>> inputs = new LinkedHashMap<>();
+            sourceSchemas.keySet().forEach(t -> inputs.put(t, driver.createInputTopic("cases.src.public." + t,
+                    keys.serializer(), values.serializer())));
+            for (JsonNode change : c.get("given")) {
+                Map.Entry<String, JsonNode> e = change.fields().next();
+                Schema[] schemas = sourceSchemas.get(e.getKey());
+                JsonNode row = e.getValue();
+                if (row.has("delete")) {
+                    inputs.get(e.getKey()).pipeInput(record(schemas[0], row.get("delete")), (GenericRecord) null);
+                } else {
+                    inputs.get(e.getKey()).pipeInput(record(schemas[0], row), record(schemas[1], row));
+                }
+            }
+            for (var t : spec.tables()) {
+                TestOutputTopic<GenericRecord, GenericRecord> out = driver.createOutputTopic("cases.out." + t.target(),
+                        keys.deserializer(), values.deserializer());
+                Map<String, GenericRecord> state = new LinkedHashMap<>();
+                out.readKeyValuesToList().forEach(kv -> {
+                    if (kv.value == null) {
+                        state.remove(kv.key.toString());
+                    } else {
+                        state.put(kv.key.toString(), kv.value);
+                    }
+                });
+                targetRows.put(t.target(), new ArrayList<>(state.values()));
+            }
+            driver.createOutputTopic("cases.dlq", keys.deserializer(), values.deserializer()).readValuesToList()
+                    .forEach(v -> dlq.add(RejectedRow.fromAvro(v)));
+        }
+
+        JsonNode expect = c.get("expect");
+        for (var t : spec.tables()) {
+            List<Map<String, String>> expected = new ArrayList<>();
+            expect.path(t.target()).forEach(row -> expected.add(texts(row)));
+            List<Map<String, String>> actual = new ArrayList<>();
+            for (GenericRecord r : targetRows.get(t.target())) {
+                Map<String, String> projected = new TreeMap<>();
+                Map<String, String> all = texts(r);
+                expected.stream().findFirst().ifPresentOrElse(
+                        first -> first.keySet().forEach(k -> projected.put(k, all.get(k))), () -> projected.putAll(all));
+                actual.add(projected);
+            }
+            assertThat(actual).as("rows of %s in %s", t.target(), caseFile).containsExactlyInAnyOrderElementsOf(expected);
+        }
+        List<String> expectedDlq = new ArrayList<>();
+        expect.path("dlq").forEach(d -> expectedDlq.add(d.get("table").asText() + ":" + d.get("legacy_key").asText() + " " + d.get("rule").asText()));
+        assertThat(dlq).extracting(d -> d.targetTable() + ":" + d.legacyKey() + " " + d.rule())
+                .as("dlq of %s", caseFile).containsExactlyInAnyOrderElementsOf(expectedDlq);
+    }
+
+    /** Key and row schemas from {@code column: type}; the first column is the primary key. */
+    private static Schema[] schemasOf(String table, JsonNode columns) {
+        List<Schema.Field> fields = new ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> it = columns.fields();
+        Schema.Field keyField = null;
+        while (it.hasNext()) {
+            var e = it.next();
+            Schema type = type(e.getValue().asText());
+            if (keyField == null) {
+                keyField = new Schema.Field(e.getKey(), type);
+                fields.add(new Schema.Field(e.getKey(), type));
+            } else {
+                fields.add(new Schema.Field(e.getKey(), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
+            }
+        }
+        return new Schema[] {Schema.createRecord(table + "_key", null, "cases", false, List.of(keyField)),
+                Schema.createRecord(table, null, "cases", false, fields)};
+    }
+
+    private static Schema type(String name) {
+        if (name.startsWith("decimal(")) {
+            String[] ps = name.substring(8, name.length() - 1).split(",");
+            return LogicalTypes.decimal(Integer.parseInt(ps[0].trim()), Integer.parseInt(ps[1].trim()))
+                    .addToSchema(Schema.create(Schema.Type.BYTES));
+        }
+        return switch (name) {
+            case "long" -> Schema.create(Schema.Type.LONG);
+            case "int" -> Schema.create(Schema.Type.INT);
+            case "double" -> Schema.create(Schema.Type.DOUBLE);
+            case "boolean" -> Schema.create(Schema.Type.BOOLEAN);
+            case "bytes" -> Schema.create(Schema.Type.BYTES);
+            case "timestamptz" -> LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+            case "timestamp" -> LogicalTypes.localTimestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+            case "date" -> LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT));
+            case "string[]" -> Schema.createArray(AvroValues.optional(Schema.create(Schema.Type.STRING)));
+            default -> Schema.create(Schema.Type.STRING);
+        };
+    }
+
+    private static GenericRecord record(Schema schema, JsonNode row) {
+        GenericRecord r = new GenericData.Record(schema);
+        for (Schema.Field f : schema.getFields()) {
+            JsonNode v = row.isObject() ? row.get(f.name()) : row;
+            r.put(f.pos(), v == null || v.isNull() ? null : value(AvroValues.nonNull(f.schema()), v));
+        }
+        return r;
+    }
+
+    private static Object value(Schema s, JsonNode v) {
+        if (s.getLogicalType() instanceof LogicalTypes.Decimal d) {
+            return AvroValues.decimalBytes(new BigDecimal(v.asText()).setScale(d.getScale()));
+        }
+        if (s.getLogicalType() instanceof LogicalTypes.TimestampMicros) {
+            return AvroValues.microsOf(Instant.parse(v.asText()));
+        }
+        if (s.getLogicalType() instanceof LogicalTypes.LocalTimestampMicros) {
+            return AvroValues.microsOf(LocalDateTime.parse(v.asText()).toInstant(ZoneOffset.UTC));
+        }
+        if (s.getLogicalType() instanceof LogicalTypes.Date) {
+            return (int) LocalDate.parse(v.asText()).toEpochDay();
+        }
+        return switch (s.getType()) {
+            case LONG -> v.asLong();
+            case INT -> v.asInt();
+            case DOUBLE -> v.asDouble();
+            case BOOLEAN -> v.asBoolean();
+            case BYTES -> ByteBuffer.wrap(v.asText().getBytes(StandardCharsets.UTF_8));
+            case ARRAY -> {
+                List<Object> items = new ArrayList<>();
+                v.forEach(i -> items.add(i.isNull() ? null : i.asText()));
+                yield items;
+            }
+            default -> v.asText();
+        };
+    }
+
+    private static Map<String, String> texts(JsonNode row) {
+        Map<String, String> out = new TreeMap<>();
+        row.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+        return out;
+    }
+
+    private static Map<String, String> texts(GenericRecord r) {
+        Map<String, String> out = new TreeMap<>();
+        for (Schema.Field f : r.getSchema().getFields()) {
+            out.put(f.name(), AvroValues.text(f.schema(), r.get(f.pos())));
+        }
+        return out;
+    }
+}
