@@ -36,11 +36,11 @@ public final class SpecParser {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
-    private static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
-    private static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
-    private static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
-    private static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error");
-    private static final Set<String> COLUMN_KEYS = Set.of("from", "expr");
+    static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
+    static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
+    static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
+    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error");
+    static final Set<String> COLUMN_KEYS = Set.of("from", "expr");
 
     private final Map<String, String> env;
 
