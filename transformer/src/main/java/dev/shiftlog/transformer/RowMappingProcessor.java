@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.rows.IdRegistry;
 import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.OnError;
@@ -18,7 +19,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 /**
  * Applies one table mapping to each legacy change: a row becomes its target row under the new key, a tombstone
  * becomes a tombstone of the new key, and a row a rule rejects goes to the DLQ child (or stops the stage, as the
- * table's {@code on-error} says). Stateless, because both id strategies here derive the new id from the legacy key.
+ * table's {@code on-error} says). Tables with assigned ids (uuid7, cuid2) keep them in the {@code ids-<target>}
+ * store; the others are stateless.
  */
 final class RowMappingProcessor implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
     private final String migration;
@@ -28,6 +30,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     /** One compiled mapper per (key schema, value schema) pair seen, so a schema change recompiles once. */
     private final Map<Schema, Map<Schema, RowMapper>> mappers = new HashMap<>();
     private ProcessorContext<GenericRecord, GenericRecord> context;
+    private IdRegistry ids;
 
     RowMappingProcessor(String migration, TableMappingDef table, String outputChild, String dlqChild) {
         this.migration = migration;
@@ -39,6 +42,14 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
+        if (table.id().isAssigned()) {
+            ids = new StoreIdRegistry(context.getStateStore(idStoreName(table)), table.id());
+        }
+    }
+
+    /** The store that remembers a table's assigned ids; part of the topology contract (renaming it loses ids). */
+    static String idStoreName(TableMappingDef table) {
+        return "ids-" + table.target();
     }
 
     @Override
@@ -49,10 +60,10 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         Schema keySchema = record.key().getSchema();
         Schema valueSchema = record.value() == null ? null : record.value().getSchema();
         RowMapper mapper = mappers.computeIfAbsent(keySchema, k -> new HashMap<>())
-                .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v));
-        GenericRecord newKey = mapper.key(record.key());
+                .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v, ids));
         GenericRecord newValue;
         try {
+            // the value first: for assigned strategies it is what hands out the id the key then finds
             newValue = record.value() == null ? null : mapper.value(record.key(), record.value());
         } catch (RowMapper.RowRejectedException e) {
             if (table.onError() == OnError.STOP) {
@@ -66,6 +77,9 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             context.forward(record.withKey(rejected.key()).withValue(rejected.value()), dlqChild);
             return;
         }
-        context.forward(record.withKey(newKey).withValue(newValue), outputChild);
+        GenericRecord newKey = mapper.key(record.key());
+        if (newKey != null) {
+            context.forward(record.withKey(newKey).withValue(newValue), outputChild);
+        }
     }
 }

@@ -17,7 +17,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +86,11 @@ public final class TransformerStage implements AutoCloseable {
                 String output = "write-" + t.target();
                 String dlq = "dlq-" + t.target();
                 topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, output, dlq), sourceName);
+                if (t.id().isAssigned()) {
+                    topology.addStateStore(Stores.keyValueStoreBuilder(
+                            Stores.persistentKeyValueStore(RowMappingProcessor.idStoreName(t)), Serdes.String(), Serdes.String()),
+                            processor);
+                }
                 topology.addSink(output, names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
                 topology.addSink(dlq, names.dlq(), keySerde.serializer(), valueSerde.serializer(), processor);
             }

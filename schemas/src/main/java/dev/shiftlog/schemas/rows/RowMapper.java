@@ -26,23 +26,32 @@ public final class RowMapper {
     private final Schema keySchema;
     private final Schema valueSchema;
     private final Map<String, ColumnExpression> expressions = new HashMap<>();
+    private final IdRegistry ids;
 
     /**
      * @param sourceKeySchema Avro schema of the legacy primary key record
      * @param sourceValueSchema Avro schema of the legacy row record; null when only keys are mapped (a delete
      *     seen before any row of the table)
+     * @param ids where uuid7 and cuid2 ids are remembered; unused (may be null) for uuid5 and preserve
      * @throws RowMappingException naming the table and column when a mapped column is missing or an expression
      *     does not type-check
      */
-    public RowMapper(String migration, TableMappingDef table, Schema sourceKeySchema, Schema sourceValueSchema) {
+    public RowMapper(String migration, TableMappingDef table, Schema sourceKeySchema, Schema sourceValueSchema, IdRegistry ids) {
+        if (table.id().isAssigned() && ids == null) {
+            throw new IllegalArgumentException("id strategy " + table.id().specName() + " needs an IdRegistry");
+        }
+        this.ids = ids;
         this.migration = migration;
         this.table = table;
         this.sourceValueSchema = sourceValueSchema;
         this.legacyKeyFields = sourceKeySchema.getFields().stream().map(Schema.Field::name).toList();
         Schema legacyKeyType = legacyKeyFields.size() == 1
                 ? AvroValues.nonNull(sourceKeySchema.getFields().get(0).schema()) : Schema.create(Schema.Type.STRING);
-        Schema idType = table.id() == IdStrategy.PRESERVE
-                ? legacyKeyType : LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
+        Schema idType = switch (table.id()) {
+            case PRESERVE -> legacyKeyType;
+            case UUID5, UUID7 -> LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
+            case CUID2 -> Schema.create(Schema.Type.STRING);
+        };
 
         String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
         keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
@@ -99,10 +108,17 @@ public final class RowMapper {
         return valueSchema;
     }
 
-    /** The new primary key of a legacy row; needs only the legacy key, so deletes map too. */
+    /**
+     * The new primary key of a legacy row; needs only the legacy key, so deletes map too. Null when the strategy
+     * remembers ids and this legacy key never got one (a delete of a row this migration never saw).
+     */
     public GenericRecord key(GenericRecord sourceKey) {
+        Object id = table.id().isAssigned() ? ids.existing(legacyKeyText(sourceKey)) : newId(sourceKey);
+        if (id == null) {
+            return null;
+        }
         GenericRecord key = new GenericData.Record(keySchema);
-        key.put(0, newId(sourceKey));
+        key.put(0, id);
         return key;
     }
 
@@ -151,6 +167,7 @@ public final class RowMapper {
         return switch (table.id()) {
             case PRESERVE -> legacyKey(sourceKey);
             case UUID5 -> Uuid5.forRow(migration, table.target(), legacyKeyText(sourceKey)).toString();
+            case UUID7, CUID2 -> ids.assign(legacyKeyText(sourceKey));
         };
     }
 

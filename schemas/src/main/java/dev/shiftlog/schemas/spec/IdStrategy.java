@@ -8,7 +8,16 @@ public enum IdStrategy {
     /** The legacy key value, unchanged. */
     PRESERVE,
     /** A name-based UUID of migration, target table and legacy key: the same everywhere, no lookup needed. */
-    UUID5;
+    UUID5,
+    /** A time-ordered random UUID, assigned once per legacy key and remembered in the transformer's state store. */
+    UUID7,
+    /** A collision-resistant random text id (Prisma's default), assigned once and remembered like uuid7. */
+    CUID2;
+
+    /** True when the id is random and must be remembered rather than recomputed. */
+    public boolean isAssigned() {
+        return this == UUID7 || this == CUID2;
+    }
 
     public String specName() {
         return name().toLowerCase();

@@ -8,7 +8,9 @@ import dev.shiftlog.schemas.spec.IdStrategy;
 import dev.shiftlog.schemas.spec.Location;
 import dev.shiftlog.schemas.spec.OnError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -43,7 +45,7 @@ class RowMapperTest {
     void shouldMapColumnsByNameAndExpressionUnderAUuid5Key() {
         RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5,
                 new ColumnDef("title", "name", null, AT),
-                new ColumnDef("photo_url", null, "image_id == null ? null : dyn('img://' + string(image_id))", AT)), KEY, ROW);
+                new ColumnDef("photo_url", null, "image_id == null ? null : dyn('img://' + string(image_id))", AT)), KEY, ROW, null);
 
         GenericRecord out = mapper.value(key(7), row(7, "Daniel", 3));
         GenericRecord noPhoto = mapper.value(key(8), row(8, "Ana", null));
@@ -59,21 +61,47 @@ class RowMapperTest {
 
     @Test
     void shouldKeepTheLegacyKeyAsTheNewKeyWhenPreserving() {
-        RowMapper mapper = new RowMapper("m", table(IdStrategy.PRESERVE, new ColumnDef("title", "name", null, AT)), KEY, ROW);
+        RowMapper mapper = new RowMapper("m", table(IdStrategy.PRESERVE, new ColumnDef("title", "name", null, AT)), KEY, ROW, null);
 
         assertThat(mapper.key(key(9)).get("id")).isEqualTo(9);
         assertThat(mapper.keySchema().getField("id").schema().getType()).isEqualTo(Schema.Type.INT);
     }
 
     @Test
+    void shouldAssignARandomIdOnceAndReuseItForUpdatesAndDeletes() {
+        Map<String, String> remembered = new HashMap<>();
+        IdRegistry ids = new IdRegistry() {
+            @Override
+            public String existing(String legacyKey) {
+                return remembered.get(legacyKey);
+            }
+
+            @Override
+            public String assign(String legacyKey) {
+                return remembered.computeIfAbsent(legacyKey, k -> RandomIds.next(IdStrategy.UUID7));
+            }
+        };
+        RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID7, new ColumnDef("title", "name", null, AT)), KEY, ROW, ids);
+
+        assertThat(mapper.key(key(3))).as("a delete of a row never seen has no key").isNull();
+        Object first = mapper.value(key(3), row(3, "a", null)).get("id");
+        Object second = mapper.value(key(3), row(3, "b", null)).get("id");
+
+        assertThat(java.util.UUID.fromString(first.toString()).version()).isEqualTo(7);
+        assertThat(second).isEqualTo(first);
+        assertThat(mapper.key(key(3)).get("id")).isEqualTo(first);
+        assertThat(mapper.value(key(4), row(4, "c", null)).get("id")).isNotEqualTo(first);
+    }
+
+    @Test
     void shouldNameTheColumnWhenAnExpressionDoesNotTypeCheck() {
-        assertThatThrownBy(() -> new RowMapper("m", table(IdStrategy.UUID5, new ColumnDef("x", null, "name * 2", AT)), KEY, ROW))
+        assertThatThrownBy(() -> new RowMapper("m", table(IdStrategy.UUID5, new ColumnDef("x", null, "name * 2", AT)), KEY, ROW, null))
                 .hasMessageStartingWith("spec.yaml:1:1: expression for 'coaches.x' does not compile: found no matching overload for '_*_'");
     }
 
     @Test
     void shouldNameTheRowWhenAnExpressionFailsAtRuntime() {
-        RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5, new ColumnDef("x", null, "name + '!'", AT)), KEY, ROW);
+        RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5, new ColumnDef("x", null, "name + '!'", AT)), KEY, ROW, null);
 
         assertThatThrownBy(() -> mapper.value(key(5), row(5, null, null)))
                 .isInstanceOfSatisfying(RowMapper.RowRejectedException.class, e -> assertThat(e.rule()).isEqualTo("expr coaches.x"))
