@@ -63,8 +63,10 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
                 .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v, ids));
         GenericRecord newValue;
         try {
+            // A row that does not meet 'where' has no target row: a tombstone retracts one an earlier version made.
+            boolean kept = record.value() != null && mapper.accepts(record.key(), record.value());
             // the value first: for assigned strategies it is what hands out the id the key then finds
-            newValue = record.value() == null ? null : mapper.value(record.key(), record.value());
+            newValue = kept ? mapper.value(record.key(), record.value()) : null;
         } catch (RowMapper.RowRejectedException e) {
             if (table.onError() == OnError.STOP) {
                 throw new StreamsException("table '" + table.target() + "' has on-error: stop and " + e.getMessage()

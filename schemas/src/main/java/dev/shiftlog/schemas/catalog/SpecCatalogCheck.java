@@ -59,6 +59,13 @@ public final class SpecCatalogCheck {
         }
         Map<String, CelType> celColumns = new LinkedHashMap<>();
         src.ifPresent(info -> info.columns().forEach((name, type) -> celColumns.put(name, CelTypes.ofPostgres(type))));
+        if (t.where() != null && src.isPresent()) {
+            try {
+                dev.shiftlog.schemas.rows.RowMapper.compileCondition(t, celColumns);
+            } catch (dev.shiftlog.schemas.rows.RowMapper.RowMappingException e) {
+                errors.add(new SpecError(t.where().location(), e.getMessage().substring(e.getMessage().indexOf(": ") + 2)));
+            }
+        }
         for (ColumnDef c : t.columns()) {
             if (dst.isPresent() && !dst.get().columns().containsKey(c.target())) {
                 errors.add(new SpecError(c.location(), "target table '" + t.target() + "' has no column '" + c.target()

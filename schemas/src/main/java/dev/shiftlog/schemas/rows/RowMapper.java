@@ -27,6 +27,7 @@ public final class RowMapper {
     private final Schema valueSchema;
     private final Map<String, ColumnExpression> expressions = new HashMap<>();
     private final IdRegistry ids;
+    private ColumnExpression where;
 
     /**
      * @param sourceKeySchema Avro schema of the legacy primary key record
@@ -94,6 +95,47 @@ public final class RowMapper {
             fields.add(new Schema.Field(column.target(), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
         }
         valueSchema = Schema.createRecord(table.target(), null, namespace, false, fields);
+        if (table.where() != null) {
+            where = compileCondition(table, celColumns);
+        }
+    }
+
+    /** Compiles a table's {@code where}; it must be a boolean condition. Shared with the catalog check of {@code plan}. */
+    public static ColumnExpression compileCondition(TableMappingDef table, Map<String, CelType> columns) {
+        ColumnDef condition = table.where();
+        ColumnExpression compiled;
+        try {
+            compiled = ColumnExpression.compile(condition.expr(), columns);
+        } catch (ColumnExpression.ExpressionException e) {
+            throw new RowMappingException(condition.location() + ": 'where' of '" + table.target() + "' does not compile: " + e.getMessage());
+        }
+        CelType type = compiled.resultType() instanceof dev.cel.common.types.NullableType n ? n.targetType() : compiled.resultType();
+        if (!type.equals(dev.cel.common.types.SimpleType.BOOL)) {
+            throw new RowMappingException(condition.location() + ": 'where' of '" + table.target() + "' must be a condition (bool), not "
+                    + compiled.resultType().name());
+        }
+        return compiled;
+    }
+
+    /** Whether a legacy row has a target row under this mapping's {@code where}; a null condition counts as false. */
+    public boolean accepts(GenericRecord sourceKey, GenericRecord source) {
+        if (where == null) {
+            return true;
+        }
+        try {
+            return Boolean.TRUE.equals(where.evaluate(celValues(source)));
+        } catch (RuntimeException e) {
+            throw new RowRejectedException("where " + table.target(), "row " + table.source() + ":" + legacyKeyText(sourceKey)
+                    + " → 'where' of " + table.target() + ": " + e.getMessage());
+        }
+    }
+
+    private Map<String, Object> celValues(GenericRecord source) {
+        Map<String, Object> values = new HashMap<>();
+        for (Schema.Field f : sourceValueSchema.getFields()) {
+            values.put(f.name(), CelTypes.toCel(f.schema(), source.get(f.pos())));
+        }
+        return values;
     }
 
     public TableMappingDef table() {
@@ -131,10 +173,7 @@ public final class RowMapper {
         for (ColumnDef column : table.columns()) {
             if (column.isExpression()) {
                 if (celValues == null) {
-                    celValues = new HashMap<>();
-                    for (Schema.Field f : sourceValueSchema.getFields()) {
-                        celValues.put(f.name(), CelTypes.toCel(f.schema(), source.get(f.pos())));
-                    }
+                    celValues = celValues(source);
                 }
                 try {
                     Object result = expressions.get(column.target()).evaluate(celValues);

@@ -39,7 +39,7 @@ public final class SpecParser {
     static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
     static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
     static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
-    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error");
+    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where");
     static final Set<String> COLUMN_KEYS = Set.of("from", "expr");
 
     private final Map<String, String> env;
@@ -240,6 +240,8 @@ public final class SpecParser {
                     error(keys.get("on-error"), "unknown on-error policy '" + onErrorText + "'; allowed: " + OnError.allowed());
                 }
             }
+            String whereText = scalar(keys, "where", map, false);
+            ColumnDef where = whereText == null ? null : new ColumnDef("where", null, whereText, at(keys.get("where")));
             List<ColumnDef> columns = new ArrayList<>();
             Node colsNode = keys.get("columns");
             if (colsNode == null) {
@@ -260,7 +262,7 @@ public final class SpecParser {
                 }
             }
             return new TableMappingDef(target, source, key == null ? "id" : key, id,
-                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, at(map));
+                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, at(map));
         }
 
         ColumnDef column(NodeTuple tuple) {

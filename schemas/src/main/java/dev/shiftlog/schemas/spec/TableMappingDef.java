@@ -9,6 +9,8 @@ import java.util.List;
  * @param key target primary-key column that receives the new id
  * @param legacyKey target column that keeps the legacy key; Optional: defaults to {@code legacy_id}
  * @param onError what a rejected row does; Optional: defaults to {@code dlq}
+ * @param where a CEL condition a legacy row must meet to have a target row; Optional: null means every row. A row
+ *     that stops meeting it (an update) loses its target row.
  */
 public record TableMappingDef(
         String target,
@@ -18,6 +20,7 @@ public record TableMappingDef(
         String legacyKey,
         List<ColumnDef> columns,
         OnError onError,
+        ColumnDef where,
         Location location) {
 
     /** The legacy table's schema, defaulting to the connection's. */
