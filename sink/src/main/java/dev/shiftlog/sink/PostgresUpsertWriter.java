@@ -1,8 +1,17 @@
 package dev.shiftlog.sink;
 
 import dev.shiftlog.schemas.rows.PgCopyText;
+import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.spec.ConnectionDef;
+import dev.shiftlog.schemas.spec.OnError;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.io.IOException;
 import java.io.StringReader;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.function.Function;
+import org.apache.avro.generic.GenericData;
+import org.postgresql.util.PSQLException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -37,33 +46,105 @@ final class PostgresUpsertWriter {
         connection.commit();
     }
 
-    /** Writes all batches and commits; on failure rolls back and throws with the table and the database's reason. */
-    void write(List<TableBatch> batches, java.util.function.Function<String, String> keyColumn) throws SinkException {
-        String current = null;
+    /**
+     * Writes all batches in one transaction and commits. When the database refuses a row (a constraint or a bad
+     * value), the transaction is redone row by row under savepoints to find the refused rows: with {@code on-error:
+     * dlq} they are returned for the DLQ and the rest is committed; with {@code stop} nothing is committed and the
+     * exception names the table, the legacy key and the database's reason. Other failures always throw.
+     */
+    List<RejectedRow> write(List<TableBatch> batches, Function<String, TableMappingDef> tables) throws SinkException {
         try {
             for (TableBatch batch : batches) {
-                current = batch.table();
-                String key = keyColumn.apply(batch.table());
-                if (batch.deleteCount() > 0) {
-                    delete(batch, key);
-                }
-                if (batch.upsertCount() > 0) {
-                    upsert(batch, key);
+                apply(batch, tables.apply(batch.table()).key());
+            }
+            connection.commit();
+            return List.of();
+        } catch (SQLException | IOException e) {
+            rollback();
+            if (!isRowLevel(e)) {
+                throw new SinkException("writing to " + target.url() + " failed; the batch was rolled back and its offsets not"
+                        + " committed, so it is retried after the fix: " + e.getMessage(), e);
+            }
+        }
+        return writeRowByRow(batches, tables);
+    }
+
+    private List<RejectedRow> writeRowByRow(List<TableBatch> batches, Function<String, TableMappingDef> tables) {
+        List<RejectedRow> rejected = new ArrayList<>();
+        try {
+            for (TableBatch batch : batches) {
+                TableMappingDef table = tables.apply(batch.table());
+                for (TableBatch.Change change : batch.changes()) {
+                    Savepoint savepoint = connection.setSavepoint();
+                    try {
+                        apply(TableBatch.of(batch.table(), change), table.key());
+                        connection.releaseSavepoint(savepoint);
+                    } catch (SQLException | IOException e) {
+                        connection.rollback(savepoint);
+                        String legacyKey = legacyKey(table, change);
+                        if (!isRowLevel(e) || table.onError() == OnError.STOP) {
+                            throw new SinkException("target table " + target.schema() + "." + table.target() + " refused the row of"
+                                    + " legacy key " + legacyKey + ": " + e.getMessage() + (table.onError() == OnError.STOP
+                                    ? " (on-error: stop; fix the target schema or the mapping, or set on-error: dlq)" : ""), e);
+                        }
+                        rejected.add(new RejectedRow("sink", table.target(), change.topic(), change.partition(), change.offset(),
+                                legacyKey, rule(e), e.getMessage(), change.value() == null ? null
+                                : GenericData.get().toString(change.value()), System.currentTimeMillis()));
+                    }
                 }
             }
             connection.commit();
-        } catch (SQLException | java.io.IOException e) {
-            try {
-                connection.rollback();
-            } catch (SQLException ignored) {
-                // the connection is broken; the caller reconnects
-            }
-            throw new SinkException("writing to target table " + target.schema() + "." + current + " failed; the batch"
-                    + " was rolled back and its offsets not committed, so it is retried after the fix: " + e.getMessage(), e);
+            return rejected;
+        } catch (SQLException e) {
+            rollback();
+            throw new SinkException("writing to " + target.url() + " failed while isolating a refused row; nothing was committed: "
+                    + e.getMessage(), e);
+        } catch (SinkException e) {
+            rollback();
+            throw e;
         }
     }
 
-    private void upsert(TableBatch batch, String key) throws SQLException, java.io.IOException {
+    private void apply(TableBatch batch, String key) throws SQLException, IOException {
+        if (batch.deleteCount() > 0) {
+            delete(batch, key);
+        }
+        if (batch.upsertCount() > 0) {
+            upsert(batch, key);
+        }
+    }
+
+    private void rollback() {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the stage stops and a restart reconnects
+        }
+        stagingTables.clear(); // their CREATE may have been rolled back with the transaction
+    }
+
+    /** Data exceptions (22) and integrity violations (23) are about a row; anything else is about the database. */
+    private static boolean isRowLevel(Exception e) {
+        return e instanceof SQLException sql && sql.getSQLState() != null
+                && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"));
+    }
+
+    private static String rule(Exception e) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null && p.getServerErrorMessage().getConstraint() != null) {
+            return "target constraint " + p.getServerErrorMessage().getConstraint();
+        }
+        return e instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")
+                ? "target constraint" : "target value";
+    }
+
+    private static String legacyKey(TableMappingDef table, TableBatch.Change change) {
+        if (change.value() != null && change.value().getSchema().getField(table.legacyKey()) != null) {
+            return String.valueOf(change.value().get(table.legacyKey()));
+        }
+        return String.valueOf(change.key().get(0));
+    }
+
+    private void upsert(TableBatch batch, String key) throws SQLException, IOException {
         Schema schema = batch.rowSchema();
         List<String> columns = schema.getFields().stream().map(Schema.Field::name).toList();
         String stage = stagingTable(batch.table(), columns, "u");
@@ -83,7 +164,7 @@ final class PostgresUpsertWriter {
         }
     }
 
-    private void delete(TableBatch batch, String key) throws SQLException, java.io.IOException {
+    private void delete(TableBatch batch, String key) throws SQLException, IOException {
         String stage = stagingTable(batch.table(), List.of(key), "d");
         StringBuilder data = new StringBuilder(batch.deleteCount() * 40);
         for (GenericRecord k : batch.deletes()) {

@@ -2,6 +2,8 @@ package dev.shiftlog.sink;
 
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.avro.AvroDeserializer;
+import dev.shiftlog.schemas.avro.AvroSerializer;
+import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.registry.SchemaRegistry;
 import dev.shiftlog.schemas.spec.MigrationDef;
@@ -24,6 +26,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -41,9 +46,10 @@ public final class SinkStage implements AutoCloseable {
     private final Map<String, Object> kafkaConfig;
     private final SchemaRegistry registry;
     private final AppliedBatchListener listener;
-    private final Map<String, String> keyColumnByTable = new HashMap<>();
+    private final Map<String, TableMappingDef> tableByName = new HashMap<>();
     private final Map<String, String> tableByTopic = new HashMap<>();
     private final Map<String, LongAdder> landed = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private KafkaConsumer<GenericRecord, GenericRecord> consumer;
@@ -56,7 +62,7 @@ public final class SinkStage implements AutoCloseable {
         this.listener = listener;
         TopicNames names = new TopicNames(spec.name());
         for (TableMappingDef t : spec.tables()) {
-            keyColumnByTable.put(t.target(), t.key());
+            tableByName.put(t.target(), t);
             tableByTopic.put(names.out(t.target()), t.target());
         }
     }
@@ -78,16 +84,24 @@ public final class SinkStage implements AutoCloseable {
 
     /** Connects to the target (failing fast on bad credentials) and starts the sink thread. */
     public void start() throws SQLException {
+        new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(new TopicNames(spec.name()).dlq()),
+                spec.kafka().partitions(), Map.of());
         Connection connection = PostgresCatalog.open(spec.target());
         PostgresUpsertWriter writer = new PostgresUpsertWriter(spec.target(), connection);
         consumer = new KafkaConsumer<>(consumerConfig(spec, kafkaConfig), new AvroDeserializer(registry), new AvroDeserializer(registry));
         consumer.subscribe(List.copyOf(tableByTopic.keySet()));
-        thread = new Thread(() -> run(writer, connection), "shiftlog-sink");
+        Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink-dlq");
+        KafkaProducer<GenericRecord, GenericRecord> dlqProducer = new KafkaProducer<>(producerConfig,
+                new AvroSerializer(registry, true), new AvroSerializer(registry, false));
+        thread = new Thread(() -> run(writer, connection, dlqProducer), "shiftlog-sink");
         thread.start();
         LOG.info("sink writing {} table(s) into {}", tableByTopic.size(), spec.target().url());
     }
 
-    private void run(PostgresUpsertWriter writer, Connection connection) {
+    private void run(PostgresUpsertWriter writer, Connection connection, KafkaProducer<GenericRecord, GenericRecord> dlqProducer) {
         try {
             Map<TopicPartition, Long> committed = new HashMap<>();
             while (running.get()) {
@@ -97,10 +111,13 @@ public final class SinkStage implements AutoCloseable {
                     Map<String, TableBatch> batches = new LinkedHashMap<>();
                     for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
                         String table = tableByTopic.get(r.topic());
-                        batches.computeIfAbsent(table, TableBatch::new).add(r.key(), r.value());
+                        batches.computeIfAbsent(table, TableBatch::new).add(r.key(), r.value(), r.topic(), r.partition(), r.offset());
                     }
                     list = new ArrayList<>(batches.values());
-                    writer.write(list, keyColumnByTable::get);
+                    List<RejectedRow> rejected = writer.write(list, tableByName::get);
+                    // The DLQ is written (and acknowledged) before the offsets move on: a crash in between repeats the
+                    // batch, which re-upserts the same rows and re-rejects the same ones; nothing is lost.
+                    sendToDlq(dlqProducer, rejected);
                 }
                 commitPositions(committed);
                 for (TableBatch b : list) {
@@ -116,12 +133,36 @@ public final class SinkStage implements AutoCloseable {
             stopped.completeExceptionally(e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+            dlqProducer.close(Duration.ofSeconds(5));
             try {
                 connection.close();
             } catch (SQLException ignored) {
                 // closing anyway
             }
         }
+    }
+
+    private void sendToDlq(KafkaProducer<GenericRecord, GenericRecord> producer, List<RejectedRow> rejected) {
+        if (rejected.isEmpty()) {
+            return;
+        }
+        String topic = new TopicNames(spec.name()).dlq();
+        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+        for (RejectedRow r : rejected) {
+            LOG.warn("target refused {}:{} ({}); sent to {}", r.targetTable(), r.legacyKey(), r.rule(), topic);
+            sends.add(producer.send(new ProducerRecord<>(topic, r.key(), r.value())));
+        }
+        for (var send : sends) {
+            try {
+                send.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new SinkException("cannot write refused rows to " + topic + "; offsets not committed: " + e.getCause().getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SinkException("interrupted while writing to " + topic, e);
+            }
+        }
+        rejected.forEach(r -> this.rejected.computeIfAbsent(r.targetTable(), t -> new LongAdder()).increment());
     }
 
     /**
@@ -146,6 +187,13 @@ public final class SinkStage implements AutoCloseable {
     /** Completes when the sink thread ends; exceptionally when the target refused a batch. */
     public CompletableFuture<Void> stopped() {
         return stopped;
+    }
+
+    /** Rows the target refused per table since this process started (sent to the DLQ). */
+    public Map<String, Long> rejected() {
+        Map<String, Long> result = new java.util.TreeMap<>();
+        rejected.forEach((k, v) -> result.put(k, v.sum()));
+        return result;
     }
 
     /** Rows written per target table since this process started (upserts and deletes). */

@@ -1,5 +1,7 @@
 package dev.shiftlog.sink;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,26 +10,24 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * The net effect of a run of changes to one target table: the last state of each key, either a row to upsert or
- * a key to delete. Collapsing first makes one INSERT … ON CONFLICT per batch legal and idempotent.
+ * a key to delete, with the topic position it came from. Collapsing first makes one INSERT … ON CONFLICT per batch
+ * legal and idempotent.
  */
 final class TableBatch {
+    /** The last change of one key; {@code value} null means delete. */
+    record Change(GenericRecord key, GenericRecord value, String topic, int partition, long offset) {}
+
     private final String table;
-    private final Map<List<Object>, GenericRecord> upserts = new LinkedHashMap<>();
-    private final Map<List<Object>, GenericRecord> deletes = new LinkedHashMap<>();
+    private final Map<List<Object>, Change> changes = new LinkedHashMap<>();
 
     TableBatch(String table) {
         this.table = table;
     }
 
-    void add(GenericRecord key, GenericRecord value) {
+    void add(GenericRecord key, GenericRecord value, String topic, int partition, long offset) {
         List<Object> id = key.getSchema().getFields().stream().map(f -> normalize(key.get(f.pos()))).toList();
-        if (value == null) {
-            upserts.remove(id);
-            deletes.put(id, key);
-        } else {
-            deletes.remove(id);
-            upserts.put(id, value);
-        }
+        changes.remove(id);
+        changes.put(id, new Change(key, value, topic, partition, offset));
     }
 
     private static Object normalize(Object v) {
@@ -38,28 +38,45 @@ final class TableBatch {
         return table;
     }
 
-    Iterable<GenericRecord> upserts() {
-        return upserts.values();
+    Collection<Change> changes() {
+        return changes.values();
     }
 
-    Iterable<GenericRecord> deletes() {
-        return deletes.values();
+    List<GenericRecord> upserts() {
+        List<GenericRecord> rows = new ArrayList<>();
+        changes.values().stream().filter(c -> c.value() != null).forEach(c -> rows.add(c.value()));
+        return rows;
+    }
+
+    List<GenericRecord> deletes() {
+        List<GenericRecord> keys = new ArrayList<>();
+        changes.values().stream().filter(c -> c.value() == null).forEach(c -> keys.add(c.key()));
+        return keys;
     }
 
     int upsertCount() {
-        return upserts.size();
+        return (int) changes.values().stream().filter(c -> c.value() != null).count();
     }
 
     int deleteCount() {
-        return deletes.size();
+        return changes.size() - upsertCount();
     }
 
     /** Schema of the rows to upsert (the newest seen), or null when there are none. */
     Schema rowSchema() {
-        GenericRecord last = null;
-        for (GenericRecord r : upserts.values()) {
-            last = r;
+        Schema last = null;
+        for (Change c : changes.values()) {
+            if (c.value() != null) {
+                last = c.value().getSchema();
+            }
         }
-        return last == null ? null : last.getSchema();
+        return last;
+    }
+
+    /** A batch of just one change, to find out which row the database refuses. */
+    static TableBatch of(String table, Change change) {
+        TableBatch single = new TableBatch(table);
+        single.add(change.key(), change.value(), change.topic(), change.partition(), change.offset());
+        return single;
     }
 }
