@@ -43,6 +43,13 @@ SELECT CASE WHEN g <= 5 * ${scale} THEN NULL ELSE 1 + floor(random() * (g - 1)):
        timestamp '2020-06-15 08:30:00' + g * interval '13 hours 7 minutes'
 FROM generate_series(1, 50 * ${scale}) g;
 
+-- Dirty rows on purpose: an orphan (its parent does not exist) and a two-node cycle. The spec parks them and,
+-- after park-timeout, reports them in the DLQ instead of dropping them or breaking the target's foreign key.
+INSERT INTO tls_category (id, parent_id, name, name_short, sort_order, time_create) VALUES
+    (900001, 999999, 'Orphan category', 'ORPH', 1, timestamp '2021-01-01 00:00:00'),
+    (900002, 900003, 'Cycle A', 'CYA', 2, timestamp '2021-01-01 00:00:00'),
+    (900003, 900002, 'Cycle B', 'CYB', 3, timestamp '2021-01-01 00:00:00');
+
 INSERT INTO tls_prompt (name, prompt, time_create)
 SELECT 'prompt_' || g, 'Prompt text ' || g, timestamptz '2023-01-01 00:00:00+00' + g * interval '1 hour'
 FROM generate_series(1, 10 * ${scale}) g;

@@ -19,6 +19,7 @@ CREATE TABLE categories (
     id               uuid PRIMARY KEY,
     legacy_id        int NOT NULL UNIQUE,
     legacy_parent_id int,
+    parent_id        uuid REFERENCES categories (id),
     name             text,
     short_name       text,
     description      text,

@@ -15,6 +15,11 @@ public record TopicNames(String migration) {
         return migration + ".landed";
     }
 
+    /** Rows of a table that references another, keyed by the referenced row, on their way to the parking gate. */
+    public String references(String targetTable) {
+        return migration + ".refs." + targetTable;
+    }
+
     public String dlq() {
         return migration + ".dlq";
     }

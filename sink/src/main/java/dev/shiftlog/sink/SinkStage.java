@@ -3,6 +3,8 @@ package dev.shiftlog.sink;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.avro.AvroDeserializer;
 import dev.shiftlog.schemas.avro.AvroSerializer;
+import dev.shiftlog.schemas.rows.AvroValues;
+import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.registry.SchemaRegistry;
@@ -47,6 +49,8 @@ public final class SinkStage implements AutoCloseable {
     private final SchemaRegistry registry;
     private final AppliedBatchListener listener;
     private final Map<String, TableMappingDef> tableByName = new HashMap<>();
+    /** Tables some reference column points at: only their landings are announced. */
+    private final java.util.Set<String> referenced = new java.util.HashSet<>();
     private final Map<String, String> tableByTopic = new HashMap<>();
     private final Map<String, LongAdder> landed = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
@@ -63,6 +67,7 @@ public final class SinkStage implements AutoCloseable {
         TopicNames names = new TopicNames(spec.name());
         for (TableMappingDef t : spec.tables()) {
             tableByName.put(t.target(), t);
+            t.columns().stream().filter(c -> c.isReference()).forEach(c -> referenced.add(c.ref()));
             tableByTopic.put(names.out(t.target()), t.target());
         }
     }
@@ -84,7 +89,8 @@ public final class SinkStage implements AutoCloseable {
 
     /** Connects to the target (failing fast on bad credentials) and starts the sink thread. */
     public void start() throws SQLException {
-        new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(new TopicNames(spec.name()).dlq()),
+        new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(new TopicNames(spec.name()).dlq(),
+                new TopicNames(spec.name()).landed()),
                 spec.kafka().partitions(), Map.of());
         Connection connection = PostgresCatalog.open(spec.target());
         PostgresUpsertWriter writer = new PostgresUpsertWriter(spec.target(), connection);
@@ -93,15 +99,17 @@ public final class SinkStage implements AutoCloseable {
         Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink-dlq");
-        KafkaProducer<GenericRecord, GenericRecord> dlqProducer = new KafkaProducer<>(producerConfig,
+        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink-events");
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        KafkaProducer<GenericRecord, GenericRecord> eventsProducer = new KafkaProducer<>(producerConfig,
                 new AvroSerializer(registry, true), new AvroSerializer(registry, false));
-        thread = new Thread(() -> run(writer, connection, dlqProducer), "shiftlog-sink");
+        thread = new Thread(() -> run(writer, connection, eventsProducer), "shiftlog-sink");
         thread.start();
         LOG.info("sink writing {} table(s) into {}", tableByTopic.size(), spec.target().url());
     }
 
-    private void run(PostgresUpsertWriter writer, Connection connection, KafkaProducer<GenericRecord, GenericRecord> dlqProducer) {
+    private void run(PostgresUpsertWriter writer, Connection connection, KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
         try {
             Map<TopicPartition, Long> committed = new HashMap<>();
             while (running.get()) {
@@ -115,9 +123,11 @@ public final class SinkStage implements AutoCloseable {
                     }
                     list = new ArrayList<>(batches.values());
                     List<RejectedRow> rejected = writer.write(list, tableByName::get);
-                    // The DLQ is written (and acknowledged) before the offsets move on: a crash in between repeats the
-                    // batch, which re-upserts the same rows and re-rejects the same ones; nothing is lost.
-                    sendToDlq(dlqProducer, rejected);
+                    // DLQ entries and landings are acknowledged before the offsets move on: a crash in between repeats
+                    // the batch, which re-upserts the same rows, re-rejects the same ones and re-announces the same
+                    // landings; nothing is lost and rows waiting for a parent are released after its commit.
+                    sendToDlq(eventsProducer, rejected);
+                    announceLanded(eventsProducer, list, rejected);
                 }
                 commitPositions(committed);
                 for (TableBatch b : list) {
@@ -133,11 +143,47 @@ public final class SinkStage implements AutoCloseable {
             stopped.completeExceptionally(e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
-            dlqProducer.close(Duration.ofSeconds(5));
+            eventsProducer.close(Duration.ofSeconds(5));
             try {
                 connection.close();
             } catch (SQLException ignored) {
                 // closing anyway
+            }
+        }
+    }
+
+    /** Publishes {@code <m>.landed} for the committed rows of tables that other tables reference. */
+    private void announceLanded(KafkaProducer<GenericRecord, GenericRecord> producer, List<TableBatch> batches, List<RejectedRow> rejected) {
+        String topic = new TopicNames(spec.name()).landed();
+        java.util.Set<String> refused = new java.util.HashSet<>();
+        rejected.forEach(r -> refused.add(r.targetTable() + '\u0000' + r.legacyKey()));
+        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+        for (TableBatch batch : batches) {
+            if (!referenced.contains(batch.table())) {
+                continue;
+            }
+            TableMappingDef table = tableByName.get(batch.table());
+            for (GenericRecord row : batch.upserts()) {
+                String legacyKey = AvroValues.text(row.getSchema().getField(table.legacyKey()).schema(), row.get(table.legacyKey()));
+                if (!refused.contains(batch.table() + '\u0000' + legacyKey)) {
+                    LandedRow landed = new LandedRow(batch.table(), legacyKey,
+                            AvroValues.text(row.getSchema().getField(table.key()).schema(), row.get(table.key())));
+                    sends.add(producer.send(new ProducerRecord<>(topic, landed.key(), landed.value())));
+                }
+            }
+        }
+        awaitAll(sends, topic);
+    }
+
+    private static void awaitAll(List<java.util.concurrent.Future<?>> sends, String topic) {
+        for (var send : sends) {
+            try {
+                send.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new SinkException("cannot write to " + topic + "; offsets not committed: " + e.getCause().getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SinkException("interrupted while writing to " + topic, e);
             }
         }
     }
@@ -152,16 +198,7 @@ public final class SinkStage implements AutoCloseable {
             LOG.warn("target refused {}:{} ({}); sent to {}", r.targetTable(), r.legacyKey(), r.rule(), topic);
             sends.add(producer.send(new ProducerRecord<>(topic, r.key(), r.value())));
         }
-        for (var send : sends) {
-            try {
-                send.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new SinkException("cannot write refused rows to " + topic + "; offsets not committed: " + e.getCause().getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SinkException("interrupted while writing to " + topic, e);
-            }
-        }
+        awaitAll(sends, topic);
         rejected.forEach(r -> this.rejected.computeIfAbsent(r.targetTable(), t -> new LongAdder()).increment());
     }
 

@@ -1,16 +1,20 @@
 package dev.shiftlog.transformer;
 
 import dev.shiftlog.schemas.rows.IdRegistry;
+import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.OnError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -27,16 +31,26 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private final TableMappingDef table;
     private final String outputChild;
     private final String dlqChild;
+    private final String routeChild;
     /** One compiled mapper per (key schema, value schema) pair seen, so a schema change recompiles once. */
     private final Map<Schema, Map<Schema, RowMapper>> mappers = new HashMap<>();
     private ProcessorContext<GenericRecord, GenericRecord> context;
     private IdRegistry ids;
 
-    RowMappingProcessor(String migration, TableMappingDef table, String outputChild, String dlqChild) {
+    private KeyValueStore<String, String> references;
+
+    /** @param routeChild where rows of a table with a reference go to wait for their parent; null without one */
+    RowMappingProcessor(String migration, TableMappingDef table, String outputChild, String dlqChild, String routeChild) {
         this.migration = migration;
         this.table = table;
         this.outputChild = outputChild;
         this.dlqChild = dlqChild;
+        this.routeChild = routeChild;
+    }
+
+    /** Child legacy key → legacy key of the row it referenced last ("" for none): deletes and re-parenting need it. */
+    static String referencesStoreName(TableMappingDef table) {
+        return "refs-" + table.target();
     }
 
     @Override
@@ -44,6 +58,9 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         this.context = context;
         if (table.id().isAssigned()) {
             ids = new StoreIdRegistry(context.getStateStore(idStoreName(table)), table.id());
+        }
+        if (routeChild != null) {
+            references = context.getStateStore(referencesStoreName(table));
         }
     }
 
@@ -80,8 +97,44 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             return;
         }
         GenericRecord newKey = mapper.key(record.key());
-        if (newKey != null) {
+        if (newKey == null) {
+            return;
+        }
+        if (routeChild == null) {
             context.forward(record.withKey(newKey).withValue(newValue), outputChild);
+        } else {
+            route(record, mapper, newKey, newValue);
+        }
+    }
+
+    /**
+     * Sends a row of a table with a reference towards the gate of the row it references (by that row's key), so
+     * it lands only after its parent. Rows without a parent go straight out; a delete, or a move to another parent,
+     * first takes the row out of the gate where it may still wait.
+     */
+    private void route(Record<GenericRecord, GenericRecord> record, RowMapper mapper, GenericRecord newKey, GenericRecord newValue) {
+        String childLegacyKey = mapper.legacyKeyText(record.key());
+        String parentTable = table.reference().ref();
+        String previous = references.get(childLegacyKey);
+        String parent = newValue == null ? null : mapper.referencedKey(record.value());
+        if (previous != null && !previous.isEmpty() && !previous.equals(parent)) {
+            String marker = newValue == null ? "delete" : "unpark";
+            context.forward(new Record<>(LandedRow.key(parentTable, previous), newKey, record.timestamp(),
+                    new RecordHeaders().add(ParkingGate.MARKER_HEADER, marker.getBytes(StandardCharsets.UTF_8))), routeChild);
+            if (newValue == null) {
+                references.delete(childLegacyKey);
+                return;
+            }
+        }
+        if (newValue == null) {
+            references.delete(childLegacyKey);
+            context.forward(record.withKey(newKey).withValue(null), outputChild);
+        } else if (parent == null) {
+            references.put(childLegacyKey, "");
+            context.forward(record.withKey(newKey).withValue(newValue), outputChild);
+        } else {
+            references.put(childLegacyKey, parent);
+            context.forward(new Record<>(LandedRow.key(parentTable, parent), newValue, record.timestamp(), new RecordHeaders()), routeChild);
         }
     }
 }

@@ -78,6 +78,12 @@ public final class TransformerStage implements AutoCloseable {
             bySource.computeIfAbsent(topic, k -> new ArrayList<>()).add(t);
         }
         Topology topology = new Topology();
+        boolean anyReference = spec.tables().stream().anyMatch(t -> t.reference() != null);
+        List<String> gates = new ArrayList<>();
+        if (anyReference) {
+            topology.addSource("read-landed", keySerde.deserializer(), valueSerde.deserializer(), names.landed());
+            topology.addProcessor("record-landed", LandedRecorder::new, "read-landed");
+        }
         bySource.forEach((topic, mappings) -> {
             String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
             topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
@@ -85,7 +91,8 @@ public final class TransformerStage implements AutoCloseable {
                 String processor = "map-" + t.target();
                 String output = "write-" + t.target();
                 String dlq = "dlq-" + t.target();
-                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, output, dlq), sourceName);
+                String route = t.reference() == null ? null : "route-" + t.target();
+                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, output, dlq, route), sourceName);
                 if (t.id().isAssigned()) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(
                             Stores.persistentKeyValueStore(RowMappingProcessor.idStoreName(t)), Serdes.String(), Serdes.String()),
@@ -93,8 +100,29 @@ public final class TransformerStage implements AutoCloseable {
                 }
                 topology.addSink(output, names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
                 topology.addSink(dlq, names.dlq(), keySerde.serializer(), valueSerde.serializer(), processor);
+                if (route != null) {
+                    // A separate sub-topology per gate input keeps the legacy topics out of the gate's co-partitioning.
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                            RowMappingProcessor.referencesStoreName(t)), Serdes.String(), Serdes.String()), processor);
+                    topology.addSink(route, names.references(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
+                    String gate = "gate-" + t.target();
+                    topology.addSource("read-refs-" + t.target(), keySerde.deserializer(), valueSerde.deserializer(),
+                            names.references(t.target()));
+                    topology.addProcessor(gate, () -> new ParkingGate(spec.name(), t, "release-" + t.target(), "dlq-gate-" + t.target()),
+                            "read-refs-" + t.target(), "record-landed");
+                    topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(
+                            ParkingGate.parkedStoreName(t)), Serdes.String(), valueSerde), gate);
+                    topology.addSink("release-" + t.target(), names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), gate);
+                    topology.addSink("dlq-gate-" + t.target(), names.dlq(), keySerde.serializer(), valueSerde.serializer(), gate);
+                    gates.add(gate);
+                }
             }
         });
+        if (anyReference) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ParkingGate.LANDED_STORE),
+                    Serdes.String(), Serdes.String()), java.util.stream.Stream.concat(java.util.stream.Stream.of("record-landed"),
+                    gates.stream()).toArray(String[]::new));
+        }
         return topology;
     }
 
@@ -105,8 +133,11 @@ public final class TransformerStage implements AutoCloseable {
     }
 
     public void start() {
+        TopicNames names = new TopicNames(spec.name());
         List<String> topics = new ArrayList<>(outTopics(spec));
-        topics.add(new TopicNames(spec.name()).dlq());
+        topics.add(names.dlq());
+        topics.add(names.landed());
+        spec.tables().stream().filter(t -> t.reference() != null).forEach(t -> topics.add(names.references(t.target())));
         new TopicProvisioner(kafkaConfig).ensure(topics, spec.kafka().partitions(), Map.of());
         streams = new KafkaStreams(buildTopology(spec, registry), config(spec, kafkaConfig, stateDir));
         streams.setUncaughtExceptionHandler(e -> {

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.shiftlog.schemas.avro.AvroSerde;
 import dev.shiftlog.schemas.registry.InMemorySchemaRegistry;
 import dev.shiftlog.schemas.rows.AvroValues;
+import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.RejectedRow;
+import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecParser;
 import java.io.IOException;
@@ -17,11 +19,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,7 +73,7 @@ class MappingCasesTest {
         AvroSerde keys = new AvroSerde(registry, true);
         AvroSerde values = new AvroSerde(registry, false);
 
-        Map<String, List<GenericRecord>> targetRows = new TreeMap<>();
+        Map<String, Map<String, GenericRecord>> state = new TreeMap<>();
         List<RejectedRow> dlq = new ArrayList<>();
         try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(spec, registry))) {
             Map<String, Schema[]> sourceSchemas = new LinkedHashMap<>();
@@ -76,32 +81,34 @@ class MappingCasesTest {
             Map<String, TestInputTopic<GenericRecord, GenericRecord>> inputs = new LinkedHashMap<>();
             sourceSchemas.keySet().forEach(t -> inputs.put(t, driver.createInputTopic("cases.src.public." + t,
                     keys.serializer(), values.serializer())));
+            Map<String, TestOutputTopic<GenericRecord, GenericRecord>> outputs = new LinkedHashMap<>();
+            spec.tables().forEach(t -> outputs.put(t.target(), driver.createOutputTopic("cases.out." + t.target(),
+                    keys.deserializer(), values.deserializer())));
+            TestOutputTopic<GenericRecord, GenericRecord> dlqTopic = driver.createOutputTopic("cases.dlq", keys.deserializer(), values.deserializer());
+            Set<String> referenced = new HashSet<>();
+            spec.tables().forEach(t -> t.columns().stream().filter(ColumnDef::isReference).forEach(col -> referenced.add(col.ref())));
+            TestInputTopic<GenericRecord, GenericRecord> landed = referenced.isEmpty() ? null
+                    : driver.createInputTopic("cases.landed", keys.serializer(), values.serializer());
             for (JsonNode change : c.get("given")) {
                 Map.Entry<String, JsonNode> e = change.fields().next();
-                Schema[] schemas = sourceSchemas.get(e.getKey());
-                JsonNode row = e.getValue();
-                if (row.has("delete")) {
-                    inputs.get(e.getKey()).pipeInput(record(schemas[0], row.get("delete")), (GenericRecord) null);
+                if (e.getKey().equals("wait")) {
+                    driver.advanceWallClockTime(Duration.parse("PT" + e.getValue().asText().toUpperCase()));
                 } else {
-                    inputs.get(e.getKey()).pipeInput(record(schemas[0], row), record(schemas[1], row));
-                }
-            }
-            for (var t : spec.tables()) {
-                TestOutputTopic<GenericRecord, GenericRecord> out = driver.createOutputTopic("cases.out." + t.target(),
-                        keys.deserializer(), values.deserializer());
-                Map<String, GenericRecord> state = new LinkedHashMap<>();
-                out.readKeyValuesToList().forEach(kv -> {
-                    if (kv.value == null) {
-                        state.remove(kv.key.toString());
+                    Schema[] schemas = sourceSchemas.get(e.getKey());
+                    JsonNode row = e.getValue();
+                    if (row.has("delete")) {
+                        inputs.get(e.getKey()).pipeInput(record(schemas[0], row.get("delete")), (GenericRecord) null);
                     } else {
-                        state.put(kv.key.toString(), kv.value);
+                        inputs.get(e.getKey()).pipeInput(record(schemas[0], row), record(schemas[1], row));
                     }
-                });
-                targetRows.put(t.target(), new ArrayList<>(state.values()));
+                }
+                landLikeTheSink(spec, outputs, state, referenced, landed);
             }
-            driver.createOutputTopic("cases.dlq", keys.deserializer(), values.deserializer()).readValuesToList()
-                    .forEach(v -> dlq.add(RejectedRow.fromAvro(v)));
+            dlqTopic.readValuesToList().forEach(v -> dlq.add(RejectedRow.fromAvro(v)));
         }
+        Map<String, List<GenericRecord>> targetRows = new TreeMap<>();
+        state.forEach((table, rows) -> targetRows.put(table, new ArrayList<>(rows.values())));
+        spec.tables().forEach(t -> targetRows.putIfAbsent(t.target(), List.of()));
 
         JsonNode expect = c.get("expect");
         for (var t : spec.tables()) {
@@ -121,6 +128,35 @@ class MappingCasesTest {
         expect.path("dlq").forEach(d -> expectedDlq.add(d.get("table").asText() + ":" + d.get("legacy_key").asText() + " " + d.get("rule").asText()));
         assertThat(dlq).extracting(d -> d.targetTable() + ":" + d.legacyKey() + " " + d.rule())
                 .as("dlq of %s", caseFile).containsExactlyInAnyOrderElementsOf(expectedDlq);
+    }
+
+    /**
+     * Applies what the transformer wrote to the target state and, as the real sink does after its commit, announces
+     * the landed rows of referenced tables, until nothing new comes out (so trees land level by level).
+     */
+    private static void landLikeTheSink(MigrationDef spec, Map<String, TestOutputTopic<GenericRecord, GenericRecord>> outputs,
+                                        Map<String, Map<String, GenericRecord>> state, Set<String> referenced,
+                                        TestInputTopic<GenericRecord, GenericRecord> landed) {
+        boolean more = true;
+        while (more) {
+            more = false;
+            for (var t : spec.tables()) {
+                Map<String, GenericRecord> rows = state.computeIfAbsent(t.target(), k -> new LinkedHashMap<>());
+                for (var kv : outputs.get(t.target()).readKeyValuesToList()) {
+                    if (kv.value == null) {
+                        rows.remove(kv.key.toString());
+                        continue;
+                    }
+                    rows.put(kv.key.toString(), kv.value);
+                    if (referenced.contains(t.target())) {
+                        LandedRow row = new LandedRow(t.target(), AvroValues.text(kv.value.getSchema().getField(t.legacyKey()).schema(),
+                                kv.value.get(t.legacyKey())), kv.value.get(t.key()).toString());
+                        landed.pipeInput(row.key(), row.value());
+                        more = true;
+                    }
+                }
+            }
+        }
     }
 
     /** Key and row schemas from {@code column: type}; the first column is the primary key. */

@@ -42,8 +42,10 @@ class TransformerTopologyTest {
                   email: email
               - target: orders
                 source: sales.legacy_order
+                id: uuid7
                 columns:
                   total: amount
+                  customer_id: { ref: customers, from: customer_id }
             """;
     private static final Schema KEY = SchemaBuilder.record("legacy_customer_key").fields().requiredLong("id").endRecord();
     private static final Schema ROW = SchemaBuilder.record("legacy_customer").fields().requiredLong("id")

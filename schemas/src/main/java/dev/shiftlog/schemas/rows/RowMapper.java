@@ -48,11 +48,7 @@ public final class RowMapper {
         this.legacyKeyFields = sourceKeySchema.getFields().stream().map(Schema.Field::name).toList();
         Schema legacyKeyType = legacyKeyFields.size() == 1
                 ? AvroValues.nonNull(sourceKeySchema.getFields().get(0).schema()) : Schema.create(Schema.Type.STRING);
-        Schema idType = switch (table.id()) {
-            case PRESERVE -> legacyKeyType;
-            case UUID5, UUID7 -> LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
-            case CUID2 -> Schema.create(Schema.Type.STRING);
-        };
+        Schema idType = idType(table.id(), legacyKeyType);
 
         String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
         keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
@@ -90,7 +86,7 @@ public final class RowMapper {
                     throw new RowMappingException(column.location() + ": source table '" + table.source()
                             + "' has no column '" + column.from() + "'; columns are " + celColumns.keySet());
                 }
-                type = AvroValues.nonNull(from.schema());
+                type = column.isReference() ? idType(column.refId(), AvroValues.nonNull(from.schema())) : AvroValues.nonNull(from.schema());
             }
             fields.add(new Schema.Field(column.target(), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
         }
@@ -98,6 +94,39 @@ public final class RowMapper {
         if (table.where() != null) {
             where = compileCondition(table, celColumns);
         }
+    }
+
+    /** The Avro type of a new id under a strategy; {@code legacyKeyType} is what {@code preserve} keeps. */
+    static Schema idType(IdStrategy strategy, Schema legacyKeyType) {
+        return switch (strategy) {
+            case PRESERVE -> legacyKeyType;
+            case UUID5, UUID7 -> LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
+            case CUID2 -> Schema.create(Schema.Type.STRING);
+        };
+    }
+
+    /**
+     * The legacy key of the row this row references, as text, or null when the reference column is NULL (or the
+     * table has no reference). The reference column itself stays NULL in {@link #value} until the referenced row
+     * has landed and the transformer fills in its new id.
+     */
+    public String referencedKey(GenericRecord source) {
+        ColumnDef ref = table.reference();
+        if (ref == null) {
+            return null;
+        }
+        Schema.Field f = sourceValueSchema.getField(ref.from());
+        return AvroValues.text(f.schema(), source.get(f.pos()));
+    }
+
+    /** The key record of a target row, e.g. to route a row that was parked without its key. */
+    public static GenericRecord keyOf(TableMappingDef table, GenericRecord row, String migration) {
+        String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
+        Schema keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
+                List.of(new Schema.Field(table.key(), AvroValues.nonNull(row.getSchema().getField(table.key()).schema()))));
+        GenericRecord key = new GenericData.Record(keySchema);
+        key.put(0, row.get(table.key()));
+        return key;
     }
 
     /** Compiles a table's {@code where}; it must be a boolean condition. Shared with the catalog check of {@code plan}. */
@@ -182,7 +211,7 @@ public final class RowMapper {
                     throw new RowRejectedException("expr " + table.target() + "." + column.target(), "row " + table.source()
                             + ":" + legacyKeyText(sourceKey) + " → " + table.target() + "." + column.target() + ": " + e.getMessage());
                 }
-            } else {
+            } else if (!column.isReference()) {
                 out.put(column.target(), source.get(column.from()));
             }
         }

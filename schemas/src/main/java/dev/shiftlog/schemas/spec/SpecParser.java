@@ -39,8 +39,8 @@ public final class SpecParser {
     static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
     static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
     static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
-    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where");
-    static final Set<String> COLUMN_KEYS = Set.of("from", "expr");
+    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where", "park-timeout");
+    static final Set<String> COLUMN_KEYS = Set.of("from", "expr", "ref");
 
     private final Map<String, String> env;
 
@@ -115,8 +115,38 @@ public final class SpecParser {
             ConnectionDef source = connection(keys.get("source"), "source", top);
             ConnectionDef target = connection(keys.get("target"), "target", top);
             KafkaDef kafka = kafka(keys.get("kafka"));
-            List<TableMappingDef> tables = tables(keys.get("tables"), top);
+            List<TableMappingDef> tables = resolveReferences(tables(keys.get("tables"), top));
             return new MigrationDef(name, source, target, kafka, tables, file);
+        }
+
+        /** Gives every reference column the id strategy of the table it points at; reports unknown targets. */
+        List<TableMappingDef> resolveReferences(List<TableMappingDef> tables) {
+            Map<String, IdStrategy> strategies = new java.util.HashMap<>();
+            tables.forEach(t -> strategies.put(t.target(), t.id()));
+            List<TableMappingDef> resolved = new ArrayList<>();
+            for (TableMappingDef t : tables) {
+                List<ColumnDef> columns = new ArrayList<>();
+                int references = 0;
+                for (ColumnDef c : t.columns()) {
+                    if (c.isReference()) {
+                        references++;
+                        IdStrategy strategy = strategies.get(c.ref());
+                        if (strategy == null) {
+                            errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
+                                    + "', which is not a target table of this spec; targets are " + strategies.keySet()));
+                        } else if (references > 1) {
+                            errors.add(new SpecError(c.location(), "table '" + t.target() + "' has more than one reference column;"
+                                    + " one per table is supported for now (map the others with 'from' and patch them later)"));
+                        }
+                        columns.add(c.withRefId(strategy));
+                    } else {
+                        columns.add(c);
+                    }
+                }
+                resolved.add(new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), List.copyOf(columns),
+                        t.onError(), t.where(), t.parkTimeout(), t.location()));
+            }
+            return List.copyOf(resolved);
         }
 
         ConnectionDef connection(Node node, String block, Node parent) {
@@ -240,6 +270,15 @@ public final class SpecParser {
                     error(keys.get("on-error"), "unknown on-error policy '" + onErrorText + "'; allowed: " + OnError.allowed());
                 }
             }
+            String timeoutText = scalar(keys, "park-timeout", map, false);
+            java.time.Duration parkTimeout = java.time.Duration.ofMinutes(10);
+            if (timeoutText != null) {
+                try {
+                    parkTimeout = java.time.Duration.parse("PT" + timeoutText.toUpperCase());
+                } catch (java.time.format.DateTimeParseException e) {
+                    error(keys.get("park-timeout"), "'park-timeout' is a duration like 30s, 10m or 2h, not '" + timeoutText + "'");
+                }
+            }
             String whereText = scalar(keys, "where", map, false);
             ColumnDef where = whereText == null ? null : new ColumnDef("where", null, whereText, at(keys.get("where")));
             List<ColumnDef> columns = new ArrayList<>();
@@ -262,7 +301,7 @@ public final class SpecParser {
                 }
             }
             return new TableMappingDef(target, source, key == null ? "id" : key, id,
-                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, at(map));
+                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, parkTimeout, at(map));
         }
 
         ColumnDef column(NodeTuple tuple) {
@@ -289,12 +328,18 @@ public final class SpecParser {
             Map<String, Node> keys = keys(map, COLUMN_KEYS, "column '" + name + "'");
             String from = scalar(keys, "from", map, false);
             String expr = scalar(keys, "expr", map, false);
+            String ref = scalar(keys, "ref", map, false);
             if ((from == null) == (expr == null)) {
                 error(map, "column '" + name + "' needs exactly one of 'from' (a source column) or 'expr' (a CEL expression)");
                 return null;
             }
+            if (ref != null && from == null) {
+                error(keys.get("ref"), "reference column '" + name + "' needs 'from': the source column holding the legacy key of the "
+                        + ref + " row");
+                return null;
+            }
             Node where = keys.get(from != null ? "from" : "expr");
-            return new ColumnDef(name, from, expr, at(where));
+            return new ColumnDef(name, from, expr, ref, null, at(where));
         }
 
         MappingNode mapping(Node node, String what) {

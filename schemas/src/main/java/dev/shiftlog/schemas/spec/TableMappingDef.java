@@ -9,6 +9,8 @@ import java.util.List;
  * @param key target primary-key column that receives the new id
  * @param legacyKey target column that keeps the legacy key; Optional: defaults to {@code legacy_id}
  * @param onError what a rejected row does; Optional: defaults to {@code dlq}
+ * @param parkTimeout how long a row waits for the row it references to land before it goes to the DLQ with
+ *     {@code parent <table>:<key> never landed}; Optional: defaults to 10 minutes
  * @param where a CEL condition a legacy row must meet to have a target row; Optional: null means every row. A row
  *     that stops meeting it (an update) loses its target row.
  */
@@ -21,7 +23,13 @@ public record TableMappingDef(
         List<ColumnDef> columns,
         OnError onError,
         ColumnDef where,
+        java.time.Duration parkTimeout,
         Location location) {
+
+    /** The column that references another table, or null: one reference per table is supported. */
+    public ColumnDef reference() {
+        return columns.stream().filter(ColumnDef::isReference).findFirst().orElse(null);
+    }
 
     /** The legacy table's schema, defaulting to the connection's. */
     public String sourceSchema(String defaultSchema) {

@@ -1,0 +1,29 @@
+package dev.shiftlog.transformer;
+
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/** Remembers every row the sink announced on {@code <m>.landed} (its new id) and passes the landing on to the gates. */
+final class LandedRecorder implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
+    private ProcessorContext<GenericRecord, GenericRecord> context;
+    private KeyValueStore<String, String> landed;
+
+    @Override
+    public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
+        this.context = context;
+        this.landed = context.getStateStore(ParkingGate.LANDED_STORE);
+    }
+
+    @Override
+    public void process(Record<GenericRecord, GenericRecord> record) {
+        if (record.value() == null) {
+            return;
+        }
+        landed.put(ParkingGate.landedKey(record.value().get("table").toString(), record.value().get("legacy_key").toString()),
+                record.value().get("id").toString());
+        context.forward(record);
+    }
+}
