@@ -32,11 +32,11 @@ CREATE TABLE categories (
     is_active        boolean NOT NULL DEFAULT true,
     created_at       timestamp
 );
-CREATE TABLE prompts (
+CREATE TABLE app_config (
     id          uuid PRIMARY KEY,
-    legacy_id   int NOT NULL UNIQUE,
-    key         text NOT NULL,
-    value       text,
-    description text,
-    created_at  timestamptz
+    legacy_id   text NOT NULL UNIQUE,
+    key         text NOT NULL UNIQUE,
+    value       jsonb NOT NULL,
+    is_public   boolean NOT NULL DEFAULT false,
+    description text
 );

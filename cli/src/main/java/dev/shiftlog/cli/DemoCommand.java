@@ -69,7 +69,7 @@ final class DemoCommand implements Callable<Integer> {
             MigrationDef spec = loaded.get();
             System.out.println("legacy database: " + legacyUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
             System.out.println("target database: " + targetUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
-            Map<String, Long> legacyCounts = legacyCounts(spec);
+            Map<String, Long> legacyCounts = legacyCounts(spec, files.expectedCountQueries());
             AtomicBoolean loadDone = new AtomicBoolean(false);
             try (KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), workDir);
                  Pipeline pipeline = new Pipeline()) {
@@ -157,12 +157,26 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Legacy rows per target table: each mapping reads one legacy table, one target row per legacy row. */
-    static Map<String, Long> legacyCounts(MigrationDef spec) throws SQLException {
+    /**
+     * Target rows the legacy data should give per target table: the example's own query where it has one (merges,
+     * filters, derived rows), else one per legacy row of the source table.
+     */
+    static Map<String, Long> legacyCounts(MigrationDef spec, Map<String, String> queries) throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
         try (Connection c = PostgresCatalog.open(spec.source())) {
             for (TableMappingDef t : spec.tables()) {
-                counts.put(t.target(), count(c, t.sourceSchema(spec.source().schema()) + "\".\"" + t.sourceTable()));
+                if (counts.containsKey(t.target())) {
+                    continue;
+                }
+                String query = queries.get(t.target());
+                if (query != null) {
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+                        rs.next();
+                        counts.put(t.target(), rs.getLong(1));
+                    }
+                } else {
+                    counts.put(t.target(), count(c, t.sourceSchema(spec.source().schema()) + "\".\"" + t.sourceTable()));
+                }
             }
         }
         return counts;
@@ -172,7 +186,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, Long> counts = new LinkedHashMap<>();
         try (Connection c = PostgresCatalog.open(spec.target())) {
             for (TableMappingDef t : spec.tables()) {
-                counts.put(t.target(), count(c, spec.target().schema() + "\".\"" + t.target()));
+                counts.putIfAbsent(t.target(), count(c, spec.target().schema() + "\".\"" + t.target()));
             }
         }
         return counts;

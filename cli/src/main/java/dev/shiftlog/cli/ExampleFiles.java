@@ -5,6 +5,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /** The files of one {@code examples/<name>} folder, read from the checkout or, outside it, from the jar. */
 record ExampleFiles(String name) {
@@ -20,6 +24,20 @@ record ExampleFiles(String name) {
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /** target table → SQL counting the target rows the legacy data should give; empty when the example has none. */
+    Map<String, String> expectedCountQueries() throws IOException {
+        String text;
+        try {
+            text = read("expected-counts.yaml");
+        } catch (IOException missing) {
+            return Map.of();
+        }
+        Map<String, String> queries = new LinkedHashMap<>();
+        new ObjectMapper(new YAMLFactory()).readTree(text).fields()
+                .forEachRemaining(e -> queries.put(e.getKey(), e.getValue().asText()));
+        return queries;
     }
 
     /** The spec as a file, since the parser reports errors by file name. */

@@ -15,7 +15,7 @@ class DemoIT {
                 .containsPattern("coaches\\s+40\\s+0\\s+40\\s+40  =")
                 .containsPattern("categories\\s+103\\s+3\\s+100\\s+100  =")
                 .contains("dlq categories               3 × parent categories — e.g. parent categories:")
-                .containsPattern("prompts\\s+20\\s+0\\s+20\\s+20  =")
+                .containsPattern("app_config\\s+51\\s+0\\s+51\\s+51  =")
                 .contains("demo OK: every table has expected = actual")
                 .contains("legacy database: jdbc:postgresql://127.0.0.1:")
                 .doesNotContain("password");

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Savepoint;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Function;
 import org.apache.avro.generic.GenericData;
 import org.postgresql.util.PSQLException;
@@ -144,12 +146,22 @@ final class PostgresUpsertWriter {
         return String.valueOf(change.key().get(0));
     }
 
+    /** One COPY + INSERT per row shape: rows of one target can come from several mappings with different columns. */
     private void upsert(TableBatch batch, String key) throws SQLException, IOException {
-        Schema schema = batch.rowSchema();
-        List<String> columns = schema.getFields().stream().map(Schema.Field::name).toList();
-        String stage = stagingTable(batch.table(), columns, "u");
-        StringBuilder data = new StringBuilder(batch.upsertCount() * 64);
+        Map<Schema, List<GenericRecord>> byShape = new LinkedHashMap<>();
         for (GenericRecord row : batch.upserts()) {
+            byShape.computeIfAbsent(row.getSchema(), s -> new ArrayList<>()).add(row);
+        }
+        for (Map.Entry<Schema, List<GenericRecord>> shape : byShape.entrySet()) {
+            upsertRows(batch.table(), shape.getKey(), shape.getValue(), key);
+        }
+    }
+
+    private void upsertRows(String table, Schema schema, List<GenericRecord> rows, String key) throws SQLException, IOException {
+        List<String> columns = schema.getFields().stream().map(Schema.Field::name).toList();
+        String stage = stagingTable(table, columns, "u");
+        StringBuilder data = new StringBuilder(rows.size() * 64);
+        for (GenericRecord row : rows) {
             appendRow(data, row, schema);
         }
         String columnList = columns.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
@@ -157,7 +169,7 @@ final class PostgresUpsertWriter {
         String updates = columns.stream().filter(c -> !c.equals(key))
                 .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("INSERT INTO " + qualified(batch.table()) + " (" + columnList + ") SELECT " + columnList
+            s.executeUpdate("INSERT INTO " + qualified(table) + " (" + columnList + ") SELECT " + columnList
                     + " FROM " + stage + " ON CONFLICT (" + quote(key) + ") DO "
                     + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates));
             s.execute("TRUNCATE " + stage);

@@ -5,7 +5,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 
 /**
@@ -60,17 +59,6 @@ final class TableBatch {
 
     int deleteCount() {
         return changes.size() - upsertCount();
-    }
-
-    /** Schema of the rows to upsert (the newest seen), or null when there are none. */
-    Schema rowSchema() {
-        Schema last = null;
-        for (Change c : changes.values()) {
-            if (c.value() != null) {
-                last = c.value().getSchema();
-            }
-        }
-        return last;
     }
 
     /** A batch of just one change, to find out which row the database refuses. */

@@ -8,6 +8,7 @@ import dev.shiftlog.schemas.spec.OnError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -32,6 +33,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private final String outputChild;
     private final String dlqChild;
     private final String routeChild;
+    private final List<TableMappingDef> siblings;
     /** One compiled mapper per (key schema, value schema) pair seen, so a schema change recompiles once. */
     private final Map<Schema, Map<Schema, RowMapper>> mappers = new HashMap<>();
     private ProcessorContext<GenericRecord, GenericRecord> context;
@@ -40,7 +42,9 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private KeyValueStore<String, String> references;
 
     /** @param routeChild where rows of a table with a reference go to wait for their parent; null without one */
-    RowMappingProcessor(String migration, TableMappingDef table, String outputChild, String dlqChild, String routeChild) {
+    RowMappingProcessor(String migration, TableMappingDef table, List<TableMappingDef> siblings, String outputChild, String dlqChild,
+                        String routeChild) {
+        this.siblings = siblings;
         this.migration = migration;
         this.table = table;
         this.outputChild = outputChild;
@@ -66,7 +70,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
 
     /** The store that remembers a table's assigned ids; part of the topology contract (renaming it loses ids). */
     static String idStoreName(TableMappingDef table) {
-        return "ids-" + table.target();
+        return "ids-" + table.target() + TransformerStage.nameSuffix(table);
     }
 
     @Override
@@ -77,7 +81,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         Schema keySchema = record.key().getSchema();
         Schema valueSchema = record.value() == null ? null : record.value().getSchema();
         RowMapper mapper = mappers.computeIfAbsent(keySchema, k -> new HashMap<>())
-                .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v, ids));
+                .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v, ids, siblings));
         GenericRecord newValue;
         try {
             // A row that does not meet 'where' has no target row: a tombstone retracts one an earlier version made.

@@ -88,11 +88,11 @@ public final class TransformerStage implements AutoCloseable {
             String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
             topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
             for (TableMappingDef t : mappings) {
-                String processor = "map-" + t.target();
-                String output = "write-" + t.target();
-                String dlq = "dlq-" + t.target();
+                String processor = "map-" + t.target() + nameSuffix(t);
+                String output = "write-" + t.target() + nameSuffix(t);
+                String dlq = "dlq-" + t.target() + nameSuffix(t);
                 String route = t.reference() == null ? null : "route-" + t.target();
-                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, output, dlq, route), sourceName);
+                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route), sourceName);
                 if (t.id().isAssigned()) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(
                             Stores.persistentKeyValueStore(RowMappingProcessor.idStoreName(t)), Serdes.String(), Serdes.String()),
@@ -124,6 +124,14 @@ public final class TransformerStage implements AutoCloseable {
                     gates.stream()).toArray(String[]::new));
         }
         return topology;
+    }
+
+    /**
+     * Distinguishes the nodes of a target fed by several legacy tables: {@code map-app_config-from-tls_prompt}.
+     * Empty for the usual one-source target, whose names stay {@code map-<target>}.
+     */
+    static String nameSuffix(TableMappingDef table) {
+        return table.merged() ? "-from-" + table.source() : "";
     }
 
     /** The output topics of a spec, one per target table. */

@@ -28,6 +28,8 @@ public final class RowMapper {
     private final Map<String, ColumnExpression> expressions = new HashMap<>();
     private final IdRegistry ids;
     private ColumnExpression where;
+    /** Other mappings of the same legacy table whose ids can be computed: {@code ids.<target>} in expressions. */
+    private final List<TableMappingDef> siblings;
 
     /**
      * @param sourceKeySchema Avro schema of the legacy primary key record
@@ -38,6 +40,16 @@ public final class RowMapper {
      *     does not type-check
      */
     public RowMapper(String migration, TableMappingDef table, Schema sourceKeySchema, Schema sourceValueSchema, IdRegistry ids) {
+        this(migration, table, sourceKeySchema, sourceValueSchema, ids, List.of());
+    }
+
+    /**
+     * @param siblings the spec's other mappings of the same legacy table: expressions can read the new id each gives
+     *     this row as {@code ids.<target>} (for uuid5 and preserve, which need no lookup), e.g. for derived rows
+     */
+    public RowMapper(String migration, TableMappingDef table, Schema sourceKeySchema, Schema sourceValueSchema, IdRegistry ids,
+                     List<TableMappingDef> siblings) {
+        this.siblings = siblings.stream().filter(t -> !t.id().isAssigned() && t != table).toList();
         if (table.id().isAssigned() && ids == null) {
             throw new IllegalArgumentException("id strategy " + table.id().specName() + " needs an IdRegistry");
         }
@@ -46,7 +58,7 @@ public final class RowMapper {
         this.table = table;
         this.sourceValueSchema = sourceValueSchema;
         this.legacyKeyFields = sourceKeySchema.getFields().stream().map(Schema.Field::name).toList();
-        Schema legacyKeyType = legacyKeyFields.size() == 1
+        Schema legacyKeyType = legacyKeyFields.size() == 1 && !table.merged()
                 ? AvroValues.nonNull(sourceKeySchema.getFields().get(0).schema()) : Schema.create(Schema.Type.STRING);
         Schema idType = idType(table.id(), legacyKeyType);
 
@@ -62,6 +74,8 @@ public final class RowMapper {
         for (Schema.Field f : sourceValueSchema.getFields()) {
             celColumns.put(f.name(), CelTypes.ofAvro(f.schema()));
         }
+        celColumns.putIfAbsent(IDS_VARIABLE, dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
+                dev.cel.common.types.SimpleType.STRING));
         List<Schema.Field> fields = new ArrayList<>();
         fields.add(new Schema.Field(table.key(), idType));
         fields.add(new Schema.Field(table.legacyKey(), legacyKeyType));
@@ -152,20 +166,31 @@ public final class RowMapper {
             return true;
         }
         try {
-            return Boolean.TRUE.equals(where.evaluate(celValues(source)));
+            return Boolean.TRUE.equals(where.evaluate(celValues(sourceKey, source)));
         } catch (RuntimeException e) {
             throw new RowRejectedException("where " + table.target(), "row " + table.source() + ":" + legacyKeyText(sourceKey)
                     + " → 'where' of " + table.target() + ": " + e.getMessage());
         }
     }
 
-    private Map<String, Object> celValues(GenericRecord source) {
+    private Map<String, Object> celValues(GenericRecord sourceKey, GenericRecord source) {
         Map<String, Object> values = new HashMap<>();
         for (Schema.Field f : sourceValueSchema.getFields()) {
             values.put(f.name(), CelTypes.toCel(f.schema(), source.get(f.pos())));
         }
+        if (!values.containsKey(IDS_VARIABLE)) {
+            Map<String, String> siblingIds = new HashMap<>();
+            for (TableMappingDef t : siblings) {
+                siblingIds.put(t.target(), t.id() == IdStrategy.UUID5
+                        ? Uuid5.forRow(migration, uuid5Table(t), legacyKeyText(sourceKey)).toString() : legacyKeyText(sourceKey));
+            }
+            values.put(IDS_VARIABLE, siblingIds);
+        }
         return values;
     }
+
+    /** The CEL variable with the new ids other mappings give the same legacy row (unless a column has that name). */
+    public static final String IDS_VARIABLE = "ids";
 
     public TableMappingDef table() {
         return table;
@@ -202,7 +227,7 @@ public final class RowMapper {
         for (ColumnDef column : table.columns()) {
             if (column.isExpression()) {
                 if (celValues == null) {
-                    celValues = celValues(source);
+                    celValues = celValues(sourceKey, source);
                 }
                 try {
                     Object result = expressions.get(column.target()).evaluate(celValues);
@@ -218,6 +243,11 @@ public final class RowMapper {
         return out;
     }
 
+    /** What a uuid5 id is named after besides the migration and key: the target, plus the source when merged. */
+    static String uuid5Table(TableMappingDef table) {
+        return table.merged() ? table.target() + "/" + table.sourceTable() : table.target();
+    }
+
     /** The legacy key as text: the value itself, or the values joined by '/' for composite keys. */
     public String legacyKeyText(GenericRecord sourceKey) {
         List<String> parts = new ArrayList<>(legacyKeyFields.size());
@@ -227,14 +257,18 @@ public final class RowMapper {
         return String.join("/", parts);
     }
 
+    /** The legacy key column's value: the key itself, or for merged targets {@code <source table>:<key>}. */
     private Object legacyKey(GenericRecord sourceKey) {
+        if (table.merged()) {
+            return table.sourceTable() + ":" + legacyKeyText(sourceKey);
+        }
         return legacyKeyFields.size() == 1 ? sourceKey.get(0) : legacyKeyText(sourceKey);
     }
 
     private Object newId(GenericRecord sourceKey) {
         return switch (table.id()) {
             case PRESERVE -> legacyKey(sourceKey);
-            case UUID5 -> Uuid5.forRow(migration, table.target(), legacyKeyText(sourceKey)).toString();
+            case UUID5 -> Uuid5.forRow(migration, uuid5Table(table), legacyKeyText(sourceKey)).toString();
             case UUID7, CUID2 -> ids.assign(legacyKeyText(sourceKey));
         };
     }

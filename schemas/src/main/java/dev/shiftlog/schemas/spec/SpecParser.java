@@ -119,10 +119,29 @@ public final class SpecParser {
             return new MigrationDef(name, source, target, kafka, tables, file);
         }
 
-        /** Gives every reference column the id strategy of the table it points at; reports unknown targets. */
+        /**
+         * Marks targets fed by several legacy tables as merged (their mappings must agree on key, legacy key and id
+         * strategy) and gives every reference column the id strategy of the table it points at.
+         */
         List<TableMappingDef> resolveReferences(List<TableMappingDef> tables) {
             Map<String, IdStrategy> strategies = new java.util.HashMap<>();
-            tables.forEach(t -> strategies.put(t.target(), t.id()));
+            Map<String, TableMappingDef> first = new java.util.HashMap<>();
+            Set<String> merged = new HashSet<>();
+            for (TableMappingDef t : tables) {
+                strategies.putIfAbsent(t.target(), t.id());
+                TableMappingDef earlier = first.putIfAbsent(t.target(), t);
+                if (earlier != null) {
+                    merged.add(t.target());
+                    if (!earlier.key().equals(t.key()) || !earlier.legacyKey().equals(t.legacyKey()) || earlier.id() != t.id()) {
+                        errors.add(new SpecError(t.location(), "mappings into '" + t.target() + "' disagree on key, legacy-key or id"
+                                + " (see " + earlier.location() + "); every mapping into one target table must use the same ones"));
+                    }
+                    if (!t.id().equals(IdStrategy.UUID5) && !t.id().isAssigned()) {
+                        errors.add(new SpecError(t.location(), "'" + t.target() + "' is fed by several legacy tables, so its ids"
+                                + " must not be preserved legacy keys (they may collide); use uuid5, uuid7 or cuid2"));
+                    }
+                }
+            }
             List<TableMappingDef> resolved = new ArrayList<>();
             for (TableMappingDef t : tables) {
                 List<ColumnDef> columns = new ArrayList<>();
@@ -131,7 +150,10 @@ public final class SpecParser {
                     if (c.isReference()) {
                         references++;
                         IdStrategy strategy = strategies.get(c.ref());
-                        if (strategy == null) {
+                        if (merged.contains(c.ref())) {
+                            errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
+                                    + "', which several legacy tables feed; a legacy key cannot say which row it means"));
+                        } else if (strategy == null) {
                             errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
                                     + "', which is not a target table of this spec; targets are " + strategies.keySet()));
                         } else if (references > 1) {
@@ -144,7 +166,7 @@ public final class SpecParser {
                     }
                 }
                 resolved.add(new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), List.copyOf(columns),
-                        t.onError(), t.where(), t.parkTimeout(), t.location()));
+                        t.onError(), t.where(), t.parkTimeout(), merged.contains(t.target()), t.location()));
             }
             return List.copyOf(resolved);
         }
@@ -230,8 +252,9 @@ public final class SpecParser {
             for (Node item : seq.getValue()) {
                 TableMappingDef t = table(item);
                 if (t != null) {
-                    if (t.target() != null && !targets.add(t.target())) {
-                        error(item, "target table '" + t.target() + "' is mapped twice; merge the mappings into one");
+                    if (t.target() != null && !targets.add(t.target() + " from " + t.source())) {
+                        error(item, "target table '" + t.target() + "' is mapped from '" + t.source()
+                                + "' twice; merge the two mappings into one");
                     }
                     result.add(t);
                 }
@@ -301,7 +324,7 @@ public final class SpecParser {
                 }
             }
             return new TableMappingDef(target, source, key == null ? "id" : key, id,
-                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, parkTimeout, at(map));
+                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, at(map));
         }
 
         ColumnDef column(NodeTuple tuple) {

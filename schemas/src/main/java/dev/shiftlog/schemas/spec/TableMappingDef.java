@@ -11,6 +11,8 @@ import java.util.List;
  * @param onError what a rejected row does; Optional: defaults to {@code dlq}
  * @param parkTimeout how long a row waits for the row it references to land before it goes to the DLQ with
  *     {@code parent <table>:<key> never landed}; Optional: defaults to 10 minutes
+ * @param merged true when several legacy tables feed this target table (set by the parser): ids and legacy keys
+ *     then include the source table so they cannot collide
  * @param where a CEL condition a legacy row must meet to have a target row; Optional: null means every row. A row
  *     that stops meeting it (an update) loses its target row.
  */
@@ -24,7 +26,13 @@ public record TableMappingDef(
         OnError onError,
         ColumnDef where,
         java.time.Duration parkTimeout,
+        boolean merged,
         Location location) {
+
+    /** The source table as written in the spec, qualified: {@code schema.table}. */
+    public String qualifiedSource(String defaultSchema) {
+        return sourceSchema(defaultSchema) + "." + sourceTable();
+    }
 
     /** The column that references another table, or null: one reference per table is supported. */
     public ColumnDef reference() {
