@@ -97,8 +97,9 @@ final class DemoCommand implements Callable<Integer> {
                 loadDone.set(true);
                 System.out.println();
                 System.out.println("CDC is running: change the legacy database and watch the target follow, e.g.");
-                System.out.println("  psql \"postgresql://postgres@127.0.0.1:" + legacyPg.port()
-                        + "/legacy\" -c \"UPDATE tls_coach SET name = 'Daniel R.' WHERE id = 1\"");
+                System.out.println("  psql \"postgresql://postgres@127.0.0.1:" + legacyPg.port() + "/legacy\"");
+                System.out.println("  then INSERT, UPDATE or DELETE rows of " + String.join(", ", spec.tables().stream()
+                        .map(TableMappingDef::sourceTable).distinct().toList()));
                 System.out.println("Ctrl-C stops.");
                 CountDownLatch stop = new CountDownLatch(1);
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));

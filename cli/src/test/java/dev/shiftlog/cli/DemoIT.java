@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The README's first command, {@code shiftlog demo --once}, as CI runs it (issue 2). */
+/** The README's first command, {@code shiftlog demo --once}, as CI runs it (issue 2), and the other examples (issue 3). */
 class DemoIT {
     @Test
     void shouldMigrateTheCoachingExampleAndReportEqualCounts() {
@@ -19,5 +19,19 @@ class DemoIT {
                 .contains("demo OK: every table has expected = actual")
                 .contains("legacy database: jdbc:postgresql://127.0.0.1:")
                 .doesNotContain("password");
+    }
+
+    @Test
+    void shouldMigrateTheDispatchExampleThroughFiveLevelsOfReferences() {
+        CliRun run = CliRun.of("demo", "--example", "dispatch", "--once", "--work-dir", "target/demo-it-dispatch");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out())
+                .containsPattern("offices\\s+5\\s+0\\s+5\\s+5  =")
+                .containsPattern("patients\\s+201\\s+1\\s+200\\s+200  =")
+                .containsPattern("orders\\s+600\\s+0\\s+600\\s+600  =")
+                .containsPattern("comments\\s+401\\s+1\\s+400\\s+400  =")
+                .contains("dlq patients                 1 × parent doctors — e.g. parent doctors:999999 never landed")
+                .contains("demo OK: every table has expected = actual");
     }
 }

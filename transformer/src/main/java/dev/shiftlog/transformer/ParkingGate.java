@@ -31,8 +31,9 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * <p>Its input is partitioned by the referenced row ({@code table}, {@code legacy_key}), like {@code <m>.landed}, so a
  * waiting row and the landing it waits for meet in the same task. A row whose parent has landed gets the parent's
  * new id and goes on at once; otherwise it is parked in {@code parked-<table>} and released when the landing
- * arrives (trees therefore land top-down). A row parked longer than the table's {@code park-timeout} goes to the
- * DLQ: its parent is missing (an orphan) or is waiting itself (a cycle).
+ * arrives (trees therefore land top-down). A row goes to the DLQ only when it has waited {@code park-timeout} AND no
+ * row of the referenced table has landed in this task for that long: while an initial load is still landing parents,
+ * a slow parent is not mistaken for a missing one. What expires is missing (an orphan) or waits itself (a cycle).
  */
 final class ParkingGate implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
     /** Header that marks a routing message that carries a child's key instead of a row: {@code delete} or {@code unpark}. */
@@ -47,6 +48,8 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
     private ProcessorContext<GenericRecord, GenericRecord> context;
     private KeyValueStore<String, String> landed;
     private TimestampedKeyValueStore<String, GenericRecord> parked;
+    /** Wall-clock time of the last landing of a referenced row seen here; kept in memory, a restart only delays expiry. */
+    private long lastLanding;
 
     ParkingGate(String migration, TableMappingDef table, String outputChild, String dlqChild) {
         this.migration = migration;
@@ -70,6 +73,7 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         this.context = context;
         this.landed = context.getStateStore(LANDED_STORE);
         this.parked = context.getStateStore(parkedStoreName(table));
+        this.lastLanding = context.currentSystemTimeMs();
         long every = Math.max(200, Math.min(10_000, table.parkTimeout().toMillis() / 5));
         context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::expire);
     }
@@ -83,6 +87,7 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         String parentKey = record.key().get("legacy_key").toString();
         if (value.getSchema().getFullName().equals(LandedRow.VALUE_SCHEMA.getFullName())) {
             if (reference.ref().equals(record.key().get("table").toString())) {
+                lastLanding = context.currentSystemTimeMs();
                 release(parentKey, value.get("id").toString(), record);
             }
             return;
@@ -127,9 +132,12 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         context.forward(new Record<>(RowMapper.keyOf(table, copy, migration), copy, timestamp), outputChild);
     }
 
-    /** Sends rows that waited longer than the table's park-timeout to the DLQ. */
+    /** Sends rows that waited longer than the table's park-timeout, while no parent landed, to the DLQ. */
     private void expire(long now) {
         long deadline = now - table.parkTimeout().toMillis();
+        if (lastLanding > deadline) {
+            return;
+        }
         List<KeyValue<String, ValueAndTimestamp<GenericRecord>>> expired = new ArrayList<>();
         try (KeyValueIterator<String, ValueAndTimestamp<GenericRecord>> it = parked.all()) {
             it.forEachRemaining(kv -> {
@@ -145,8 +153,9 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
             String parentKey = kv.key.substring(0, kv.key.indexOf('\u0000'));
             RejectedRow rejected = new RejectedRow("transformer", table.target(), topic, -1, -1,
                     String.valueOf(row.get(table.legacyKey())), "parent " + reference.ref(),
-                    "parent " + reference.ref() + ":" + parentKey + " never landed (waited " + table.parkTimeout().toSeconds()
-                            + " s): it is missing (an orphan) or waits itself (a cycle)", GenericData.get().toString(row), now);
+                    "parent " + reference.ref() + ":" + parentKey + " never landed (waited " + (now - kv.value.timestamp()) / 1000
+                            + " s, the last " + table.parkTimeout().toSeconds() + " s without any " + reference.ref()
+                            + " landing): it is missing (an orphan) or waits itself (a cycle)", GenericData.get().toString(row), now);
             context.forward(new Record<>(rejected.key(), rejected.value(), now), dlqChild);
         }
     }
