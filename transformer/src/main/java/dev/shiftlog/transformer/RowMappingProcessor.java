@@ -40,10 +40,15 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private IdRegistry ids;
 
     private KeyValueStore<String, String> references;
+    private KeyValueStore<String, String> matches;
+    private final boolean primary;
+    private RowMapper lastRowMapper;
 
     /** @param routeChild where rows of a table with a reference go to wait for their parent; null without one */
+    /** @param primary for {@code match-on} mappings: whether leaving a target row deletes it (else only clears columns) */
     RowMappingProcessor(String migration, TableMappingDef table, List<TableMappingDef> siblings, String outputChild, String dlqChild,
-                        String routeChild) {
+                        String routeChild, boolean primary) {
+        this.primary = primary;
         this.siblings = siblings;
         this.migration = migration;
         this.table = table;
@@ -66,6 +71,9 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         if (routeChild != null) {
             references = context.getStateStore(referencesStoreName(table));
         }
+        if (table.matchOn() != null) {
+            matches = context.getStateStore(matchesStoreName(table));
+        }
     }
 
     /** The store that remembers a table's assigned ids; part of the topology contract (renaming it loses ids). */
@@ -80,8 +88,22 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         }
         Schema keySchema = record.key().getSchema();
         Schema valueSchema = record.value() == null ? null : record.value().getSchema();
-        RowMapper mapper = mappers.computeIfAbsent(keySchema, k -> new HashMap<>())
-                .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v, ids, siblings));
+        // A delete has no row schema: it reuses the mapper of the latest row, which knows the target row's shape.
+        RowMapper mapper = valueSchema == null && lastRowMapper != null && lastRowMapper.keySchemaOfSource().equals(keySchema)
+                ? lastRowMapper
+                : mappers.computeIfAbsent(keySchema, k -> new HashMap<>())
+                        .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v, ids, siblings));
+        if (valueSchema != null) {
+            lastRowMapper = mapper;
+        }
+        if (table.matchOn() != null) {
+            try {
+                consolidate(record, mapper);
+            } catch (RowMapper.RowRejectedException e) {
+                reject(record, mapper, e);
+            }
+            return;
+        }
         GenericRecord newValue;
         try {
             // A row that does not meet 'where' has no target row: a tombstone retracts one an earlier version made.
@@ -89,15 +111,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             // the value first: for assigned strategies it is what hands out the id the key then finds
             newValue = kept ? mapper.value(record.key(), record.value()) : null;
         } catch (RowMapper.RowRejectedException e) {
-            if (table.onError() == OnError.STOP) {
-                throw new StreamsException("table '" + table.target() + "' has on-error: stop and " + e.getMessage()
-                        + " (rule " + e.rule() + "); fix the data or the spec, or set on-error: dlq");
-            }
-            RecordMetadata meta = context.recordMetadata().orElseThrow();
-            RejectedRow rejected = new RejectedRow("transformer", table.target(), meta.topic(), meta.partition(), meta.offset(),
-                    mapper.legacyKeyText(record.key()), e.rule(), e.getMessage(), GenericData.get().toString(record.value()),
-                    record.timestamp());
-            context.forward(record.withKey(rejected.key()).withValue(rejected.value()), dlqChild);
+            reject(record, mapper, e);
             return;
         }
         GenericRecord newKey = mapper.key(record.key());
@@ -109,6 +123,46 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         } else {
             route(record, mapper, newKey, newValue);
         }
+    }
+
+    private void reject(Record<GenericRecord, GenericRecord> record, RowMapper mapper, RowMapper.RowRejectedException e) {
+        if (table.onError() == OnError.STOP) {
+            throw new StreamsException("table '" + table.target() + "' has on-error: stop and " + e.getMessage()
+                    + " (rule " + e.rule() + "); fix the data or the spec, or set on-error: dlq");
+        }
+        RecordMetadata meta = context.recordMetadata().orElseThrow();
+        RejectedRow rejected = new RejectedRow("transformer", table.target(), meta.topic(), meta.partition(), meta.offset(),
+                mapper.legacyKeyText(record.key()), e.rule(), e.getMessage(),
+                record.value() == null ? null : GenericData.get().toString(record.value()), record.timestamp());
+        context.forward(record.withKey(rejected.key()).withValue(rejected.value()), dlqChild);
+    }
+
+    /**
+     * A mapping with {@code match-on}: the legacy row fills its columns of the target row its match value names.
+     * When the row leaves that target row (deleted, no longer meets 'where', or its match value changed), the
+     * primary mapping deletes the target row and the others take their columns back (set them NULL).
+     */
+    private void consolidate(Record<GenericRecord, GenericRecord> record, RowMapper mapper) {
+        String legacyKey = mapper.legacyKeyText(record.key());
+        String previous = matches.get(legacyKey);
+        boolean kept = record.value() != null && mapper.accepts(record.key(), record.value());
+        String match = kept ? mapper.matchText(record.key(), record.value()) : null;
+        GenericRecord row = kept ? mapper.value(record.key(), record.value()) : null;
+        if (previous != null && !previous.equals(match)) {
+            context.forward(record.withKey(mapper.keyForMatch(previous)).withValue(primary ? null : mapper.retraction(previous)),
+                    outputChild);
+        }
+        if (match == null) {
+            matches.delete(legacyKey);
+            return;
+        }
+        matches.put(legacyKey, match);
+        context.forward(record.withKey(mapper.keyForMatch(match)).withValue(row), outputChild);
+    }
+
+    /** Legacy key → the match value of the consolidated target row it fills, so deletes know which row to touch. */
+    static String matchesStoreName(TableMappingDef table) {
+        return "matches-" + table.target() + TransformerStage.nameSuffix(table);
     }
 
     /**

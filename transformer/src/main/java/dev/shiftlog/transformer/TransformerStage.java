@@ -92,7 +92,12 @@ public final class TransformerStage implements AutoCloseable {
                 String output = "write-" + t.target() + nameSuffix(t);
                 String dlq = "dlq-" + t.target() + nameSuffix(t);
                 String route = t.reference() == null ? null : "route-" + t.target();
-                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route), sourceName);
+                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route,
+                        spec.tables().stream().filter(o -> o.target().equals(t.target())).findFirst().orElseThrow() == t), sourceName);
+                if (t.matchOn() != null) {
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                            RowMappingProcessor.matchesStoreName(t)), Serdes.String(), Serdes.String()), processor);
+                }
                 if (t.id().isAssigned()) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(
                             Stores.persistentKeyValueStore(RowMappingProcessor.idStoreName(t)), Serdes.String(), Serdes.String()),

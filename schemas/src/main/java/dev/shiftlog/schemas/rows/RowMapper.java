@@ -23,11 +23,13 @@ public final class RowMapper {
     private final TableMappingDef table;
     private final Schema sourceValueSchema;
     private final List<String> legacyKeyFields;
+    private final Schema sourceKeySchema;
     private final Schema keySchema;
     private final Schema valueSchema;
     private final Map<String, ColumnExpression> expressions = new HashMap<>();
     private final IdRegistry ids;
     private ColumnExpression where;
+    private ColumnExpression matchOn;
     /** Other mappings of the same legacy table whose ids can be computed: {@code ids.<target>} in expressions. */
     private final List<TableMappingDef> siblings;
 
@@ -57,8 +59,9 @@ public final class RowMapper {
         this.migration = migration;
         this.table = table;
         this.sourceValueSchema = sourceValueSchema;
+        this.sourceKeySchema = sourceKeySchema;
         this.legacyKeyFields = sourceKeySchema.getFields().stream().map(Schema.Field::name).toList();
-        Schema legacyKeyType = legacyKeyFields.size() == 1 && !table.merged()
+        Schema legacyKeyType = legacyKeyFields.size() == 1 && !table.merged() && table.matchOn() == null
                 ? AvroValues.nonNull(sourceKeySchema.getFields().get(0).schema()) : Schema.create(Schema.Type.STRING);
         Schema idType = idType(table.id(), legacyKeyType);
 
@@ -107,6 +110,14 @@ public final class RowMapper {
         valueSchema = Schema.createRecord(table.target(), null, namespace, false, fields);
         if (table.where() != null) {
             where = compileCondition(table, celColumns);
+        }
+        if (table.matchOn() != null) {
+            try {
+                matchOn = ColumnExpression.compile(table.matchOn().expr(), celColumns);
+            } catch (ColumnExpression.ExpressionException e) {
+                throw new RowMappingException(table.matchOn().location() + ": 'match-on' of '" + table.target()
+                        + "' does not compile: " + e.getMessage());
+            }
         }
     }
 
@@ -192,6 +203,11 @@ public final class RowMapper {
     /** The CEL variable with the new ids other mappings give the same legacy row (unless a column has that name). */
     public static final String IDS_VARIABLE = "ids";
 
+    /** The legacy key schema this mapper was compiled for. */
+    public Schema keySchemaOfSource() {
+        return sourceKeySchema;
+    }
+
     public TableMappingDef table() {
         return table;
     }
@@ -221,8 +237,14 @@ public final class RowMapper {
     /** The target row of a legacy row. */
     public GenericRecord value(GenericRecord sourceKey, GenericRecord source) {
         GenericRecord out = new GenericData.Record(valueSchema);
-        out.put(table.key(), newId(sourceKey));
-        out.put(table.legacyKey(), legacyKey(sourceKey));
+        if (matchOn != null) {
+            String match = matchText(sourceKey, source);
+            out.put(table.key(), idForMatch(match));
+            out.put(table.legacyKey(), match);
+        } else {
+            out.put(table.key(), newId(sourceKey));
+            out.put(table.legacyKey(), legacyKey(sourceKey));
+        }
         Map<String, Object> celValues = null;
         for (ColumnDef column : table.columns()) {
             if (column.isExpression()) {
@@ -241,6 +263,51 @@ public final class RowMapper {
             }
         }
         return out;
+    }
+
+    /**
+     * The value that identifies the consolidated target row of a legacy row ({@code match-on}), as text; a row
+     * whose value is null is rejected, since it cannot be matched with anything.
+     */
+    public String matchText(GenericRecord sourceKey, GenericRecord source) {
+        Object value;
+        try {
+            value = matchOn.evaluate(celValues(sourceKey, source));
+        } catch (RuntimeException e) {
+            throw new RowRejectedException("match-on " + table.target(), "row " + table.source() + ":" + legacyKeyText(sourceKey)
+                    + " → 'match-on' of " + table.target() + ": " + e.getMessage());
+        }
+        if (CelTypes.fromCel(Schema.create(Schema.Type.STRING), value) == null) {
+            throw new RowRejectedException("match-on " + table.target(), "row " + table.source() + ":" + legacyKeyText(sourceKey)
+                    + " has no value to match on ('" + table.matchOn().expr() + "' is null)");
+        }
+        return value.toString();
+    }
+
+    /** The key record of the consolidated target row with this match value. */
+    public GenericRecord keyForMatch(String match) {
+        GenericRecord key = new GenericData.Record(keySchema);
+        key.put(0, idForMatch(match));
+        return key;
+    }
+
+    /**
+     * The row that takes this mapping's contribution back from a consolidated target row: its key and legacy key,
+     * every column this mapping fills set to NULL, the columns of the other mappings untouched.
+     */
+    public GenericRecord retraction(String match) {
+        GenericRecord out = new GenericData.Record(valueSchema);
+        out.put(table.key(), idForMatch(match));
+        out.put(table.legacyKey(), match);
+        return out;
+    }
+
+    private Object idForMatch(String match) {
+        return switch (table.id()) {
+            case PRESERVE -> match;
+            case UUID5 -> Uuid5.forRow(migration, table.target(), match).toString();
+            case UUID7, CUID2 -> ids.assign(match);
+        };
     }
 
     /** What a uuid5 id is named after besides the migration and key: the target, plus the source when merged. */

@@ -39,7 +39,7 @@ public final class SpecParser {
     static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
     static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
     static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
-    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where", "park-timeout");
+    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where", "park-timeout", "match-on");
     static final Set<String> COLUMN_KEYS = Set.of("from", "expr", "ref");
 
     private final Map<String, String> env;
@@ -130,13 +130,17 @@ public final class SpecParser {
             for (TableMappingDef t : tables) {
                 strategies.putIfAbsent(t.target(), t.id());
                 TableMappingDef earlier = first.putIfAbsent(t.target(), t);
+                if (earlier != null && (earlier.matchOn() == null) != (t.matchOn() == null)) {
+                    errors.add(new SpecError(t.location(), "either every mapping into '" + t.target() + "' has 'match-on' (to"
+                            + " consolidate rows by it) or none has; see " + earlier.location()));
+                }
                 if (earlier != null) {
                     merged.add(t.target());
                     if (!earlier.key().equals(t.key()) || !earlier.legacyKey().equals(t.legacyKey()) || earlier.id() != t.id()) {
                         errors.add(new SpecError(t.location(), "mappings into '" + t.target() + "' disagree on key, legacy-key or id"
                                 + " (see " + earlier.location() + "); every mapping into one target table must use the same ones"));
                     }
-                    if (!t.id().equals(IdStrategy.UUID5) && !t.id().isAssigned()) {
+                    if (t.matchOn() == null && !t.id().equals(IdStrategy.UUID5) && !t.id().isAssigned()) {
                         errors.add(new SpecError(t.location(), "'" + t.target() + "' is fed by several legacy tables, so its ids"
                                 + " must not be preserved legacy keys (they may collide); use uuid5, uuid7 or cuid2"));
                     }
@@ -166,7 +170,7 @@ public final class SpecParser {
                     }
                 }
                 resolved.add(new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), List.copyOf(columns),
-                        t.onError(), t.where(), t.parkTimeout(), merged.contains(t.target()), t.location()));
+                        t.onError(), t.where(), t.parkTimeout(), merged.contains(t.target()), t.matchOn(), t.location()));
             }
             return List.copyOf(resolved);
         }
@@ -302,6 +306,8 @@ public final class SpecParser {
                     error(keys.get("park-timeout"), "'park-timeout' is a duration like 30s, 10m or 2h, not '" + timeoutText + "'");
                 }
             }
+            String matchText = scalar(keys, "match-on", map, false);
+            ColumnDef matchOn = matchText == null ? null : new ColumnDef("match-on", null, matchText, at(keys.get("match-on")));
             String whereText = scalar(keys, "where", map, false);
             ColumnDef where = whereText == null ? null : new ColumnDef("where", null, whereText, at(keys.get("where")));
             List<ColumnDef> columns = new ArrayList<>();
@@ -324,7 +330,7 @@ public final class SpecParser {
                 }
             }
             return new TableMappingDef(target, source, key == null ? "id" : key, id,
-                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, at(map));
+                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn, at(map));
         }
 
         ColumnDef column(NodeTuple tuple) {

@@ -13,6 +13,9 @@ import java.util.List;
  *     {@code parent <table>:<key> never landed}; Optional: defaults to 10 minutes
  * @param merged true when several legacy tables feed this target table (set by the parser): ids and legacy keys
  *     then include the source table so they cannot collide
+ * @param matchOn a CEL expression whose value identifies the target row instead of the legacy primary key, so rows
+ *     of several legacy tables with the same value consolidate into one target row (each mapping fills its own
+ *     columns); Optional: null means one target row per legacy row
  * @param where a CEL condition a legacy row must meet to have a target row; Optional: null means every row. A row
  *     that stops meeting it (an update) loses its target row.
  */
@@ -27,6 +30,7 @@ public record TableMappingDef(
         ColumnDef where,
         java.time.Duration parkTimeout,
         boolean merged,
+        ColumnDef matchOn,
         Location location) {
 
     /** The source table as written in the spec, qualified: {@code schema.table}. */
