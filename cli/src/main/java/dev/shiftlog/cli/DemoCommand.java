@@ -66,7 +66,11 @@ final class DemoCommand implements Callable<Integer> {
             if (loaded.isEmpty()) {
                 return 2;
             }
+
             MigrationDef spec = loaded.get();
+            if (!PlanCommand.checkCatalogs(spec, files.spec(workDir).toString())) {
+                return 2;
+            }
             System.out.println("legacy database: " + legacyUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
             System.out.println("target database: " + targetUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
             Map<String, Long> legacyCounts = legacyCounts(spec, files.expectedCountQueries());

@@ -2,6 +2,7 @@ package dev.shiftlog.cli;
 
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.catalog.SpecCatalogCheck;
+import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
@@ -26,21 +27,63 @@ final class PlanCommand implements Callable<Integer> {
             return 2;
         }
         MigrationDef spec = loaded.get();
-        List<SpecError> errors = new SpecCatalogCheck().check(spec);
-        if (!errors.isEmpty()) {
-            errors.forEach(System.err::println);
-            System.err.println(errors.size() + " error(s) in " + specFile + "; nothing was written");
+        if (!checkCatalogs(spec, specFile.toString())) {
             return 2;
         }
         TopicNames topics = new TopicNames(spec.name());
         System.out.println("migration " + spec.name() + ": " + spec.source().url() + " → " + spec.target().url());
-        for (TableMappingDef t : spec.tables()) {
+        System.out.println("tables in landing order (a table waits for the tables it references):");
+        for (TableMappingDef t : landingOrder(spec)) {
             String schema = t.sourceSchema(spec.source().schema());
-            System.out.printf("  %s.%s ──▶ %s  (id %s into %s, legacy key in %s, %d column(s))%n", schema, t.sourceTable(),
-                    t.target(), t.id().specName(), t.key(), t.legacyKey(), t.columns().size());
+            ColumnDef ref = t.reference();
+            System.out.printf("  %s.%s ──▶ %s  (id %s into %s, legacy key in %s, %d column(s))%s%n", schema, t.sourceTable(),
+                    t.target(), t.id().specName(), t.key(), t.legacyKey(), t.columns().size(),
+                    ref == null ? "" : ref.ref().equals(t.target()) ? "  ⟲ a tree: parents before children"
+                            : "  waits for " + ref.ref());
             System.out.printf("      topics %s → %s%n", topics.source(schema, t.sourceTable()), topics.out(t.target()));
         }
         System.out.println("plan OK: " + spec.tables().size() + " table(s), no errors");
         return 0;
+    }
+
+    /** Mappings ordered so that a referenced table comes before the tables that reference it. */
+    static List<TableMappingDef> landingOrder(MigrationDef spec) {
+        List<TableMappingDef> ordered = new java.util.ArrayList<>();
+        java.util.Set<String> placed = new java.util.HashSet<>();
+        List<TableMappingDef> pending = new java.util.ArrayList<>(spec.tables());
+        while (!pending.isEmpty()) {
+            boolean progress = false;
+            for (var it = pending.iterator(); it.hasNext(); ) {
+                TableMappingDef t = it.next();
+                ColumnDef ref = t.reference();
+                if (ref == null || ref.ref().equals(t.target()) || placed.contains(ref.ref())) {
+                    ordered.add(t);
+                    it.remove();
+                    progress = true;
+                }
+            }
+            for (TableMappingDef t : ordered) {
+                placed.add(t.target());
+            }
+            if (!progress) { // a cycle between tables: list the rest as they are; their rows wait for each other
+                ordered.addAll(pending);
+                break;
+            }
+        }
+        return ordered;
+    }
+
+    /**
+     * The catalog half of {@code plan}, also run by {@code up}, {@code run} and {@code demo} before they start
+     * anything: prints every error as {@code file:line:col: message} and returns false when there is one.
+     */
+    static boolean checkCatalogs(MigrationDef spec, String file) {
+        List<SpecError> errors = new SpecCatalogCheck().check(spec);
+        if (errors.isEmpty()) {
+            return true;
+        }
+        errors.forEach(System.err::println);
+        System.err.println(errors.size() + " error(s) in " + file + "; nothing was written");
+        return false;
     }
 }

@@ -32,6 +32,9 @@ final class UpCommand implements Callable<Integer> {
             return 2;
         }
         MigrationDef spec = loaded.get();
+        if (!PlanCommand.checkCatalogs(spec, specFile.toString())) {
+            return 2;
+        }
         Path dir = workDir != null ? workDir : Path.of(".shiftlog", spec.name());
         KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), dir);
         Pipeline pipeline = new Pipeline();

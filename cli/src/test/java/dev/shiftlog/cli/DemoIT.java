@@ -34,4 +34,14 @@ class DemoIT {
                 .contains("dlq patients                 1 × parent doctors — e.g. parent doctors:999999 never landed")
                 .contains("demo OK: every table has expected = actual");
     }
+
+    @Test
+    void shouldConsolidateTheCasetrackerExample() {
+        CliRun run = CliRun.of("demo", "--example", "casetracker", "--once", "--work-dir", "target/demo-it-casetracker");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out())
+                .containsPattern("userProfiles\\s+40\\s+0\\s+40\\s+40  =")
+                .containsPattern("cases\\s+150\\s+0\\s+150\\s+150  =");
+    }
 }

@@ -56,6 +56,7 @@ class PlanIT {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("public.items ──▶ items_new  (id uuid5 into id, legacy key in legacy_id, 14 column(s))")
+                .contains("tables in landing order")
                 .contains("topics items.src.public.items → items.out.items_new")
                 .contains("plan OK: 1 table(s), no errors");
     }
@@ -109,6 +110,37 @@ class PlanIT {
         assertThat(run.err()).contains("cannot connect to " + servers.legacyUrl + " as planner")
                 .contains("password authentication failed").contains("check url, user and the password variable")
                 .doesNotContain("Wrong-Pass-456").doesNotContain("Right-Pass-123");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"coaching", "dispatch", "casetracker"})
+    void shouldPlanEveryExampleWithItsTablesInLandingOrder(String example) throws Exception {
+        ExampleFiles files = new ExampleFiles(example);
+        String legacyUrl = servers.legacy.createDatabase("plan_" + example);
+        String targetUrl = servers.target.createDatabase("plan_" + example);
+        try (Connection c = servers.legacy.connect("plan_" + example); Statement s = c.createStatement()) {
+            s.execute(files.read("legacy.sql"));
+        }
+        try (Connection c = servers.target.connect("plan_" + example); Statement s = c.createStatement()) {
+            s.execute(files.read("target.sql"));
+        }
+        String yaml = files.read("shiftlog.yaml").replace("${SHIFTLOG_SOURCE_URL}", legacyUrl).replace("${SHIFTLOG_TARGET_URL}", targetUrl)
+                .replace("${SHIFTLOG_SOURCE_PASSWORD}", "x").replace("${SHIFTLOG_TARGET_PASSWORD}", "x");
+        Path file = servers.dir.resolve(example + ".yaml");
+        Files.writeString(file, yaml, StandardCharsets.UTF_8);
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("plan OK: ");
+        if (example.equals("dispatch")) {
+            List<String> order = lines(run.out()).stream().filter(l -> l.contains("──▶")).map(l -> l.trim().split(" ")[2]).toList();
+            assertThat(order).containsExactlyInAnyOrder("offices", "profiles", "doctors", "patients", "orders", "comments");
+            assertThat(order.stream().filter(t -> !t.equals("comments")).toList())
+                    .as("each table after the one it waits for").containsExactly("offices", "profiles", "doctors", "patients", "orders");
+            assertThat(run.out()).contains("──▶ patients  (id uuid5 into id, legacy key in legacy_patient_id, 6 column(s))  waits for doctors")
+                    .contains("──▶ comments  (id uuid5 into id, legacy key in legacy_id, 5 column(s))  ⟲ a tree: parents before children");
+        }
     }
 
     /** Switches the role to scram authentication: zonky's servers trust every local connection by default. */

@@ -8,16 +8,18 @@ import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * The net effect of a run of changes to one target table: the last state of each key, either a row to upsert or
- * a key to delete, with the topic position it came from. Collapsing first makes one INSERT … ON CONFLICT per batch
- * legal and idempotent.
+ * The net effect of a run of changes to one target table: per key the deletes and the latest row of each shape
+ * (column set), with the topic position each came from. Collapsing first makes one INSERT … ON CONFLICT per batch
+ * and shape legal and idempotent; keeping one row per shape matters when several mappings fill different columns of
+ * the same target row ({@code match-on}), since none of them may overwrite the others.
  */
 final class TableBatch {
-    /** The last change of one key; {@code value} null means delete. */
+    /** The last change of one key (and shape); {@code value} null means delete. */
     record Change(GenericRecord key, GenericRecord value, String topic, int partition, long offset) {}
 
     private final String table;
-    private final Map<List<Object>, Change> changes = new LinkedHashMap<>();
+    private final Map<List<Object>, Change> deletes = new LinkedHashMap<>();
+    private final Map<List<Object>, Change> upserts = new LinkedHashMap<>();
 
     TableBatch(String table) {
         this.table = table;
@@ -25,8 +27,17 @@ final class TableBatch {
 
     void add(GenericRecord key, GenericRecord value, String topic, int partition, long offset) {
         List<Object> id = key.getSchema().getFields().stream().map(f -> normalize(key.get(f.pos()))).toList();
-        changes.remove(id);
-        changes.put(id, new Change(key, value, topic, partition, offset));
+        Change change = new Change(key, value, topic, partition, offset);
+        if (value == null) {
+            // a delete wins over every earlier row of the key, whatever its shape
+            upserts.keySet().removeIf(k -> k.get(0).equals(id));
+            deletes.put(id, change);
+        } else {
+            // deletes run before upserts, so a delete followed by a re-insert still ends with the row
+            List<Object> shaped = List.of(id, value.getSchema());
+            upserts.remove(shaped);
+            upserts.put(shaped, change);
+        }
     }
 
     private static Object normalize(Object v) {
@@ -37,28 +48,31 @@ final class TableBatch {
         return table;
     }
 
+    /** Deletes first, then rows, in the order they are applied. */
     Collection<Change> changes() {
-        return changes.values();
+        List<Change> all = new ArrayList<>(deletes.values());
+        all.addAll(upserts.values());
+        return all;
     }
 
     List<GenericRecord> upserts() {
         List<GenericRecord> rows = new ArrayList<>();
-        changes.values().stream().filter(c -> c.value() != null).forEach(c -> rows.add(c.value()));
+        upserts.values().forEach(c -> rows.add(c.value()));
         return rows;
     }
 
     List<GenericRecord> deletes() {
         List<GenericRecord> keys = new ArrayList<>();
-        changes.values().stream().filter(c -> c.value() == null).forEach(c -> keys.add(c.key()));
+        deletes.values().forEach(c -> keys.add(c.key()));
         return keys;
     }
 
     int upsertCount() {
-        return (int) changes.values().stream().filter(c -> c.value() != null).count();
+        return upserts.size();
     }
 
     int deleteCount() {
-        return changes.size() - upsertCount();
+        return deletes.size();
     }
 
     /** A batch of just one change, to find out which row the database refuses. */

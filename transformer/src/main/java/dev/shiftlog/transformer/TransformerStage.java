@@ -150,8 +150,10 @@ public final class TransformerStage implements AutoCloseable {
         List<String> topics = new ArrayList<>(outTopics(spec));
         topics.add(names.dlq());
         topics.add(names.landed());
+        // Its inputs too: Streams stops with MissingSourceTopicException if it starts before the producer made them.
+        spec.tables().forEach(t -> topics.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable())));
         spec.tables().stream().filter(t -> t.reference() != null).forEach(t -> topics.add(names.references(t.target())));
-        new TopicProvisioner(kafkaConfig).ensure(topics, spec.kafka().partitions(), Map.of());
+        new TopicProvisioner(kafkaConfig).ensure(topics.stream().distinct().toList(), spec.kafka().partitions(), Map.of());
         streams = new KafkaStreams(buildTopology(spec, registry), config(spec, kafkaConfig, stateDir));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("transformer stopped: {}", e.getMessage(), e);

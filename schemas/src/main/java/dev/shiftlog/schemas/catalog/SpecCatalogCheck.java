@@ -59,6 +59,15 @@ public final class SpecCatalogCheck {
         }
         Map<String, CelType> celColumns = new LinkedHashMap<>();
         src.ifPresent(info -> info.columns().forEach((name, type) -> celColumns.put(name, CelTypes.ofPostgres(type))));
+        celColumns.putIfAbsent(dev.shiftlog.schemas.rows.RowMapper.IDS_VARIABLE, dev.cel.common.types.MapType.create(
+                dev.cel.common.types.SimpleType.STRING, dev.cel.common.types.SimpleType.STRING));
+        if (t.matchOn() != null && src.isPresent()) {
+            try {
+                ColumnExpression.compile(t.matchOn().expr(), celColumns);
+            } catch (ColumnExpression.ExpressionException e) {
+                errors.add(new SpecError(t.matchOn().location(), "'match-on' of '" + t.target() + "' does not compile: " + e.getMessage()));
+            }
+        }
         if (t.where() != null && src.isPresent()) {
             try {
                 dev.shiftlog.schemas.rows.RowMapper.compileCondition(t, celColumns);

@@ -1,7 +1,6 @@
 package dev.shiftlog.schemas.rows;
 
 import dev.cel.common.types.CelType;
-import dev.cel.common.types.ListType;
 import dev.cel.common.types.NullableType;
 import dev.cel.common.types.SimpleType;
 import java.nio.ByteBuffer;
@@ -28,7 +27,8 @@ public final class CelTypes {
             case FLOAT, DOUBLE -> NullableType.create(SimpleType.DOUBLE);
             case BOOLEAN -> NullableType.create(SimpleType.BOOL);
             case BYTES -> NullableType.create(SimpleType.BYTES);
-            case ARRAY -> ListType.create(ofAvro(s.getElementType()));
+            // CEL has no nullable lists; dyn lets 'tags == null ? [] : tags' type-check
+            case ARRAY -> SimpleType.DYN;
             default -> NullableType.create(SimpleType.STRING);
         };
     }
@@ -37,7 +37,7 @@ public final class CelTypes {
     public static CelType ofPostgres(String typname) {
         String t = typname.toLowerCase(Locale.ROOT);
         if (t.startsWith("_")) {
-            return ListType.create(ofPostgres(t.substring(1)));
+            return SimpleType.DYN;
         }
         return NullableType.create(switch (t) {
             case "int2", "int4", "int8", "oid" -> SimpleType.INT;
