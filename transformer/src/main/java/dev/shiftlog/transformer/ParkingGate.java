@@ -36,6 +36,7 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * a slow parent is not mistaken for a missing one. What expires is missing (an orphan) or waits itself (a cycle).
  */
 final class ParkingGate implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParkingGate.class);
     /** Header that marks a routing message that carries a child's key instead of a row: {@code delete} or {@code unpark}. */
     static final String MARKER_HEADER = "shiftlog.marker";
     static final String LANDED_STORE = "landed-ids";
@@ -141,16 +142,25 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         List<KeyValue<String, ValueAndTimestamp<GenericRecord>>> expired = new ArrayList<>();
         try (KeyValueIterator<String, ValueAndTimestamp<GenericRecord>> it = parked.all()) {
             it.forEachRemaining(kv -> {
-                if (kv.value.timestamp() <= deadline) {
+                if (kv.value.timestamp() <= deadline) { // rows that already landed with NULL carry Long.MAX_VALUE
                     expired.add(kv);
                 }
             });
         }
         String topic = new TopicNames(migration).references(table.target());
         for (KeyValue<String, ValueAndTimestamp<GenericRecord>> kv : expired) {
-            parked.delete(kv.key);
             GenericRecord row = kv.value.value();
             String parentKey = kv.key.substring(0, kv.key.indexOf('\u0000'));
+            if (table.landNullThenPatch()) {
+                // Land it now without its parent and keep it parked (never to expire again): if the parent lands
+                // later, the release patches the reference in. Members of a cycle land first, then patch each other.
+                LOG.warn("{}:{} lands with {} NULL: parent {}:{} has not landed (a cycle or an orphan); patched if it does",
+                        table.target(), row.get(table.legacyKey()), reference.target(), reference.ref(), parentKey);
+                parked.put(kv.key, ValueAndTimestamp.make(row, Long.MAX_VALUE));
+                context.forward(new Record<>(RowMapper.keyOf(table, row, migration), row, now), outputChild);
+                continue;
+            }
+            parked.delete(kv.key);
             RejectedRow rejected = new RejectedRow("transformer", table.target(), topic, -1, -1,
                     String.valueOf(row.get(table.legacyKey())), "parent " + reference.ref(),
                     "parent " + reference.ref() + ":" + parentKey + " never landed (waited " + (now - kv.value.timestamp()) / 1000

@@ -39,7 +39,7 @@ public final class SpecParser {
     static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
     static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
     static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
-    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where", "park-timeout", "match-on");
+    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where", "park-timeout", "match-on", "on-missing-parent");
     static final Set<String> COLUMN_KEYS = Set.of("from", "expr", "ref");
 
     private final Map<String, String> env;
@@ -170,7 +170,8 @@ public final class SpecParser {
                     }
                 }
                 resolved.add(new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), List.copyOf(columns),
-                        t.onError(), t.where(), t.parkTimeout(), merged.contains(t.target()), t.matchOn(), t.location()));
+                        t.onError(), t.where(), t.parkTimeout(), merged.contains(t.target()), t.matchOn(),
+                        t.landNullThenPatch(), t.location()));
             }
             return List.copyOf(resolved);
         }
@@ -306,6 +307,11 @@ public final class SpecParser {
                     error(keys.get("park-timeout"), "'park-timeout' is a duration like 30s, 10m or 2h, not '" + timeoutText + "'");
                 }
             }
+            String missingParent = scalar(keys, "on-missing-parent", map, false);
+            if (missingParent != null && !missingParent.equals("dlq") && !missingParent.equals("land-null-then-patch")) {
+                error(keys.get("on-missing-parent"), "unknown on-missing-parent policy '" + missingParent
+                        + "'; allowed: dlq, land-null-then-patch");
+            }
             String matchText = scalar(keys, "match-on", map, false);
             ColumnDef matchOn = matchText == null ? null : new ColumnDef("match-on", null, matchText, at(keys.get("match-on")));
             String whereText = scalar(keys, "where", map, false);
@@ -330,7 +336,8 @@ public final class SpecParser {
                 }
             }
             return new TableMappingDef(target, source, key == null ? "id" : key, id,
-                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn, at(map));
+                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn,
+                    "land-null-then-patch".equals(missingParent), at(map));
         }
 
         ColumnDef column(NodeTuple tuple) {

@@ -16,6 +16,9 @@ import java.util.List;
  * @param matchOn a CEL expression whose value identifies the target row instead of the legacy primary key, so rows
  *     of several legacy tables with the same value consolidate into one target row (each mapping fills its own
  *     columns); Optional: null means one target row per legacy row
+ * @param landNullThenPatch what a row whose parent never lands does after park-timeout: false (default,
+ *     {@code on-missing-parent: dlq}) sends it to the DLQ; true ({@code land-null-then-patch}) lands it with the
+ *     reference NULL and patches it when the parent lands after all, which is how a cycle can land whole
  * @param where a CEL condition a legacy row must meet to have a target row; Optional: null means every row. A row
  *     that stops meeting it (an update) loses its target row.
  */
@@ -31,6 +34,7 @@ public record TableMappingDef(
         java.time.Duration parkTimeout,
         boolean merged,
         ColumnDef matchOn,
+        boolean landNullThenPatch,
         Location location) {
 
     /** The source table as written in the spec, qualified: {@code schema.table}. */

@@ -24,7 +24,7 @@ class RowMapperTest {
             .requiredInt("id").optionalString("name").optionalInt("image_id").endRecord();
 
     private static TableMappingDef table(IdStrategy id, ColumnDef... columns) {
-        return new TableMappingDef("coaches", "tls_coach", "id", id, "legacy_id", List.of(columns), OnError.DLQ, null, java.time.Duration.ofMinutes(10), false, null, AT);
+        return new TableMappingDef("coaches", "tls_coach", "id", id, "legacy_id", List.of(columns), OnError.DLQ, null, java.time.Duration.ofMinutes(10), false, null, false, AT);
     }
 
     private static GenericRecord key(int id) {
@@ -96,7 +96,7 @@ class RowMapperTest {
     @Test
     void shouldRefuseAWhereThatIsNotACondition() {
         TableMappingDef t = new TableMappingDef("coaches", "tls_coach", "id", IdStrategy.UUID5, "legacy_id",
-                List.of(new ColumnDef("title", "name", null, AT)), OnError.DLQ, new ColumnDef("where", null, "name", AT), java.time.Duration.ofMinutes(10), false, null, AT);
+                List.of(new ColumnDef("title", "name", null, AT)), OnError.DLQ, new ColumnDef("where", null, "name", AT), java.time.Duration.ofMinutes(10), false, null, false, AT);
 
         assertThatThrownBy(() -> new RowMapper("m", t, KEY, ROW, null))
                 .hasMessage("spec.yaml:1:1: 'where' of 'coaches' must be a condition (bool), not string");
