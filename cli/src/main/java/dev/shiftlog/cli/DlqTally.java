@@ -23,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class DlqTally implements AutoCloseable {
     private final KafkaConsumer<GenericRecord, GenericRecord> consumer;
+    private final String topic;
     /** table → legacy key → the latest rejection, so replays do not double-count. */
     private final Map<String, Map<String, RejectedRow>> rejected = new TreeMap<>();
 
@@ -31,16 +32,29 @@ final class DlqTally implements AutoCloseable {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(config, new AvroDeserializer(registry), new AvroDeserializer(registry));
-        String topic = new TopicNames(spec.name()).dlq();
-        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        List<TopicPartition> assignment = partitions == null ? List.of()
-                : partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        topic = new TopicNames(spec.name()).dlq();
+    }
+
+    /** Assigns the DLQ's partitions once the topic exists (the stages create it; this may start first). */
+    private boolean assigned() {
+        if (!consumer.assignment().isEmpty()) {
+            return true;
+        }
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+        if (partitions == null || partitions.isEmpty()) {
+            return false;
+        }
+        List<TopicPartition> assignment = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(assignment);
         consumer.seekToBeginning(assignment);
+        return true;
     }
 
     /** Reads what arrived since the last call. */
     void refresh() {
+        if (!assigned()) {
+            return;
+        }
         for (ConsumerRecord<GenericRecord, GenericRecord> r : consumer.poll(Duration.ofMillis(200))) {
             RejectedRow row = RejectedRow.fromAvro(r.value());
             rejected.computeIfAbsent(row.targetTable(), t -> new TreeMap<>()).put(row.legacyKey(), row);

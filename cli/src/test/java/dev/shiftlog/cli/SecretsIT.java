@@ -74,7 +74,7 @@ class SecretsIT {
         Files.writeString(file, wrongTarget, StandardCharsets.UTF_8);
         CliRun run = CliRun.of("up", "-f", file.toString(), "--work-dir", servers.dir.resolve("wrong-work").toString());
 
-        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.exitCode()).as("refused by the catalog check before anything starts").isEqualTo(2);
         assertThat(run.err()).contains("cannot connect to " + servers.targetUrl + " as mover")
                 .contains("password authentication failed");
         String log = Files.readString(TEST_LOG, StandardCharsets.UTF_8);

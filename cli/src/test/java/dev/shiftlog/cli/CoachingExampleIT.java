@@ -1,0 +1,159 @@
+package dev.shiftlog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.shiftlog.schemas.rows.Uuid5;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.SpecParser;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * S1 coaching end to end, checked row by row against expectations computed here from the legacy rows (issue 3):
+ * every coach's sex and year of birth, the category tree level by level, the dirty categories in the DLQ, and the
+ * app_config rows including the derived default_coach.
+ */
+class CoachingExampleIT {
+    private static TestServers servers;
+    private static final ExampleFiles FILES = new ExampleFiles("coaching");
+
+    @BeforeAll
+    static void startServers() throws Exception {
+        servers = new TestServers("coaching-it");
+        servers.legacySql(FILES.read("legacy.sql"));
+        servers.legacySql(FILES.read("generate.sql").replace("${scale}", "1"));
+        servers.targetSql(FILES.read("target.sql"));
+    }
+
+    @AfterAll
+    static void stopServers() throws Exception {
+        servers.close();
+    }
+
+    private static String expectedSex(String legacy) {
+        if (legacy == null) {
+            return "other";
+        }
+        return switch (legacy) {
+            case "M", "male" -> "male";
+            case "F", "female" -> "female";
+            case "nb" -> "non_binary";
+            default -> "other";
+        };
+    }
+
+    private static Integer expectedYear(String intro) {
+        if (intro == null) {
+            return null;
+        }
+        Matcher born = Pattern.compile("born in (\\d{4})").matcher(intro);
+        if (born.find()) {
+            return Integer.parseInt(born.group(1));
+        }
+        Matcher age = Pattern.compile("I am (\\d+)").matcher(intro);
+        return age.find() ? 2026 - Integer.parseInt(age.group(1)) : null;
+    }
+
+    @Test
+    void shouldSendEveryDirtyRowWhereTheSpecSaysAndLandTheRestExactly() throws Exception {
+        MigrationDef spec = new SpecParser(servers.env()).parse(FILES.spec(servers.dir));
+        try (Connection legacy = servers.legacy.connect("legacy");
+             Connection target = servers.target.connect("app");
+             KafkaEndpoint kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
+             Pipeline pipeline = new Pipeline();
+             DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
+            pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
+            await().alias("every category landed or rejected").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        dlq.refresh();
+                        return count(target, "categories") + dlq.count("categories") == count(legacy, "tls_category")
+                                && count(target, "coaches") == count(legacy, "tls_coach") && count(target, "app_config") == 26;
+                    });
+
+            // dirty categories: the orphan and both members of the cycle, each with its rule and missing parent
+            assertThat(dlq.byRule("categories")).containsExactly(Map.entry("parent categories", 3L));
+            assertThat(dlq.example("categories", "parent categories").message()).contains("never landed");
+            for (String key : Set.of("900001", "900002", "900003")) {
+                assertThat(exists(target, "SELECT 1 FROM categories WHERE legacy_id = " + key)).as(key).isFalse();
+            }
+
+            // every coach: sex through the enum map (bad values → other), year of birth from the intro or NULL
+            Map<Integer, String[]> coaches = new TreeMap<>();
+            try (Statement s = legacy.createStatement(); ResultSet rs = s.executeQuery("SELECT id, sex, intro FROM tls_coach")) {
+                while (rs.next()) {
+                    coaches.put(rs.getInt(1), new String[] {rs.getString(2), rs.getString(3)});
+                }
+            }
+            try (Statement s = target.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT legacy_id, id, sex::text, year_of_birth FROM coaches")) {
+                int rows = 0;
+                while (rs.next()) {
+                    String[] legacyRow = coaches.get(rs.getInt(1));
+                    assertThat(rs.getObject(2)).isEqualTo(Uuid5.forRow("coaching", "coaches", Integer.toString(rs.getInt(1))));
+                    assertThat(rs.getString(3)).as("sex of coach %d (legacy %s)", rs.getInt(1), legacyRow[0])
+                            .isEqualTo(expectedSex(legacyRow[0]));
+                    assertThat((Integer) rs.getObject(4)).as("year of coach %d (intro %s)", rs.getInt(1), legacyRow[1])
+                            .isEqualTo(expectedYear(legacyRow[1]));
+                    rows++;
+                }
+                assertThat(rows).isEqualTo(coaches.size());
+            }
+
+            // the tree: every parent reference is the parent's new id, and each level has as many rows as in legacy
+            String depth = "WITH RECURSIVE t AS (SELECT %1$s, 0 AS depth FROM %2$s WHERE %3$s IS NULL"
+                    + " UNION ALL SELECT c.%1$s, t.depth + 1 FROM %2$s c JOIN t ON c.%3$s = t.%1$s) SELECT depth, count(*) FROM t GROUP BY 1";
+            assertThat(levels(target, depth.formatted("id", "categories", "parent_id")))
+                    .isEqualTo(levels(legacy, depth.formatted("id", "tls_category", "parent_id")));
+            assertThat(exists(target, "SELECT 1 FROM categories c WHERE c.legacy_parent_id IS NOT NULL AND"
+                    + " c.parent_id IS DISTINCT FROM (SELECT p.id FROM categories p WHERE p.legacy_id = c.legacy_parent_id)")).isFalse();
+
+            // app_config: three legacy tables plus the derived default_coach holding Daniel's new id
+            try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT value #>> '{}', is_public, legacy_id FROM app_config WHERE key = 'default_coach'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo(Uuid5.forRow("coaching", "coaches", "1").toString());
+                assertThat(rs.getBoolean(2)).isTrue();
+                assertThat(rs.getString(3)).isEqualTo("tls_coach:1");
+            }
+            assertThat(levels(target, "SELECT 0, count(*) FROM app_config WHERE key LIKE 'prompt\\_%' AND NOT is_public"))
+                    .containsEntry(0, 10L);
+            assertThat(levels(target, "SELECT 0, count(*) FROM app_config WHERE key LIKE 'var\\_%' AND is_public")).containsEntry(0, 5L);
+        }
+    }
+
+    private static long count(Connection c, String table) throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Map<Integer, Long> levels(Connection c, String sql) throws Exception {
+        Map<Integer, Long> levels = new HashMap<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                levels.put(rs.getInt(1), rs.getLong(2));
+            }
+        }
+        return levels;
+    }
+
+    private static boolean exists(Connection c, String sql) throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next();
+        }
+    }
+}
