@@ -280,24 +280,8 @@ public final class SpecParser {
             String source = identifier(keys, "source", map, true);
             String key = identifier(keys, "key", map, false);
             String legacyKey = identifier(keys, "legacy-key", map, false);
-            String idText = scalar(keys, "id", map, false);
-            IdStrategy id = IdStrategy.UUID5;
-            if (idText != null) {
-                try {
-                    id = IdStrategy.valueOf(idText.toUpperCase());
-                } catch (IllegalArgumentException e) {
-                    error(keys.get("id"), "unknown id strategy '" + idText + "'; allowed: " + IdStrategy.allowed());
-                }
-            }
-            String onErrorText = scalar(keys, "on-error", map, false);
-            OnError onError = OnError.DLQ;
-            if (onErrorText != null) {
-                try {
-                    onError = OnError.valueOf(onErrorText.toUpperCase());
-                } catch (IllegalArgumentException e) {
-                    error(keys.get("on-error"), "unknown on-error policy '" + onErrorText + "'; allowed: " + OnError.allowed());
-                }
-            }
+            IdStrategy id = choice(keys, "id", map, IdStrategy.class, IdStrategy.UUID5, "id strategy", IdStrategy.allowed());
+            OnError onError = choice(keys, "on-error", map, OnError.class, OnError.DLQ, "on-error policy", OnError.allowed());
             String timeoutText = scalar(keys, "park-timeout", map, false);
             java.time.Duration parkTimeout = java.time.Duration.ofMinutes(10);
             if (timeoutText != null) {
@@ -376,6 +360,21 @@ public final class SpecParser {
             }
             Node where = keys.get(from != null ? "from" : "expr");
             return new ColumnDef(name, from, expr, ref, null, at(where));
+        }
+
+        /** An enum-valued key: its constant, the fallback when absent, or an error listing the allowed values. */
+        <E extends Enum<E>> E choice(Map<String, Node> keys, String key, Node parent, Class<E> type, E fallback, String what,
+                                     String allowed) {
+            String text = scalar(keys, key, parent, false);
+            if (text == null) {
+                return fallback;
+            }
+            try {
+                return Enum.valueOf(type, text.toUpperCase());
+            } catch (IllegalArgumentException e) {
+                error(keys.get(key), "unknown " + what + " '" + text + "'; allowed: " + allowed);
+                return fallback;
+            }
         }
 
         MappingNode mapping(Node node, String what) {
