@@ -71,7 +71,7 @@ class PlanIT {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(lines(run.err())).containsExactly(
                 file + ":17:5: unknown key 'primary' in table mapping; allowed keys: columns, id, key, legacy-key, match-on, on-error, on-missing-parent, park-timeout, source, target, where",
-                file + ":16:9: unknown id strategy 'uuid9'; allowed: preserve, uuid5, uuid7, cuid2",
+                file + ":16:9: unknown id strategy 'uuid9'; allowed: preserve, uuid5, uuid7, cuid2, target",
                 "2 error(s) in " + file + "; nothing was written");
         assertNothingWritten();
     }

@@ -36,6 +36,8 @@ final class PostgresUpsertWriter {
     private final Connection connection;
     private final CopyManager copy;
     private final Set<String> stagingTables = new HashSet<>();
+    /** table → legacy key → id the database assigned, for {@code id: target} tables, from the last {@link #write}. */
+    private final Map<String, Map<String, String>> assignedIds = new java.util.HashMap<>();
 
     PostgresUpsertWriter(ConnectionDef target, Connection connection) throws SQLException {
         this.target = target;
@@ -55,9 +57,10 @@ final class PostgresUpsertWriter {
      * exception names the table, the legacy key and the database's reason. Other failures always throw.
      */
     List<RejectedRow> write(List<TableBatch> batches, Function<String, TableMappingDef> tables) throws SinkException {
+        assignedIds.clear();
         try {
             for (TableBatch batch : batches) {
-                apply(batch, tables.apply(batch.table()).key());
+                apply(batch, tables.apply(batch.table()));
             }
             connection.commit();
             return List.of();
@@ -72,6 +75,7 @@ final class PostgresUpsertWriter {
     }
 
     private List<RejectedRow> writeRowByRow(List<TableBatch> batches, Function<String, TableMappingDef> tables) {
+        assignedIds.clear();
         List<RejectedRow> rejected = new ArrayList<>();
         try {
             for (TableBatch batch : batches) {
@@ -79,7 +83,7 @@ final class PostgresUpsertWriter {
                 for (TableBatch.Change change : batch.changes()) {
                     Savepoint savepoint = connection.setSavepoint();
                     try {
-                        apply(TableBatch.of(batch.table(), change), table.key());
+                        apply(TableBatch.of(batch.table(), change), table);
                         connection.releaseSavepoint(savepoint);
                     } catch (SQLException | IOException e) {
                         connection.rollback(savepoint);
@@ -107,13 +111,18 @@ final class PostgresUpsertWriter {
         }
     }
 
-    private void apply(TableBatch batch, String key) throws SQLException, IOException {
+    private void apply(TableBatch batch, TableMappingDef table) throws SQLException, IOException {
         if (batch.deleteCount() > 0) {
-            delete(batch, key);
+            delete(batch, table.rowKeyColumn());
         }
         if (batch.upsertCount() > 0) {
-            upsert(batch, key);
+            upsert(batch, table);
         }
+    }
+
+    /** The id the database assigned to a row of an {@code id: target} table in the last committed write, or null. */
+    String assignedId(String table, String legacyKey) {
+        return assignedIds.getOrDefault(table, Map.of()).get(legacyKey);
     }
 
     private void rollback() {
@@ -147,17 +156,23 @@ final class PostgresUpsertWriter {
     }
 
     /** One COPY + INSERT per row shape: rows of one target can come from several mappings with different columns. */
-    private void upsert(TableBatch batch, String key) throws SQLException, IOException {
+    private void upsert(TableBatch batch, TableMappingDef table) throws SQLException, IOException {
         Map<Schema, List<GenericRecord>> byShape = new LinkedHashMap<>();
         for (GenericRecord row : batch.upserts()) {
             byShape.computeIfAbsent(row.getSchema(), s -> new ArrayList<>()).add(row);
         }
         for (Map.Entry<Schema, List<GenericRecord>> shape : byShape.entrySet()) {
-            upsertRows(batch.table(), shape.getKey(), shape.getValue(), key);
+            upsertRows(table, shape.getKey(), shape.getValue());
         }
     }
 
-    private void upsertRows(String table, Schema schema, List<GenericRecord> rows, String key) throws SQLException, IOException {
+    /**
+     * COPY into the staging table, then one INSERT … ON CONFLICT. For database-assigned ids ({@code id: target})
+     * the row key is the legacy key and RETURNING reports the ids the database gave, for {@code <m>.landed}.
+     */
+    private void upsertRows(TableMappingDef mapping, Schema schema, List<GenericRecord> rows) throws SQLException, IOException {
+        String table = mapping.target();
+        String key = mapping.rowKeyColumn();
         List<String> columns = schema.getFields().stream().map(Schema.Field::name).toList();
         String stage = stagingTable(table, columns, "u");
         StringBuilder data = new StringBuilder(rows.size() * 64);
@@ -168,10 +183,23 @@ final class PostgresUpsertWriter {
         copy.copyIn("COPY " + stage + " (" + columnList + ") FROM STDIN", new StringReader(data.toString()));
         String updates = columns.stream().filter(c -> !c.equals(key))
                 .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
+        boolean assignedByTarget = mapping.id() == dev.shiftlog.schemas.spec.IdStrategy.TARGET;
+        if (assignedByTarget && updates.isEmpty()) {
+            updates = quote(key) + " = EXCLUDED." + quote(key); // so RETURNING also reports rows that existed
+        }
+        String insert = "INSERT INTO " + qualified(table) + " (" + columnList + ") SELECT " + columnList
+                + " FROM " + stage + " ON CONFLICT (" + quote(key) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates);
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("INSERT INTO " + qualified(table) + " (" + columnList + ") SELECT " + columnList
-                    + " FROM " + stage + " ON CONFLICT (" + quote(key) + ") DO "
-                    + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates));
+            if (assignedByTarget) {
+                Map<String, String> ids = assignedIds.computeIfAbsent(table, t -> new java.util.HashMap<>());
+                try (java.sql.ResultSet rs = s.executeQuery(insert + " RETURNING " + quote(key) + "::text, " + quote(mapping.key()) + "::text")) {
+                    while (rs.next()) {
+                        ids.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            } else {
+                s.executeUpdate(insert);
+            }
             s.execute("TRUNCATE " + stage);
         }
     }

@@ -127,7 +127,7 @@ public final class SinkStage implements AutoCloseable {
                     // the batch, which re-upserts the same rows, re-rejects the same ones and re-announces the same
                     // landings; nothing is lost and rows waiting for a parent are released after its commit.
                     sendToDlq(eventsProducer, rejected);
-                    announceLanded(eventsProducer, list, rejected);
+                    announceLanded(eventsProducer, list, rejected, writer);
                 }
                 commitPositions(committed);
                 for (TableBatch b : list) {
@@ -153,7 +153,8 @@ public final class SinkStage implements AutoCloseable {
     }
 
     /** Publishes {@code <m>.landed} for the committed rows of tables that other tables reference. */
-    private void announceLanded(KafkaProducer<GenericRecord, GenericRecord> producer, List<TableBatch> batches, List<RejectedRow> rejected) {
+    private void announceLanded(KafkaProducer<GenericRecord, GenericRecord> producer, List<TableBatch> batches, List<RejectedRow> rejected,
+                                PostgresUpsertWriter writer) {
         String topic = new TopicNames(spec.name()).landed();
         java.util.Set<String> refused = new java.util.HashSet<>();
         rejected.forEach(r -> refused.add(r.targetTable() + '\u0000' + r.legacyKey()));
@@ -165,9 +166,10 @@ public final class SinkStage implements AutoCloseable {
             TableMappingDef table = tableByName.get(batch.table());
             for (GenericRecord row : batch.upserts()) {
                 String legacyKey = AvroValues.text(row.getSchema().getField(table.legacyKey()).schema(), row.get(table.legacyKey()));
-                if (!refused.contains(batch.table() + '\u0000' + legacyKey)) {
-                    LandedRow landed = new LandedRow(batch.table(), legacyKey,
-                            AvroValues.text(row.getSchema().getField(table.key()).schema(), row.get(table.key())));
+                String id = table.id() == dev.shiftlog.schemas.spec.IdStrategy.TARGET ? writer.assignedId(batch.table(), legacyKey)
+                        : AvroValues.text(row.getSchema().getField(table.key()).schema(), row.get(table.key()));
+                if (!refused.contains(batch.table() + '\u0000' + legacyKey) && id != null) {
+                    LandedRow landed = new LandedRow(batch.table(), legacyKey, id);
                     sends.add(producer.send(new ProducerRecord<>(topic, landed.key(), landed.value())));
                 }
             }

@@ -106,7 +106,7 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         if (id != null) {
             forwardWithParent(value, id, record.timestamp());
         } else {
-            parked.put(parkedKey(parentKey, value.get(table.key()).toString()),
+            parked.put(parkedKey(parentKey, value.get(table.rowKeyColumn()).toString()),
                     ValueAndTimestamp.make(value, context.currentSystemTimeMs()));
         }
     }

@@ -155,8 +155,10 @@ class MappingCasesTest {
                     // like the sink's INSERT … ON CONFLICT DO UPDATE of the row's own columns: other columns stay
                     rows.computeIfAbsent(kv.key.toString(), k -> new TreeMap<>()).putAll(texts(kv.value));
                     if (referenced.contains(t.target())) {
-                        LandedRow row = new LandedRow(t.target(), AvroValues.text(kv.value.getSchema().getField(t.legacyKey()).schema(),
-                                kv.value.get(t.legacyKey())), kv.value.get(t.key()).toString());
+                        String legacyKey = AvroValues.text(kv.value.getSchema().getField(t.legacyKey()).schema(), kv.value.get(t.legacyKey()));
+                        // a database-assigned id is simulated as "db-<legacy key>"
+                        String id = t.id() == dev.shiftlog.schemas.spec.IdStrategy.TARGET ? "db-" + legacyKey : kv.value.get(t.key()).toString();
+                        LandedRow row = new LandedRow(t.target(), legacyKey, id);
                         landed.pipeInput(row.key(), row.value());
                         more = true;
                     }

@@ -67,7 +67,8 @@ public final class RowMapper {
 
         String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
         keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
-                List.of(new Schema.Field(table.key(), idType)));
+                List.of(table.id() == IdStrategy.TARGET ? new Schema.Field(table.legacyKey(), legacyKeyType)
+                        : new Schema.Field(table.key(), idType)));
 
         if (sourceValueSchema == null) {
             valueSchema = null;
@@ -80,7 +81,9 @@ public final class RowMapper {
         celColumns.putIfAbsent(IDS_VARIABLE, dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
                 dev.cel.common.types.SimpleType.STRING));
         List<Schema.Field> fields = new ArrayList<>();
-        fields.add(new Schema.Field(table.key(), idType));
+        if (table.id() != IdStrategy.TARGET) { // the database fills it
+            fields.add(new Schema.Field(table.key(), idType));
+        }
         fields.add(new Schema.Field(table.legacyKey(), legacyKeyType));
         for (ColumnDef column : table.columns()) {
             if (column.target().equals(table.key()) || column.target().equals(table.legacyKey())) {
@@ -126,7 +129,7 @@ public final class RowMapper {
         return switch (strategy) {
             case PRESERVE -> legacyKeyType;
             case UUID5, UUID7 -> LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
-            case CUID2 -> Schema.create(Schema.Type.STRING);
+            case CUID2, TARGET -> Schema.create(Schema.Type.STRING);
         };
     }
 
@@ -147,12 +150,14 @@ public final class RowMapper {
     /** The key record of a target row, e.g. to route a row that was parked without its key. */
     public static GenericRecord keyOf(TableMappingDef table, GenericRecord row, String migration) {
         String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
+        String column = table.rowKeyColumn();
         Schema keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
-                List.of(new Schema.Field(table.key(), AvroValues.nonNull(row.getSchema().getField(table.key()).schema()))));
+                List.of(new Schema.Field(column, AvroValues.nonNull(row.getSchema().getField(column).schema()))));
         GenericRecord key = new GenericData.Record(keySchema);
-        key.put(0, row.get(table.key()));
+        key.put(0, row.get(column));
         return key;
     }
+
 
     /** Compiles a table's {@code where}; it must be a boolean condition. Shared with the catalog check of {@code plan}. */
     public static ColumnExpression compileCondition(TableMappingDef table, Map<String, CelType> columns) {
@@ -225,7 +230,8 @@ public final class RowMapper {
      * remembers ids and this legacy key never got one (a delete of a row this migration never saw).
      */
     public GenericRecord key(GenericRecord sourceKey) {
-        Object id = table.id().isAssigned() ? ids.existing(legacyKeyText(sourceKey)) : newId(sourceKey);
+        Object id = table.id() == IdStrategy.TARGET ? legacyKey(sourceKey)
+                : table.id().isAssigned() ? ids.existing(legacyKeyText(sourceKey)) : newId(sourceKey);
         if (id == null) {
             return null;
         }
@@ -242,7 +248,9 @@ public final class RowMapper {
             out.put(table.key(), idForMatch(match));
             out.put(table.legacyKey(), match);
         } else {
-            out.put(table.key(), newId(sourceKey));
+            if (table.id() != IdStrategy.TARGET) {
+                out.put(table.key(), newId(sourceKey));
+            }
             out.put(table.legacyKey(), legacyKey(sourceKey));
         }
         Map<String, Object> celValues = null;
@@ -307,6 +315,7 @@ public final class RowMapper {
             case PRESERVE -> match;
             case UUID5 -> Uuid5.forRow(migration, table.target(), match).toString();
             case UUID7, CUID2 -> ids.assign(match);
+            case TARGET -> throw new IllegalStateException("match-on needs ids shiftlog makes; use uuid5");
         };
     }
 
@@ -337,6 +346,7 @@ public final class RowMapper {
             case PRESERVE -> legacyKey(sourceKey);
             case UUID5 -> Uuid5.forRow(migration, uuid5Table(table), legacyKeyText(sourceKey)).toString();
             case UUID7, CUID2 -> ids.assign(legacyKeyText(sourceKey));
+            case TARGET -> throw new IllegalStateException("target ids come from the database");
         };
     }
 

@@ -12,7 +12,12 @@ public enum IdStrategy {
     /** A time-ordered random UUID, assigned once per legacy key and remembered in the transformer's state store. */
     UUID7,
     /** A collision-resistant random text id (Prisma's default), assigned once and remembered like uuid7. */
-    CUID2;
+    CUID2,
+    /**
+     * Assigned by the target database (an identity column or a default); rows are matched by the legacy-key
+     * column, which must be unique, and the id is learned from {@code <m>.landed} by the rows that reference them.
+     */
+    TARGET;
 
     /** True when the id is random and must be remembered rather than recomputed. */
     public boolean isAssigned() {

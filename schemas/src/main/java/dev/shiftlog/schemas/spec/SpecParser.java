@@ -140,7 +140,7 @@ public final class SpecParser {
                         errors.add(new SpecError(t.location(), "mappings into '" + t.target() + "' disagree on key, legacy-key or id"
                                 + " (see " + earlier.location() + "); every mapping into one target table must use the same ones"));
                     }
-                    if (t.matchOn() == null && !t.id().equals(IdStrategy.UUID5) && !t.id().isAssigned()) {
+                    if (t.matchOn() == null && t.id() == IdStrategy.PRESERVE) {
                         errors.add(new SpecError(t.location(), "'" + t.target() + "' is fed by several legacy tables, so its ids"
                                 + " must not be preserved legacy keys (they may collide); use uuid5, uuid7 or cuid2"));
                     }
@@ -148,6 +148,10 @@ public final class SpecParser {
             }
             List<TableMappingDef> resolved = new ArrayList<>();
             for (TableMappingDef t : tables) {
+                if (t.matchOn() != null && t.id() == IdStrategy.TARGET) {
+                    errors.add(new SpecError(t.location(), "'match-on' needs ids shiftlog makes (uuid5, uuid7, cuid2, preserve),"
+                            + " not 'target'"));
+                }
                 List<ColumnDef> columns = new ArrayList<>();
                 int references = 0;
                 for (ColumnDef c : t.columns()) {

@@ -37,6 +37,14 @@ public record TableMappingDef(
         boolean landNullThenPatch,
         Location location) {
 
+    /**
+     * The column that identifies a target row in the log and in upserts: the id column, or the legacy-key column
+     * when the database assigns the ids ({@code id: target}).
+     */
+    public String rowKeyColumn() {
+        return id == IdStrategy.TARGET ? legacyKey : key;
+    }
+
     /** The source table as written in the spec, qualified: {@code schema.table}. */
     public String qualifiedSource(String defaultSchema) {
         return sourceSchema(defaultSchema) + "." + sourceTable();
