@@ -33,19 +33,27 @@ import org.postgresql.copy.CopyManager;
  */
 final class PostgresUpsertWriter {
     private final ConnectionDef target;
+    private final String migration;
     private final Connection connection;
     private final CopyManager copy;
     private final Set<String> stagingTables = new HashSet<>();
     /** table → legacy key → id the database assigned, for {@code id: target} tables, from the last {@link #write}. */
     private final Map<String, Map<String, String>> assignedIds = new java.util.HashMap<>();
 
-    PostgresUpsertWriter(ConnectionDef target, Connection connection) throws SQLException {
+    /** @param migration the migration's name, the first column of {@value TableMappingDef#ID_MAP} */
+    PostgresUpsertWriter(String migration, ConnectionDef target, Connection connection, boolean needsIdMap) throws SQLException {
+        this.migration = migration;
         this.target = target;
         this.connection = connection;
         this.connection.setAutoCommit(false);
         this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
         try (Statement s = connection.createStatement()) {
             s.execute("SET TIME ZONE 'UTC'");
+            if (needsIdMap) {
+                s.execute("CREATE TABLE IF NOT EXISTS " + qualified(TableMappingDef.ID_MAP) + " (migration text NOT NULL,"
+                        + " target_table text NOT NULL, legacy_key text NOT NULL, new_id text NOT NULL,"
+                        + " PRIMARY KEY (migration, target_table, legacy_key))");
+            }
         }
         connection.commit();
     }
@@ -113,7 +121,7 @@ final class PostgresUpsertWriter {
 
     private void apply(TableBatch batch, TableMappingDef table) throws SQLException, IOException {
         if (batch.deleteCount() > 0) {
-            delete(batch, table.rowKeyColumn());
+            delete(batch, table);
         }
         if (batch.upsertCount() > 0) {
             upsert(batch, table);
@@ -173,14 +181,18 @@ final class PostgresUpsertWriter {
     private void upsertRows(TableMappingDef mapping, Schema schema, List<GenericRecord> rows) throws SQLException, IOException {
         String table = mapping.target();
         String key = mapping.rowKeyColumn();
-        List<String> columns = schema.getFields().stream().map(Schema.Field::name).toList();
-        String stage = stagingTable(table, columns, "u");
+        List<String> fields = schema.getFields().stream().map(Schema.Field::name).toList();
+        boolean idMap = mapping.keepsLegacyKeyInIdMap();
+        // with an id map, the legacy key travels in the staging table but is not a column of the target table
+        List<String> columns = idMap ? fields.stream().filter(f -> !f.equals(TableMappingDef.ID_MAP)).toList() : fields;
+        String stage = stagingTable(table, columns, "u", idMap);
         StringBuilder data = new StringBuilder(rows.size() * 64);
         for (GenericRecord row : rows) {
             appendRow(data, row, schema);
         }
         String columnList = columns.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
-        copy.copyIn("COPY " + stage + " (" + columnList + ") FROM STDIN", new StringReader(data.toString()));
+        String fieldList = fields.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
+        copy.copyIn("COPY " + stage + " (" + fieldList + ") FROM STDIN", new StringReader(data.toString()));
         String updates = columns.stream().filter(c -> !c.equals(key))
                 .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
         boolean assignedByTarget = mapping.id() == dev.shiftlog.schemas.spec.IdStrategy.TARGET;
@@ -200,12 +212,18 @@ final class PostgresUpsertWriter {
             } else {
                 s.executeUpdate(insert);
             }
+            if (idMap) {
+                s.executeUpdate("INSERT INTO " + qualified(TableMappingDef.ID_MAP) + " SELECT " + literal(migration) + ", "
+                        + literal(table) + ", " + quote(TableMappingDef.ID_MAP) + ", " + quote(key) + "::text FROM " + stage
+                        + " ON CONFLICT (migration, target_table, legacy_key) DO UPDATE SET new_id = EXCLUDED.new_id");
+            }
             s.execute("TRUNCATE " + stage);
         }
     }
 
-    private void delete(TableBatch batch, String key) throws SQLException, IOException {
-        String stage = stagingTable(batch.table(), List.of(key), "d");
+    private void delete(TableBatch batch, TableMappingDef table) throws SQLException, IOException {
+        String key = table.rowKeyColumn();
+        String stage = stagingTable(batch.table(), List.of(key), "d", false);
         StringBuilder data = new StringBuilder(batch.deleteCount() * 40);
         for (GenericRecord k : batch.deletes()) {
             PgCopyText.append(data, k.getSchema().getFields().get(0).schema(), k.get(0));
@@ -215,6 +233,10 @@ final class PostgresUpsertWriter {
         try (Statement s = connection.createStatement()) {
             s.executeUpdate("DELETE FROM " + qualified(batch.table()) + " t USING " + stage + " d WHERE t." + quote(key)
                     + " = d." + quote(key));
+            if (table.keepsLegacyKeyInIdMap()) {
+                s.executeUpdate("DELETE FROM " + qualified(TableMappingDef.ID_MAP) + " m USING " + stage + " d WHERE m.migration = "
+                        + literal(migration) + " AND m.target_table = " + literal(batch.table()) + " AND m.new_id = d." + quote(key) + "::text");
+            }
             s.execute("TRUNCATE " + stage);
         }
     }
@@ -230,17 +252,26 @@ final class PostgresUpsertWriter {
         out.append('\n');
     }
 
-    /** A session-local table with the target's column types and no constraints, created once per column set. */
-    private String stagingTable(String table, List<String> columns, String kind) throws SQLException {
-        String name = quote("shiftlog_stage_" + kind + "_" + table + "_" + Integer.toHexString(columns.hashCode()));
+    /**
+     * A session-local table with the target's column types and no constraints, created once per column set; with
+     * {@code withLegacyKey} it has one more text column for the legacy key on its way to the id map.
+     */
+    private String stagingTable(String table, List<String> columns, String kind, boolean withLegacyKey) throws SQLException {
+        String name = quote("shiftlog_stage_" + kind + "_" + table + "_" + Integer.toHexString(columns.hashCode())
+                + (withLegacyKey ? "_m" : ""));
         if (stagingTables.add(name)) {
             String columnList = columns.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
             try (Statement s = connection.createStatement()) {
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS " + name + " AS SELECT " + columnList + " FROM "
+                s.execute("CREATE TEMP TABLE IF NOT EXISTS " + name + " AS SELECT " + columnList
+                        + (withLegacyKey ? ", NULL::text AS " + quote(TableMappingDef.ID_MAP) : "") + " FROM "
                         + qualified(table) + " WITH NO DATA");
             }
         }
         return name;
+    }
+
+    private static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
     }
 
     private String qualified(String table) {

@@ -93,7 +93,8 @@ public final class SinkStage implements AutoCloseable {
                 new TopicNames(spec.name()).landed()),
                 spec.kafka().partitions(), Map.of());
         Connection connection = PostgresCatalog.open(spec.target());
-        PostgresUpsertWriter writer = new PostgresUpsertWriter(spec.target(), connection);
+        PostgresUpsertWriter writer = new PostgresUpsertWriter(spec.name(), spec.target(), connection,
+                spec.tables().stream().anyMatch(TableMappingDef::keepsLegacyKeyInIdMap));
         consumer = new KafkaConsumer<>(consumerConfig(spec, kafkaConfig), new AvroDeserializer(registry), new AvroDeserializer(registry));
         consumer.subscribe(List.copyOf(tableByTopic.keySet()));
         Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);

@@ -148,6 +148,10 @@ public final class SpecParser {
             }
             List<TableMappingDef> resolved = new ArrayList<>();
             for (TableMappingDef t : tables) {
+                if (t.keepsLegacyKeyInIdMap() && (t.id() == IdStrategy.TARGET || t.matchOn() != null)) {
+                    errors.add(new SpecError(t.location(), "'legacy-key: " + TableMappingDef.ID_MAP + "' needs ids shiftlog makes"
+                            + " from the legacy key; with 'id: target' or 'match-on' keep the legacy key in a column"));
+                }
                 if (t.matchOn() != null && t.id() == IdStrategy.TARGET) {
                     errors.add(new SpecError(t.location(), "'match-on' needs ids shiftlog makes (uuid5, uuid7, cuid2, preserve),"
                             + " not 'target'"));

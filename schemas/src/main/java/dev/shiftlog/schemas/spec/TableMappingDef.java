@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param source legacy table, {@code table} or {@code schema.table}
  * @param key target primary-key column that receives the new id
- * @param legacyKey target column that keeps the legacy key; Optional: defaults to {@code legacy_id}
+ * @param legacyKey target column that keeps the legacy key, or {@value #ID_MAP} to keep it in that table instead of
+ *     a column of the target table; Optional: defaults to {@code legacy_id}
  * @param onError what a rejected row does; Optional: defaults to {@code dlq}
  * @param parkTimeout how long a row waits for the row it references to land before it goes to the DLQ with
  *     {@code parent <table>:<key> never landed}; Optional: defaults to 10 minutes
@@ -36,6 +37,14 @@ public record TableMappingDef(
         ColumnDef matchOn,
         boolean landNullThenPatch,
         Location location) {
+
+    /** The table that keeps legacy keys for mappings whose target table has no column for them. */
+    public static final String ID_MAP = "shiftlog_id_map";
+
+    /** True when the legacy key is kept in {@value #ID_MAP} rather than in a column of the target table. */
+    public boolean keepsLegacyKeyInIdMap() {
+        return ID_MAP.equals(legacyKey);
+    }
 
     /**
      * The column that identifies a target row in the log and in upserts: the id column, or the legacy-key column
