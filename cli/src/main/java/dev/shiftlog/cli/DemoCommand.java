@@ -159,6 +159,7 @@ final class DemoCommand implements Callable<Integer> {
         for (String table : legacy.keySet()) {
             dlq.byRule(table).forEach((rule, n) -> System.out.printf("  dlq %-20s %5d × %s — e.g. %s%n", table, n, rule,
                     dlq.example(table, rule).message()));
+            dlq.cycles(table).forEach(cycle -> System.out.printf("  cycle in %s: %s%n", table, String.join(" → ", cycle)));
         }
     }
 

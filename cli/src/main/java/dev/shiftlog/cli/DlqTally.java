@@ -77,6 +77,41 @@ final class DlqTally implements AutoCloseable {
         return rejected.getOrDefault(table, Map.of()).values().stream().filter(r -> r.rule().equals(rule)).findFirst().orElseThrow();
     }
 
+    /**
+     * Cycles among the rows of a self-referencing table that never landed: each DLQ entry of rule
+     * {@code parent <table>} names its missing parent, so rows waiting for each other in a ring are a cycle. Each
+     * cycle is listed once, from its smallest key, e.g. {@code [900002, 900003, 900002]}.
+     */
+    List<List<String>> cycles(String table) {
+        Map<String, String> parentOf = new TreeMap<>();
+        java.util.regex.Pattern missing = java.util.regex.Pattern.compile("^parent " + java.util.regex.Pattern.quote(table) + ":(.+?) never landed");
+        for (RejectedRow r : rejected.getOrDefault(table, Map.of()).values()) {
+            if (r.rule().equals("parent " + table)) {
+                java.util.regex.Matcher m = missing.matcher(r.message());
+                if (m.find()) {
+                    parentOf.put(r.legacyKey(), m.group(1));
+                }
+            }
+        }
+        List<List<String>> cycles = new java.util.ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String start : parentOf.keySet()) {
+            List<String> path = new java.util.ArrayList<>();
+            String at = start;
+            while (at != null && !path.contains(at) && !seen.contains(at)) {
+                path.add(at);
+                at = parentOf.get(at);
+            }
+            seen.addAll(path);
+            if (at != null && path.contains(at)) {
+                List<String> ring = new java.util.ArrayList<>(path.subList(path.indexOf(at), path.size()));
+                ring.add(at);
+                cycles.add(ring);
+            }
+        }
+        return cycles;
+    }
+
     @Override
     public void close() {
         consumer.close(Duration.ofSeconds(2));

@@ -86,6 +86,8 @@ class CoachingExampleIT {
             // dirty categories: the orphan and both members of the cycle, each with its rule and missing parent
             assertThat(dlq.byRule("categories")).containsExactly(Map.entry("parent categories", 3L));
             assertThat(dlq.example("categories", "parent categories").message()).contains("never landed");
+            assertThat(dlq.cycles("categories")).as("the cycle is reported with its keys")
+                    .containsExactly(java.util.List.of("900002", "900003", "900002"));
             for (String key : Set.of("900001", "900002", "900003")) {
                 assertThat(exists(target, "SELECT 1 FROM categories WHERE legacy_id = " + key)).as(key).isFalse();
             }

@@ -15,6 +15,7 @@ class DemoIT {
                 .containsPattern("coaches\\s+40\\s+0\\s+40\\s+40  =")
                 .containsPattern("categories\\s+103\\s+3\\s+100\\s+100  =")
                 .contains("dlq categories               3 × parent categories — e.g. parent categories:")
+                .contains("cycle in categories: 900002 → 900003 → 900002")
                 .containsPattern("app_config\\s+51\\s+0\\s+51\\s+51  =")
                 .contains("demo OK: every table has expected = actual")
                 .contains("legacy database: jdbc:postgresql://127.0.0.1:")
