@@ -55,7 +55,7 @@ class IdMapIT {
              Pipeline pipeline = new Pipeline()) {
             assertThat(PlanCommand.checkCatalogs(spec, "idmap.yaml")).as("no legacy column needed in the target").isTrue();
             pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
-            await().alias("200 tags landed").atMost(Duration.ofMinutes(1)).until(() -> count(target, "SELECT count(*) FROM tags") == 200);
+            await().alias("200 tags landed").atMost(Duration.ofMinutes(1)).until(() -> TestServers.scalar(target, "SELECT count(*) FROM tags") == 200);
 
             try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT m.legacy_key, m.new_id, t.label FROM shiftlog_id_map m JOIN tags t ON t.id::text = m.new_id"
@@ -73,15 +73,8 @@ class IdMapIT {
                 s.execute("DELETE FROM legacy_tag WHERE id <= 10");
             }
             await().alias("deletes remove the rows and their id-map entries").atMost(Duration.ofSeconds(15))
-                    .until(() -> count(target, "SELECT count(*) FROM tags") == 190
-                            && count(target, "SELECT count(*) FROM shiftlog_id_map") == 190);
-        }
-    }
-
-    private static long count(Connection c, String sql) throws Exception {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+                    .until(() -> TestServers.scalar(target, "SELECT count(*) FROM tags") == 190
+                            && TestServers.scalar(target, "SELECT count(*) FROM shiftlog_id_map") == 190);
         }
     }
 }

@@ -77,7 +77,7 @@ class ReferencesIT {
                     .until(() -> second.state() == KafkaStreams.State.RUNNING);
 
             await().alias("the whole tree landed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> count(target, "SELECT count(*) FROM categories") == ROWS);
+                    .until(() -> TestServers.scalar(target, "SELECT count(*) FROM categories") == ROWS);
 
             Map<Long, Long> legacyParents = new HashMap<>();
             try (Connection legacy = servers.legacy.connect("legacy"); Statement s = legacy.createStatement();
@@ -99,7 +99,7 @@ class ReferencesIT {
                 }
                 assertThat(checked).isEqualTo(ROWS);
             }
-            assertThat(count(target, "WITH RECURSIVE t AS (SELECT id, 0 AS depth FROM categories WHERE parent_id IS NULL"
+            assertThat(TestServers.scalar(target, "WITH RECURSIVE t AS (SELECT id, 0 AS depth FROM categories WHERE parent_id IS NULL"
                     + " UNION ALL SELECT c.id, t.depth + 1 FROM categories c JOIN t ON c.parent_id = t.id) SELECT max(depth) FROM t"))
                     .as("a deep tree, not a flat list").isGreaterThan(30);
 
@@ -110,13 +110,6 @@ class ReferencesIT {
                 dlq.refresh();
                 assertThat(dlq.count("categories")).as("no row refused, no foreign-key violation").isZero();
             }
-        }
-    }
-
-    private static long count(Connection c, String sql) throws Exception {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 

@@ -68,11 +68,11 @@ class TargetIdsIT {
              Pipeline pipeline = new Pipeline()) {
             pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
             await().alias("every doctor landed with its office's database id").atMost(Duration.ofMinutes(2))
-                    .until(() -> count(target, "SELECT count(*) FROM doctors") == 500);
+                    .until(() -> TestServers.scalar(target, "SELECT count(*) FROM doctors") == 500);
 
-            assertThat(count(target, "SELECT count(*) FROM doctors d JOIN offices o ON o.id = d.office_id"
+            assertThat(TestServers.scalar(target, "SELECT count(*) FROM doctors d JOIN offices o ON o.id = d.office_id"
                     + " WHERE o.legacy_id = 1 + (d.legacy_id * 7) % 100")).isEqualTo(500);
-            assertThat(count(target, "SELECT min(id) FROM offices")).as("ids from the identity column").isGreaterThanOrEqualTo(1000);
+            assertThat(TestServers.scalar(target, "SELECT min(id) FROM offices")).as("ids from the identity column").isGreaterThanOrEqualTo(1000);
             Map<Integer, String> idsBefore = doctorIds(target);
 
             try (Statement s = legacy.createStatement()) {
@@ -80,8 +80,8 @@ class TargetIdsIT {
                 s.execute("DELETE FROM legacy_doctor WHERE id = 4");
             }
             await().alias("update and delete reflected").atMost(Duration.ofSeconds(15))
-                    .until(() -> count(target, "SELECT count(*) FROM doctors") == 499
-                            && count(target, "SELECT count(*) FROM doctors d JOIN offices o ON o.id = d.office_id"
+                    .until(() -> TestServers.scalar(target, "SELECT count(*) FROM doctors") == 499
+                            && TestServers.scalar(target, "SELECT count(*) FROM doctors d JOIN offices o ON o.id = d.office_id"
                             + " WHERE d.legacy_id = 3 AND d.name = 'renamed' AND o.legacy_id = 50") == 1);
             Map<Integer, String> idsAfter = doctorIds(target);
             assertThat(idsAfter.get(3)).as("an update keeps the database's id").isEqualTo(idsBefore.get(3));
@@ -97,12 +97,5 @@ class TargetIdsIT {
             }
         }
         return ids;
-    }
-
-    private static long count(Connection c, String sql) throws Exception {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 }

@@ -52,6 +52,14 @@ final class TestServers implements AutoCloseable {
         }
     }
 
+    /** The single value a query returns, as a number: counts, maxima. */
+    static long scalar(Connection c, String sql) throws Exception {
+        try (Statement s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     @Override
     public void close() throws Exception {
         kafka.close();
