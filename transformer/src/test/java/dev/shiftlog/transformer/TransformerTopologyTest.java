@@ -20,7 +20,6 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +53,15 @@ class TransformerTopologyTest {
     private final MigrationDef spec = new SpecParser(Map.of()).parse("spec.yaml", SPEC);
     private final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
 
+    private TestInputTopic<GenericRecord, GenericRecord> customersIn(TopologyTestDriver driver) {
+        return driver.createInputTopic("shop.src.public.legacy_customer",
+                new AvroSerde(registry, true).serializer(), new AvroSerde(registry, false).serializer());
+    }
+
+    private TestOutputTopic<GenericRecord, GenericRecord> out(TopologyTestDriver driver, String topic) {
+        return driver.createOutputTopic(topic, new AvroSerde(registry, true).deserializer(), new AvroSerde(registry, false).deserializer());
+    }
+
     private static GenericRecord key(long id) {
         GenericRecord k = new GenericData.Record(KEY);
         k.put("id", id);
@@ -71,16 +79,10 @@ class TransformerTopologyTest {
 
     @Test
     void shouldMapInsertsUpdatesAndDeletesToTheNewKey() {
-        Topology topology = TransformerStage.buildTopology(spec, registry);
-        try (TopologyTestDriver driver = new TopologyTestDriver(topology)) {
-            AvroSerde keys = new AvroSerde(registry, true);
-            AvroSerde values = new AvroSerde(registry, false);
-            TestInputTopic<GenericRecord, GenericRecord> in = driver.createInputTopic("shop.src.public.legacy_customer",
-                    keys.serializer(), values.serializer());
-            TestOutputTopic<GenericRecord, GenericRecord> customers = driver.createOutputTopic("shop.out.customers",
-                    keys.deserializer(), values.deserializer());
-            TestOutputTopic<GenericRecord, GenericRecord> audit = driver.createOutputTopic("shop.out.customer_audit",
-                    keys.deserializer(), values.deserializer());
+        try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(spec, registry))) {
+            TestInputTopic<GenericRecord, GenericRecord> in = customersIn(driver);
+            TestOutputTopic<GenericRecord, GenericRecord> customers = out(driver, "shop.out.customers");
+            TestOutputTopic<GenericRecord, GenericRecord> audit = out(driver, "shop.out.customer_audit");
 
             in.pipeInput(key(1), row(1, "Ada", "Lovelace", "ada@example.com"));
             in.pipeInput(key(1), row(1, "Ada", "King", "ada@example.com"));
@@ -102,14 +104,9 @@ class TransformerTopologyTest {
     @Test
     void shouldSendARejectedRowToTheDlqWithItsRuleAndPlaceAndGoOn() {
         try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(spec, registry))) {
-            AvroSerde keys = new AvroSerde(registry, true);
-            AvroSerde values = new AvroSerde(registry, false);
-            TestInputTopic<GenericRecord, GenericRecord> in = driver.createInputTopic("shop.src.public.legacy_customer",
-                    keys.serializer(), values.serializer());
-            TestOutputTopic<GenericRecord, GenericRecord> customers = driver.createOutputTopic("shop.out.customers",
-                    keys.deserializer(), values.deserializer());
-            TestOutputTopic<GenericRecord, GenericRecord> dlq = driver.createOutputTopic("shop.dlq",
-                    keys.deserializer(), values.deserializer());
+            TestInputTopic<GenericRecord, GenericRecord> in = customersIn(driver);
+            TestOutputTopic<GenericRecord, GenericRecord> customers = out(driver, "shop.out.customers");
+            TestOutputTopic<GenericRecord, GenericRecord> dlq = out(driver, "shop.dlq");
 
             in.pipeInput(key(1), row(1, null, "Nobody", "n@example.com"));
             in.pipeInput(key(2), row(2, "Grace", "Hopper", "g@example.com"));
@@ -134,10 +131,7 @@ class TransformerTopologyTest {
         MigrationDef strict = new SpecParser(Map.of()).parse("spec.yaml", SPEC.replace(
                 "    source: legacy_customer\n    columns:", "    source: legacy_customer\n    on-error: stop\n    columns:"));
         try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(strict, registry))) {
-            AvroSerde keys = new AvroSerde(registry, true);
-            AvroSerde values = new AvroSerde(registry, false);
-            TestInputTopic<GenericRecord, GenericRecord> in = driver.createInputTopic("shop.src.public.legacy_customer",
-                    keys.serializer(), values.serializer());
+            TestInputTopic<GenericRecord, GenericRecord> in = customersIn(driver);
 
             assertThatThrownBy(() -> in.pipeInput(key(1), row(1, null, "Nobody", "n@example.com")))
                     .hasStackTraceContaining("table 'customers' has on-error: stop and row legacy_customer:1 → customers.full_name");

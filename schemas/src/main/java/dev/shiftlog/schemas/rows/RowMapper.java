@@ -195,14 +195,44 @@ public final class RowMapper {
             values.put(f.name(), CelTypes.toCel(f.schema(), source.get(f.pos())));
         }
         if (!values.containsKey(IDS_VARIABLE)) {
-            Map<String, String> siblingIds = new HashMap<>();
-            for (TableMappingDef t : siblings) {
-                siblingIds.put(t.target(), t.id() == IdStrategy.UUID5
-                        ? Uuid5.forRow(migration, uuid5Table(t), legacyKeyText(sourceKey)).toString() : legacyKeyText(sourceKey));
-            }
-            values.put(IDS_VARIABLE, siblingIds);
+            values.put(IDS_VARIABLE, new SiblingIds(sourceKey));
         }
         return values;
+    }
+
+    /**
+     * {@code ids.<target>}: computed only when an expression reads it, since most rows never do and a uuid5 per
+     * sibling per row would be SHA-1 work on the hot path for nothing.
+     */
+    private final class SiblingIds extends java.util.AbstractMap<String, String> {
+        private final GenericRecord sourceKey;
+
+        SiblingIds(GenericRecord sourceKey) {
+            this.sourceKey = sourceKey;
+        }
+
+        @Override
+        public String get(Object target) {
+            for (TableMappingDef t : siblings) {
+                if (t.target().equals(target)) {
+                    return t.id() == IdStrategy.UUID5
+                            ? Uuid5.forRow(migration, uuid5Table(t), legacyKeyText(sourceKey)).toString() : legacyKeyText(sourceKey);
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public boolean containsKey(Object target) {
+            return siblings.stream().anyMatch(t -> t.target().equals(target));
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, String>> entrySet() {
+            java.util.Set<Map.Entry<String, String>> entries = new java.util.LinkedHashSet<>();
+            siblings.forEach(t -> entries.add(Map.entry(t.target(), get(t.target()))));
+            return entries;
+        }
     }
 
     /** The CEL variable with the new ids other mappings give the same legacy row (unless a column has that name). */
