@@ -1,5 +1,7 @@
 package dev.shiftlog.cli;
 
+import dev.shiftlog.operate.DlqTally;
+
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;

@@ -5,6 +5,7 @@ import dev.shiftlog.schemas.registry.SchemaRegistry;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.testkit.EmbeddedKafkaBroker;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,6 +35,8 @@ final class KafkaEndpoint implements AutoCloseable {
         if (servers == null || servers.isBlank()) {
             broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"));
             servers = broker.bootstrapServers();
+            // status, verify and cutover run in other processes and find this broker through the work directory
+            Files.writeString(workDir.resolve(BOOTSTRAP_FILE), servers);
             LOG.info("started an embedded Kafka broker at {}", servers);
         }
         Map<String, Object> config = new HashMap<>(spec.kafka().properties());
@@ -41,6 +44,30 @@ final class KafkaEndpoint implements AutoCloseable {
         Map<String, Object> registryConfig = new HashMap<>(config);
         SchemaRegistry registry = SchemaRegistries.forUrl(spec.kafka().schemaRegistry(), registryConfig);
         return new KafkaEndpoint(broker, Map.copyOf(config), registry);
+    }
+
+    /** Where a process with an embedded broker leaves its address for the operating commands. */
+    static final String BOOTSTRAP_FILE = "kafka/bootstrap.servers";
+
+    /**
+     * The cluster of a migration that is already running, for status, verify and cutover: never starts a broker.
+     * With an embedded broker, its address comes from the work directory of the {@code up} or {@code demo} process.
+     */
+    static KafkaEndpoint attach(MigrationDef spec, Map<String, String> env, Path workDir) throws IOException {
+        String servers = spec.kafka().embedded() ? env.get("SHIFTLOG_BOOTSTRAP_SERVERS") : spec.kafka().bootstrapServers();
+        if (servers == null || servers.isBlank()) {
+            Path file = workDir.resolve(BOOTSTRAP_FILE);
+            if (!Files.exists(file)) {
+                throw new IOException("no Kafka cluster for migration '" + spec.name() + "': the spec names none, "
+                        + "SHIFTLOG_BOOTSTRAP_SERVERS is unset and " + file + " does not exist (is 'shiftlog up -f "
+                        + spec.file() + "' running with this --work-dir?)");
+            }
+            servers = Files.readString(file).strip();
+        }
+        Map<String, Object> config = new HashMap<>(spec.kafka().properties());
+        config.put("bootstrap.servers", servers);
+        SchemaRegistry registry = SchemaRegistries.forUrl(spec.kafka().schemaRegistry(), new HashMap<>(config));
+        return new KafkaEndpoint(null, Map.copyOf(config), registry);
     }
 
     Map<String, Object> clientConfig() {

@@ -1,5 +1,7 @@
 package dev.shiftlog.cli;
 
+import dev.shiftlog.operate.DlqTally;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

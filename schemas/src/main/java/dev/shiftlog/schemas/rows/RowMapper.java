@@ -350,7 +350,7 @@ public final class RowMapper {
     }
 
     /** What a uuid5 id is named after besides the migration and key: the target, plus the source when merged. */
-    static String uuid5Table(TableMappingDef table) {
+    public static String uuid5Table(TableMappingDef table) {
         return table.merged() ? table.target() + "/" + table.sourceTable() : table.target();
     }
 

@@ -9,9 +9,14 @@ public record MigrationDef(
         ConnectionDef target,
         KafkaDef kafka,
         List<TableMappingDef> tables,
+        double successRate,
+        CleanupDef cleanup,
         String file) {
 
+    /** Without {@code success-rate} in the spec every legacy row must land. */
+    public static final double DEFAULT_SUCCESS_RATE = 100.0;
+
     public MigrationDef withKafka(KafkaDef newKafka) {
-        return new MigrationDef(name, source, target, newKafka, tables, file);
+        return new MigrationDef(name, source, target, newKafka, tables, successRate, cleanup, file);
     }
 }

@@ -36,7 +36,8 @@ public final class SpecParser {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
-    static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables");
+    static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables", "success-rate", "cleanup");
+    static final Set<String> CLEANUP_KEYS = Set.of("drop-columns", "drop-tables");
     static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
     static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
     static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where", "park-timeout", "match-on", "on-missing-parent");
@@ -116,7 +117,67 @@ public final class SpecParser {
             ConnectionDef target = connection(keys.get("target"), "target", top);
             KafkaDef kafka = kafka(keys.get("kafka"));
             List<TableMappingDef> tables = resolveReferences(tables(keys.get("tables"), top));
-            return new MigrationDef(name, source, target, kafka, tables, file);
+            double successRate = successRate(keys.get("success-rate"));
+            CleanupDef cleanup = cleanup(keys.get("cleanup"), tables);
+            return new MigrationDef(name, source, target, kafka, tables, successRate, cleanup, file);
+        }
+
+        /** The share of legacy rows (percent) that must land for {@code verify} to pass; the rest sit in the DLQ. */
+        double successRate(Node node) {
+            if (node == null) {
+                return MigrationDef.DEFAULT_SUCCESS_RATE;
+            }
+            String text = text(node);
+            try {
+                double rate = Double.parseDouble(text == null ? "" : text.strip().replaceAll("%$", ""));
+                if (rate < 0 || rate > 100) {
+                    throw new NumberFormatException();
+                }
+                return rate;
+            } catch (NumberFormatException e) {
+                error(node, "'success-rate' is a percentage from 0 to 100 (e.g. 99.5), not '" + text + "'");
+                return MigrationDef.DEFAULT_SUCCESS_RATE;
+            }
+        }
+
+        CleanupDef cleanup(Node node, List<TableMappingDef> tables) {
+            if (node == null) {
+                return CleanupDef.NONE;
+            }
+            MappingNode map = mapping(node, "'cleanup'");
+            if (map == null) {
+                return CleanupDef.NONE;
+            }
+            Map<String, Node> keys = keys(map, CLEANUP_KEYS, "'cleanup'");
+            List<String> columns = names(keys.get("drop-columns"), "cleanup.drop-columns");
+            for (String column : columns) {
+                String table = column.contains(".") ? column.substring(0, column.lastIndexOf('.')) : "";
+                if (table.isEmpty() || tables.stream().noneMatch(t -> t.target().equals(table))) {
+                    error(keys.get("drop-columns"), "'cleanup.drop-columns' names target columns as table.column of a table "
+                            + "the spec fills; '" + column + "' is not one");
+                }
+            }
+            return new CleanupDef(columns, names(keys.get("drop-tables"), "cleanup.drop-tables"), at(map));
+        }
+
+        private List<String> names(Node node, String what) {
+            if (node == null) {
+                return List.of();
+            }
+            if (!(node instanceof SequenceNode seq)) {
+                error(node, "'" + what + "' must be a list of names");
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (Node item : seq.getValue()) {
+                String name = text(item);
+                if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*){0,2}")) {
+                    error(item, "'" + what + "' entries are plain identifiers like users.old_column, not '" + name + "'");
+                } else {
+                    out.add(name);
+                }
+            }
+            return List.copyOf(out);
         }
 
         /**

@@ -1,4 +1,4 @@
-package dev.shiftlog.cli;
+package dev.shiftlog.operate;
 
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.avro.AvroDeserializer;
@@ -21,13 +21,13 @@ import org.apache.kafka.common.TopicPartition;
  * Counts the rejected rows in {@code <m>.dlq} per target table and rule, reading the topic incrementally without a
  * consumer group, so a summary can say where every legacy row went. A row rejected twice (a replay) counts once.
  */
-final class DlqTally implements AutoCloseable {
+public final class DlqTally implements AutoCloseable {
     private final KafkaConsumer<GenericRecord, GenericRecord> consumer;
     private final String topic;
     /** table → legacy key → the latest rejection, so replays do not double-count. */
     private final Map<String, Map<String, RejectedRow>> rejected = new TreeMap<>();
 
-    DlqTally(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry) {
+    public DlqTally(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry) {
         Map<String, Object> config = new HashMap<>(kafkaConfig);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -51,7 +51,7 @@ final class DlqTally implements AutoCloseable {
     }
 
     /** Reads what arrived since the last call. */
-    void refresh() {
+    public void refresh() {
         if (!assigned()) {
             return;
         }
@@ -61,19 +61,47 @@ final class DlqTally implements AutoCloseable {
         }
     }
 
-    long count(String table) {
+    /**
+     * Reads the whole topic as it is now (up to its current end offsets), so {@code verify} accounts for every
+     * rejection made before it started.
+     */
+    public void readToEnd(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!assigned()) {
+            return; // no DLQ topic yet: nothing was rejected
+        }
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + topic + " to its end within " + timeout.toSeconds() + " s");
+            }
+            refresh();
+        }
+    }
+
+    /** Whether the DLQ holds a rejection of this legacy key for this target table. */
+    public boolean contains(String table, String legacyKey) {
+        return rejected.getOrDefault(table, Map.of()).containsKey(legacyKey);
+    }
+
+    /** Every target table with rejections. */
+    public java.util.Set<String> tables() {
+        return rejected.keySet();
+    }
+
+    public long count(String table) {
         return rejected.getOrDefault(table, Map.of()).size();
     }
 
     /** rule → how many rows of this table it rejected. */
-    Map<String, Long> byRule(String table) {
+    public Map<String, Long> byRule(String table) {
         Map<String, Long> counts = new TreeMap<>();
         rejected.getOrDefault(table, Map.of()).values().forEach(r -> counts.merge(r.rule(), 1L, Long::sum));
         return counts;
     }
 
     /** One rejection of this table by this rule, to show the reason. */
-    RejectedRow example(String table, String rule) {
+    public RejectedRow example(String table, String rule) {
         return rejected.getOrDefault(table, Map.of()).values().stream().filter(r -> r.rule().equals(rule)).findFirst().orElseThrow();
     }
 
@@ -82,7 +110,7 @@ final class DlqTally implements AutoCloseable {
      * {@code parent <table>} names its missing parent, so rows waiting for each other in a ring are a cycle. Each
      * cycle is listed once, from its smallest key, e.g. {@code [900002, 900003, 900002]}.
      */
-    List<List<String>> cycles(String table) {
+    public List<List<String>> cycles(String table) {
         Map<String, String> parentOf = new TreeMap<>();
         java.util.regex.Pattern missing = java.util.regex.Pattern.compile("^parent " + java.util.regex.Pattern.quote(table) + ":(.+?) never landed");
         for (RejectedRow r : rejected.getOrDefault(table, Map.of()).values()) {

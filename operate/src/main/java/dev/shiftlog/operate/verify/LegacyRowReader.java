@@ -1,0 +1,200 @@
+package dev.shiftlog.operate.verify;
+
+import dev.shiftlog.schemas.rows.AvroValues;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Streams the live rows of one legacy table as the same Avro records the producer makes of Debezium's events, so
+ * {@code verify} can feed them to the very {@code RowMapper} the transformer runs. The conventions mirror the
+ * producer's: exact decimals, {@code timestamptz} as a UTC instant, {@code timestamp} as wall-clock time,
+ * unconstrained {@code numeric} as its plain text without trailing zeros (as Debezium normalizes it).
+ */
+public final class LegacyRowReader implements AutoCloseable {
+    private static final int FETCH_SIZE = 5_000;
+
+    private final PreparedStatement statement;
+    private final ResultSet rows;
+    private final Schema keySchema;
+    private final Schema valueSchema;
+    private final int[] keyColumns;
+    private final Schema[] columnTypes;
+
+    /**
+     * @param primaryKey the legacy table's key columns, in key order (from the catalog)
+     */
+    public LegacyRowReader(Connection connection, String schema, String table, List<String> primaryKey) throws SQLException {
+        connection.setAutoCommit(false); // a cursor: the driver fetches FETCH_SIZE rows at a time, memory stays flat
+        statement = connection.prepareStatement("SELECT * FROM " + quote(schema) + "." + quote(table));
+        statement.setFetchSize(FETCH_SIZE);
+        rows = statement.executeQuery();
+        ResultSetMetaData meta = rows.getMetaData();
+        columnTypes = new Schema[meta.getColumnCount()];
+        List<Schema.Field> fields = new ArrayList<>();
+        String namespace = "shiftlog.verify";
+        for (int i = 1; i <= meta.getColumnCount(); i++) {
+            columnTypes[i - 1] = avroType(meta.getColumnTypeName(i), meta.getPrecision(i), meta.getScale(i));
+            fields.add(new Schema.Field(avroName(meta.getColumnName(i)), AvroValues.optional(columnTypes[i - 1]), null,
+                    Schema.Field.NULL_DEFAULT_VALUE));
+        }
+        valueSchema = Schema.createRecord(avroName(table), null, namespace, false, fields);
+        keyColumns = new int[primaryKey.size()];
+        List<Schema.Field> keyFields = new ArrayList<>();
+        for (int k = 0; k < primaryKey.size(); k++) {
+            keyColumns[k] = rows.findColumn(primaryKey.get(k));
+            keyFields.add(new Schema.Field(avroName(primaryKey.get(k)), columnTypes[keyColumns[k] - 1]));
+        }
+        keySchema = Schema.createRecord(avroName(table) + "_key", null, namespace, false, keyFields);
+    }
+
+    public Schema keySchema() {
+        return keySchema;
+    }
+
+    public Schema valueSchema() {
+        return valueSchema;
+    }
+
+    /** One legacy row: its key record and its value record. */
+    public record LegacyRow(GenericRecord key, GenericRecord value) {}
+
+    /** The next row, or null at the end. */
+    public LegacyRow next() throws SQLException {
+        if (!rows.next()) {
+            return null;
+        }
+        GenericRecord value = new GenericData.Record(valueSchema);
+        for (int i = 0; i < columnTypes.length; i++) {
+            value.put(i, read(rows, i + 1, columnTypes[i]));
+        }
+        GenericRecord key = new GenericData.Record(keySchema);
+        for (int k = 0; k < keyColumns.length; k++) {
+            key.put(k, value.get(keyColumns[k] - 1));
+        }
+        return new LegacyRow(key, value);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        rows.close();
+        statement.close();
+    }
+
+    static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    private static String avroName(String name) {
+        String cleaned = name.replaceAll("[^A-Za-z0-9_]", "_");
+        return Character.isDigit(cleaned.charAt(0)) ? "_" + cleaned : cleaned;
+    }
+
+    /** The Avro type the producer gives a column of this PostgreSQL type. */
+    static Schema avroType(String typname, int precision, int scale) {
+        String t = typname.toLowerCase(Locale.ROOT);
+        if (t.startsWith("_")) {
+            return Schema.createArray(AvroValues.optional(avroType(t.substring(1), 0, 0)));
+        }
+        return switch (t) {
+            case "int2", "int4", "smallserial", "serial" -> Schema.create(Schema.Type.INT);
+            case "int8", "bigserial", "oid" -> Schema.create(Schema.Type.LONG);
+            case "float4" -> Schema.create(Schema.Type.FLOAT);
+            case "float8" -> Schema.create(Schema.Type.DOUBLE);
+            case "bool" -> Schema.create(Schema.Type.BOOLEAN);
+            case "bytea" -> Schema.create(Schema.Type.BYTES);
+            case "date" -> LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT));
+            case "timestamp" -> LogicalTypes.localTimestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+            case "timestamptz" -> LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+            case "time" -> LogicalTypes.timeMicros().addToSchema(Schema.create(Schema.Type.LONG));
+            case "uuid" -> LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
+            case "numeric" -> precision > 0 && precision <= 1000
+                    ? LogicalTypes.decimal(Math.max(precision, Math.max(scale, 1)), scale).addToSchema(Schema.create(Schema.Type.BYTES))
+                    : unconstrainedNumeric();
+            default -> Schema.create(Schema.Type.STRING);
+        };
+    }
+
+    private static final String PG_TYPE = "shiftlog.pg-type";
+    private static final String UNCONSTRAINED_NUMERIC = "numeric";
+
+    private static Schema unconstrainedNumeric() {
+        Schema s = Schema.create(Schema.Type.STRING);
+        s.addProp(PG_TYPE, UNCONSTRAINED_NUMERIC);
+        return s;
+    }
+
+    private static Object read(ResultSet rs, int column, Schema type) throws SQLException {
+        if (type.getType() == Schema.Type.ARRAY) {
+            Array array = rs.getArray(column);
+            if (array == null) {
+                return null;
+            }
+            Schema element = AvroValues.nonNull(type.getElementType());
+            return Arrays.stream((Object[]) array.getArray()).map(v -> convert(v, element)).toList();
+        }
+        Object value = switch (type.getType()) {
+            case INT -> type.getLogicalType() instanceof LogicalTypes.Date ? rs.getObject(column, LocalDate.class) : rs.getObject(column);
+            case LONG -> {
+                if (type.getLogicalType() instanceof LogicalTypes.TimestampMicros) {
+                    yield rs.getObject(column, OffsetDateTime.class);
+                } else if (type.getLogicalType() instanceof LogicalTypes.LocalTimestampMicros) {
+                    yield rs.getObject(column, LocalDateTime.class);
+                } else if (type.getLogicalType() instanceof LogicalTypes.TimeMicros) {
+                    yield rs.getObject(column, LocalTime.class);
+                }
+                yield rs.getObject(column);
+            }
+            case BYTES -> type.getLogicalType() instanceof LogicalTypes.Decimal ? rs.getBigDecimal(column) : rs.getBytes(column);
+            case STRING -> UNCONSTRAINED_NUMERIC.equals(type.getProp(PG_TYPE)) ? rs.getBigDecimal(column) : rs.getString(column);
+            default -> rs.getObject(column);
+        };
+        return rs.wasNull() ? null : convert(value, type);
+    }
+
+    private static Object convert(Object value, Schema type) {
+        if (value == null) {
+            return null;
+        }
+        if (type.getLogicalType() instanceof LogicalTypes.Decimal decimal) {
+            return AvroValues.decimalBytes(((BigDecimal) value).setScale(decimal.getScale()));
+        }
+        return switch (type.getType()) {
+            case INT -> value instanceof LocalDate d ? (int) d.toEpochDay() : ((Number) value).intValue();
+            case LONG -> {
+                if (value instanceof OffsetDateTime t) {
+                    yield AvroValues.microsOf(t.toInstant());
+                } else if (value instanceof LocalDateTime t) {
+                    yield AvroValues.microsOf(t.toInstant(ZoneOffset.UTC));
+                } else if (value instanceof LocalTime t) {
+                    yield t.toNanoOfDay() / 1000L;
+                }
+                yield ((Number) value).longValue();
+            }
+            case FLOAT -> ((Number) value).floatValue();
+            case DOUBLE -> ((Number) value).doubleValue();
+            case BYTES -> ByteBuffer.wrap((byte[]) value);
+            // Debezium sends unconstrained numeric with its scale normalized (1.500 → 1.5); the same here
+            case STRING -> value instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString() : value.toString();
+            default -> value;
+        };
+    }
+}
