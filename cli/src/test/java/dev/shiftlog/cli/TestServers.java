@@ -40,6 +40,20 @@ final class TestServers implements AutoCloseable {
         return env;
     }
 
+    /**
+     * Writes a spec with this class's connection values in place of its {@code ${SHIFTLOG_...}} variables, for
+     * commands run in this JVM (which read the real environment) or in a child process.
+     */
+    Path specWithValues(String specText, String fileName) throws java.io.IOException {
+        String spec = specText;
+        for (Map.Entry<String, String> e : env().entrySet()) {
+            spec = spec.replaceAll("\\$\\{" + e.getKey() + "(:-[^}]*)?}", java.util.regex.Matcher.quoteReplacement(e.getValue()));
+        }
+        Path file = dir.resolve(fileName);
+        Files.writeString(file, spec);
+        return file;
+    }
+
     void legacySql(String sql) throws Exception {
         try (Connection c = legacy.connect("legacy"); Statement s = c.createStatement()) {
             s.execute(sql);

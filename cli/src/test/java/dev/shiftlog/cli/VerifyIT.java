@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shiftlog.operate.DlqTally;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecParser;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -35,12 +34,7 @@ class VerifyIT {
         servers.legacySql(FILES.read("legacy.sql"));
         servers.legacySql(FILES.read("generate.sql").replace("${scale}", "1"));
         servers.targetSql(FILES.read("target.sql"));
-        specFile = servers.dir.resolve("coaching.yaml");
-        String spec = FILES.read("shiftlog.yaml");
-        for (Map.Entry<String, String> e : servers.env().entrySet()) {
-            spec = spec.replaceAll("\\$\\{" + e.getKey() + "(:-[^}]*)?}", java.util.regex.Matcher.quoteReplacement(e.getValue()));
-        }
-        Files.writeString(specFile, spec);
+        specFile = servers.specWithValues(FILES.read("shiftlog.yaml"), "coaching.yaml");
         MigrationDef parsed = new SpecParser(Map.of()).parse(specFile);
         try (KafkaEndpoint kafka = KafkaEndpoint.open(parsed, Map.of(), servers.dir);
              Pipeline pipeline = new Pipeline();
