@@ -99,7 +99,7 @@ public final class LegacyRowReader implements AutoCloseable {
         statement.close();
     }
 
-    static String quote(String identifier) {
+    public static String quote(String identifier) {
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 

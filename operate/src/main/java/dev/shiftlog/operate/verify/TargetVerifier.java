@@ -155,7 +155,7 @@ public final class TargetVerifier {
         try (LegacyRowReader rows = new LegacyRowReader(source, schema, mapping.sourceTable(), legacy.primaryKey())) {
             List<TableMappingDef> siblings = spec.tables().stream()
                     .filter(t -> t.qualifiedSource(spec.source().schema()).equals(mapping.qualifiedSource(spec.source().schema()))).toList();
-            RowMapper mapper = new RowMapper(spec.name(), mapping, rows.keySchema(), rows.valueSchema(), NO_IDS, siblings);
+            RowMapper mapper = new RowMapper(spec.name(), mapping, rows.keySchema(), rows.valueSchema(), IdRegistry.UNKNOWN, siblings);
             Schema valueSchema = mapper.valueSchema();
             fields = valueSchema.getFields().stream().map(Schema.Field::name).filter(compared::contains).toList();
             boolean refThroughSql = reference != null && !parentIdComputed;
@@ -429,16 +429,4 @@ public final class TargetVerifier {
         }
     }
 
-    /** uuid7 and cuid2 ids cannot be recomputed; their rows are matched by legacy key and the id is not compared. */
-    private static final IdRegistry NO_IDS = new IdRegistry() {
-        @Override
-        public String existing(String legacyKey) {
-            return null;
-        }
-
-        @Override
-        public String assign(String legacyKey) {
-            return null;
-        }
-    };
-}
+    }

@@ -11,4 +11,20 @@ public interface IdRegistry {
 
     /** The id of this legacy key, assigning and remembering a new one the first time; never null. */
     String assign(String legacyKey);
+
+    /**
+     * For readers of the live legacy rows ({@code verify}, {@code status}) that cannot know which random id a row
+     * was given: every lookup answers null, so the id column stays empty and rows are matched by legacy key.
+     */
+    IdRegistry UNKNOWN = new IdRegistry() {
+        @Override
+        public String existing(String legacyKey) {
+            return null;
+        }
+
+        @Override
+        public String assign(String legacyKey) {
+            return null;
+        }
+    };
 }

@@ -1,0 +1,97 @@
+package dev.shiftlog.operate.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * A worker's {@code /metrics} (Prometheus text) and {@code /status} (JSON). On a loopback address it is open
+ * unless a token is set; on any other address it refuses to start without a bearer token and answers 401 to a
+ * request that does not carry it.
+ */
+public final class OperationsEndpoint implements AutoCloseable {
+    private final HttpServer server;
+    private final byte[] token;
+
+    /**
+     * @param token the bearer token, or null/blank for none (allowed on loopback only)
+     * @param status what {@code /status} serializes; called per request, so it should return a cached sample
+     */
+    public OperationsEndpoint(InetSocketAddress bind, String token, PrometheusMeterRegistry metrics, Supplier<Object> status)
+            throws IOException {
+        boolean open = token == null || token.isBlank();
+        if (open && !bind.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("serving /metrics and /status on " + bind.getAddress().getHostAddress()
+                    + " (beyond localhost) needs a bearer token: set SHIFTLOG_HTTP_TOKEN, or bind to 127.0.0.1");
+        }
+        this.token = open ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        HttpServer bound;
+        try {
+            bound = HttpServer.create(bind, 16);
+        } catch (BindException e) {
+            // several workers on one host: the first gets the configured port, the others an ephemeral one
+            bound = HttpServer.create(new InetSocketAddress(bind.getAddress(), 0), 16);
+        }
+        server = bound;
+        ObjectMapper json = new ObjectMapper();
+        server.createContext("/metrics", exchange -> respond(exchange, "text/plain; version=0.0.4; charset=utf-8",
+                () -> metrics.scrape().getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/status", exchange -> respond(exchange, "application/json",
+                () -> json.writerWithDefaultPrettyPrinter().writeValueAsBytes(status.get())));
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "shiftlog-http");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.start();
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    private interface Body {
+        byte[] get() throws IOException;
+    }
+
+    private void respond(HttpExchange exchange, String contentType, Body body) throws IOException {
+        try (exchange) {
+            if (token != null) {
+                String given = exchange.getRequestHeaders().getFirst("Authorization");
+                if (given == null || !MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+                    exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"shiftlog\"");
+                    exchange.sendResponseHeaders(401, -1);
+                    return;
+                }
+            }
+            byte[] bytes;
+            try {
+                bytes = body.get();
+            } catch (RuntimeException | IOException e) {
+                bytes = ("{\"error\": \"" + String.valueOf(e.getMessage()).replace("\"", "'") + "\"}").getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(503, bytes.length);
+                exchange.getResponseBody().write(bytes);
+                return;
+            }
+            exchange.getResponseHeaders().add("Content-Type", contentType);
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,329 @@
+package dev.shiftlog.operate.status;
+
+import static dev.shiftlog.operate.verify.LegacyRowReader.quote;
+
+import dev.shiftlog.operate.DlqTally;
+import dev.shiftlog.operate.status.StatusReport.PartitionLag;
+import dev.shiftlog.operate.status.StatusReport.TableProgress;
+import dev.shiftlog.operate.verify.LegacyRowReader;
+import dev.shiftlog.schemas.TopicNames;
+import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.catalog.TableInfo;
+import dev.shiftlog.schemas.registry.SchemaRegistry;
+import dev.shiftlog.schemas.rows.IdRegistry;
+import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Samples a running migration from the outside — topic end offsets, the stages' committed offsets, the DLQ, the
+ * parking gates' changelogs and the target's row counts — so {@code status}, {@code cutover} and every worker's
+ * {@code /status} agree on one definition of progress. Reads only.
+ */
+public final class StatusProbe implements AutoCloseable {
+    private static final long ESTIMATE_ABOVE = 1_000_000;
+
+    private final MigrationDef spec;
+    private final TopicNames names;
+    private final Admin admin;
+    private final DlqTally dlq;
+    private final KafkaConsumer<byte[], byte[]> changelogs;
+    private final Map<String, Set<ByteBuffer>> parkedKeys = new HashMap<>();
+    /** target table → legacy rows feeding it and rows the mapping keeps; computed once (a scan for filtered mappings). */
+    private Map<String, long[]> legacyCounts;
+    private StatusReport previous;
+    private long previousNanos;
+
+    public StatusProbe(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry) {
+        this.spec = spec;
+        this.names = new TopicNames(spec.name());
+        this.admin = Admin.create(kafkaConfig);
+        this.dlq = new DlqTally(spec, kafkaConfig, registry);
+        Map<String, Object> config = new HashMap<>(kafkaConfig);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        this.changelogs = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** One sample; rates and ETAs come from the difference to the previous sample of this probe. */
+    public StatusReport sample() throws Exception {
+        long now = System.nanoTime();
+        dlq.readToEnd(Duration.ofSeconds(30));
+        if (legacyCounts == null) {
+            legacyCounts = legacyCounts();
+        }
+        Map<TopicPartition, Long> ends = endOffsets();
+        Map<TopicPartition, OffsetAndMetadata> transformer = committed(names.transformerGroup());
+        Map<TopicPartition, OffsetAndMetadata> sink = committed(names.sinkGroup());
+        Map<String, Long> parked = parked();
+        Map<String, Long> landed = targetCounts();
+
+        List<TableProgress> tables = new ArrayList<>();
+        for (String table : spec.tables().stream().map(TableMappingDef::target).distinct().toList()) {
+            Set<String> sources = new HashSet<>();
+            spec.tables().stream().filter(t -> t.target().equals(table))
+                    .forEach(t -> sources.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable())));
+            long captured = sum(ends, sources::contains, null);
+            long transformed = sum(ends, sources::contains, transformer);
+            long[] counts = legacyCounts.get(table);
+            long rejected = dlq.count(table);
+            long expected = Math.max(0, counts[1] - rejected);
+            long got = landed.get(table);
+            Double rate = null;
+            Long eta = null;
+            if (previous != null) {
+                TableProgress before = previous.tables().stream().filter(p -> p.table().equals(table)).findFirst().orElse(null);
+                double seconds = (now - previousNanos) / 1e9;
+                if (before != null && seconds > 0) {
+                    rate = Math.max(0, (got - before.landed()) / seconds);
+                    eta = got >= expected ? 0L : rate > 0 ? (long) Math.ceil((expected - got) / rate) : null;
+                }
+            }
+            tables.add(new TableProgress(table, counts[0], captured, transformed, got, expected, rejected,
+                    parked.getOrDefault(table, 0L), rate, eta));
+        }
+        List<PartitionLag> lag = new ArrayList<>();
+        addLag(lag, "transformer", transformer, ends);
+        addLag(lag, "sink", sink, ends);
+        long totalLag = lag.stream().mapToLong(PartitionLag::lag).sum();
+        // topics a stage has not committed on yet count fully as lag
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+            String topic = e.getKey().topic();
+            boolean src = topic.startsWith(spec.name() + ".src.");
+            boolean out = topic.startsWith(spec.name() + ".out.");
+            if ((src && !transformer.containsKey(e.getKey())) || (out && !sink.containsKey(e.getKey()))) {
+                if (e.getValue() > 0) {
+                    lag.add(new PartitionLag(src ? "transformer" : "sink", topic, e.getKey().partition(), 0, e.getValue(), e.getValue()));
+                    totalLag += e.getValue();
+                }
+            }
+        }
+        long totalParked = parked.values().stream().mapToLong(Long::longValue).sum();
+        boolean caughtUp = totalLag == 0 && totalParked == 0 && tables.stream().allMatch(t -> t.landed() >= t.expected());
+        StatusReport report = new StatusReport(spec.name(), Instant.now().toString(), tables, lag, totalLag,
+                dlq.tables().stream().mapToLong(dlq::count).sum(), totalParked, cdcDelay(sink, ends), caughtUp);
+        previous = report;
+        previousNanos = now;
+        return report;
+    }
+
+    private static long sum(Map<TopicPartition, Long> ends, java.util.function.Predicate<String> topic,
+                            Map<TopicPartition, OffsetAndMetadata> committed) {
+        long total = 0;
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+            if (topic.test(e.getKey().topic())) {
+                if (committed == null) {
+                    total += e.getValue();
+                } else {
+                    OffsetAndMetadata c = committed.get(e.getKey());
+                    total += c == null ? 0 : Math.min(c.offset(), e.getValue());
+                }
+            }
+        }
+        return total;
+    }
+
+    private static void addLag(List<PartitionLag> lag, String stage, Map<TopicPartition, OffsetAndMetadata> committed,
+                               Map<TopicPartition, Long> ends) {
+        committed.forEach((tp, offset) -> {
+            Long end = ends.get(tp);
+            if (end != null && offset != null) {
+                lag.add(new PartitionLag(stage, tp.topic(), tp.partition(), offset.offset(), end, Math.max(0, end - offset.offset())));
+            }
+        });
+    }
+
+    /** End offsets of the migration's source and output topics. */
+    private Map<TopicPartition, Long> endOffsets() throws Exception {
+        Set<String> topics = new HashSet<>();
+        for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
+            if (t.startsWith(spec.name() + ".src.") || t.startsWith(spec.name() + ".out.")) {
+                topics.add(t);
+            }
+        }
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
+                d.partitions().forEach(p -> request.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+        Map<TopicPartition, Long> ends = new LinkedHashMap<>();
+        for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e
+                : admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).entrySet()) {
+            ends.put(e.getKey(), e.getValue().offset());
+        }
+        return ends;
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committed(String group) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                .forEach((tp, o) -> {
+                    if (o != null) {
+                        offsets.put(tp, o);
+                    }
+                });
+        return offsets;
+    }
+
+    /** Live keys of each parking gate's changelog: rows waiting for their parent right now. */
+    private Map<String, Long> parked() throws Exception {
+        String prefix = names.transformerGroup() + "-parked-";
+        Set<String> topics = new HashSet<>();
+        for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
+            if (t.startsWith(prefix) && t.endsWith("-changelog")) {
+                topics.add(t);
+            }
+        }
+        if (topics.isEmpty()) {
+            return Map.of();
+        }
+        Set<TopicPartition> partitions = new HashSet<>();
+        admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) ->
+                d.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
+        if (!changelogs.assignment().equals(partitions)) {
+            changelogs.assign(partitions);
+            changelogs.seekToBeginning(partitions);
+            parkedKeys.clear();
+        }
+        Map<TopicPartition, Long> end = changelogs.endOffsets(partitions);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (end.entrySet().stream().anyMatch(e -> changelogs.position(e.getKey()) < e.getValue()) && System.nanoTime() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : changelogs.poll(Duration.ofMillis(200))) {
+                Set<ByteBuffer> keys = parkedKeys.computeIfAbsent(r.topic(), t -> new HashSet<>());
+                if (r.value() == null) {
+                    keys.remove(ByteBuffer.wrap(r.key()));
+                } else {
+                    keys.add(ByteBuffer.wrap(r.key()));
+                }
+            }
+        }
+        Map<String, Long> counts = new HashMap<>();
+        parkedKeys.forEach((topic, keys) -> counts.put(topic.substring(prefix.length(), topic.length() - "-changelog".length()),
+                (long) keys.size()));
+        return counts;
+    }
+
+    /** Age of the oldest output row the sink has not committed yet; 0 when it has committed everything. */
+    private long cdcDelay(Map<TopicPartition, OffsetAndMetadata> sink, Map<TopicPartition, Long> ends) {
+        long oldest = Long.MAX_VALUE;
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+            if (!e.getKey().topic().startsWith(spec.name() + ".out.")) {
+                continue;
+            }
+            OffsetAndMetadata committed = sink.get(e.getKey());
+            long from = committed == null ? 0 : committed.offset();
+            if (from >= e.getValue()) {
+                continue;
+            }
+            changelogs.assign(List.of(e.getKey()));
+            changelogs.seek(e.getKey(), from);
+            for (ConsumerRecord<byte[], byte[]> r : changelogs.poll(Duration.ofSeconds(2))) {
+                oldest = Math.min(oldest, r.timestamp());
+                break;
+            }
+        }
+        changelogs.unsubscribe();
+        parkedKeys.clear(); // the consumer was borrowed: next parked() re-reads the changelogs
+        return oldest == Long.MAX_VALUE ? 0 : Math.max(0, System.currentTimeMillis() - oldest);
+    }
+
+    private Map<String, Long> targetCounts() throws SQLException {
+        Map<String, Long> counts = new HashMap<>();
+        try (Connection c = PostgresCatalog.open(spec.target()); Statement s = c.createStatement()) {
+            for (String table : spec.tables().stream().map(TableMappingDef::target).distinct().toList()) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + quote(spec.target().schema()) + "." + quote(table))) {
+                    rs.next();
+                    counts.put(table, rs.getLong(1));
+                }
+            }
+        }
+        return counts;
+    }
+
+    /**
+     * Legacy rows per target table, and how many of them the mapping keeps: a plain mapping keeps every row; a
+     * {@code where} or {@code match-on} is evaluated over the legacy rows once, with the transformer's own code.
+     */
+    private Map<String, long[]> legacyCounts() throws SQLException {
+        Map<String, long[]> counts = new LinkedHashMap<>();
+        try (Connection c = PostgresCatalog.open(spec.source())) {
+            for (TableMappingDef t : spec.tables()) {
+                String schema = t.sourceSchema(spec.source().schema());
+                String table = quote(schema) + "." + quote(t.sourceTable());
+                long rows;
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                        "SELECT reltuples::bigint FROM pg_class WHERE oid = '" + table.replace("'", "''") + "'::regclass")) {
+                    rs.next();
+                    rows = rs.getLong(1);
+                }
+                if (rows < ESTIMATE_ABOVE) {
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+                        rs.next();
+                        rows = rs.getLong(1);
+                    }
+                }
+                long kept = t.where() == null && t.matchOn() == null ? rows : keptRows(c, t);
+                long[] sum = counts.computeIfAbsent(t.target(), k -> new long[2]);
+                sum[0] += rows;
+                sum[1] += kept;
+            }
+            c.setAutoCommit(true);
+        }
+        return counts;
+    }
+
+    private long keptRows(Connection c, TableMappingDef t) throws SQLException {
+        TableInfo info = PostgresCatalog.table(c, t.sourceSchema(spec.source().schema()), t.sourceTable()).orElseThrow();
+        long kept = 0;
+        Set<String> matches = new HashSet<>();
+        try (LegacyRowReader rows = new LegacyRowReader(c, info.schema(), info.name(), info.primaryKey())) {
+            RowMapper mapper = new RowMapper(spec.name(), t, rows.keySchema(), rows.valueSchema(), IdRegistry.UNKNOWN,
+                    spec.tables().stream().filter(o -> o.source().equals(t.source())).toList());
+            for (LegacyRowReader.LegacyRow row = rows.next(); row != null; row = rows.next()) {
+                try {
+                    if (!mapper.accepts(row.key(), row.value())) {
+                        continue;
+                    }
+                    if (t.matchOn() != null) {
+                        matches.add(mapper.matchText(row.key(), row.value()));
+                    } else {
+                        kept++;
+                    }
+                } catch (RowMapper.RowRejectedException e) {
+                    kept++; // the transformer sends it to the DLQ, which is subtracted from what is expected
+                }
+            }
+        }
+        c.commit();
+        return t.matchOn() != null ? matches.size() : kept;
+    }
+
+    @Override
+    public void close() {
+        changelogs.close(Duration.ofSeconds(2));
+        dlq.close();
+        admin.close(Duration.ofSeconds(2));
+    }
+}

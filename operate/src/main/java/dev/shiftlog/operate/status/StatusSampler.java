@@ -1,0 +1,80 @@
+package dev.shiftlog.operate.status;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a status sample every few seconds in the background, so a worker's {@code /status} and {@code /metrics}
+ * answer instantly and scraping never adds load on the databases or the broker.
+ */
+public final class StatusSampler implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusSampler.class);
+
+    private final StatusProbe probe;
+    private final AtomicReference<Object> latest = new AtomicReference<>(Map.of("state", "starting"));
+    private final Map<String, StatusReport.TableProgress> tables = new ConcurrentHashMap<>();
+    private final AtomicReference<StatusReport> report = new AtomicReference<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "shiftlog-status");
+        t.setDaemon(true);
+        return t;
+    });
+    private final MeterRegistry registry;
+
+    public StatusSampler(StatusProbe probe, MeterRegistry registry, long periodSeconds) {
+        this.probe = probe;
+        this.registry = registry;
+        Gauge.builder("shiftlog.lag", report, r -> r.get() == null ? Double.NaN : r.get().totalLag())
+                .description("consumer lag of transformer and sink, all partitions").register(registry);
+        Gauge.builder("shiftlog.dlq.rows", report, r -> r.get() == null ? Double.NaN : r.get().dlq()).register(registry);
+        Gauge.builder("shiftlog.parked.rows", report, r -> r.get() == null ? Double.NaN : r.get().parked()).register(registry);
+        Gauge.builder("shiftlog.cdc.delay", report, r -> r.get() == null ? Double.NaN : r.get().cdcDelayMs() / 1000.0)
+                .baseUnit("seconds").description("age of the oldest change not yet in the target").register(registry);
+        scheduler.scheduleWithFixedDelay(this::sample, 0, periodSeconds, TimeUnit.SECONDS);
+    }
+
+    private void sample() {
+        try {
+            StatusReport r = probe.sample();
+            report.set(r);
+            latest.set(r);
+            for (StatusReport.TableProgress t : r.tables()) {
+                if (tables.put(t.table(), t) == null) {
+                    Tags tags = Tags.of("table", t.table());
+                    Gauge.builder("shiftlog.rows.landed", tables, m -> m.get(t.table()).landed()).tags(tags).register(registry);
+                    Gauge.builder("shiftlog.rows.expected", tables, m -> m.get(t.table()).expected()).tags(tags).register(registry);
+                    Gauge.builder("shiftlog.rows.captured", tables, m -> m.get(t.table()).captured()).tags(tags).register(registry);
+                    Gauge.builder("shiftlog.rows.rejected", tables, m -> m.get(t.table()).rejected()).tags(tags).register(registry);
+                }
+            }
+        } catch (Exception e) {
+            LOG.debug("status sample failed: {}", e.getMessage());
+            latest.set(Map.of("state", "unavailable", "reason", String.valueOf(e.getMessage())));
+        }
+    }
+
+    /** The newest sample (or why there is none yet), for {@code /status}. */
+    public Object latest() {
+        return latest.get();
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        probe.close();
+    }
+}
