@@ -19,8 +19,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Local state (Streams state). Default: .shiftlog/<migration>")
     Path workDir;
 
+    @Option(names = "--http", defaultValue = "127.0.0.1:9464", description = "host:port of /metrics and /status, or 'off'. "
+            + "Beyond localhost a bearer token from SHIFTLOG_HTTP_TOKEN is required. A busy port falls back to a free one.")
+    String http;
+
     @Override
     public Integer call() throws Exception {
-        return UpCommand.runStages(specFile, workDir, EnumSet.of(stage));
+        return UpCommand.runStages(specFile, workDir, EnumSet.of(stage), http);
     }
 }

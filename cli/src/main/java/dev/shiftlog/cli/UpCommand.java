@@ -19,13 +19,17 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--work-dir", description = "Local state (embedded broker, Streams state). Default: .shiftlog/<migration>")
     Path workDir;
 
+    @Option(names = "--http", defaultValue = "127.0.0.1:9464", description = "host:port of /metrics and /status, or 'off'. "
+            + "Beyond localhost a bearer token from SHIFTLOG_HTTP_TOKEN is required. Default: 127.0.0.1:9464.")
+    String http;
+
     @Override
     public Integer call() throws Exception {
-        return runStages(specFile, workDir, EnumSet.allOf(Pipeline.Stage.class));
+        return runStages(specFile, workDir, EnumSet.allOf(Pipeline.Stage.class), http);
     }
 
     /** Shared by {@code up} and {@code run}: starts the stages and blocks until one stops or the JVM is asked to exit. */
-    static int runStages(Path specFile, Path workDir, EnumSet<Pipeline.Stage> stages) throws Exception {
+    static int runStages(Path specFile, Path workDir, EnumSet<Pipeline.Stage> stages, String http) throws Exception {
         SpecLoader loader = new SpecLoader(Map.of());
         Optional<MigrationDef> loaded = loader.load(specFile, System.err);
         if (loaded.isEmpty()) {
@@ -38,15 +42,20 @@ final class UpCommand implements Callable<Integer> {
         Path dir = workDir != null ? workDir : Path.of(".shiftlog", spec.name());
         KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), dir);
         Pipeline pipeline = new Pipeline();
+        WorkerOperations[] operations = new WorkerOperations[1];
         Thread hook = new Thread(() -> {
+            if (operations[0] != null) {
+                operations[0].close();
+            }
             pipeline.close();
             kafka.close();
         }, "shiftlog-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             pipeline.start(spec, kafka, dir, stages, (table, upserts, deletes) -> { });
+            operations[0] = new WorkerOperations(spec, kafka, http, stages.toString());
             System.out.println("shiftlog " + spec.name() + ": " + stages + " running against Kafka " + kafka.bootstrapServers()
-                    + "; Ctrl-C stops");
+                    + "; " + operations[0].describe() + "; Ctrl-C stops");
             pipeline.anyStopped().get();
             return 0;
         } catch (ExecutionException e) {
@@ -57,6 +66,9 @@ final class UpCommand implements Callable<Integer> {
             return 1;
         } finally {
             if (Runtime.getRuntime().removeShutdownHook(hook)) {
+                if (operations[0] != null) {
+                    operations[0].close();
+                }
                 pipeline.close();
                 kafka.close();
             }

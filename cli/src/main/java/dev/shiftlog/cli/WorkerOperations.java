@@ -1,0 +1,60 @@
+package dev.shiftlog.cli;
+
+import dev.shiftlog.operate.audit.AuditLog;
+import dev.shiftlog.operate.http.OperationsEndpoint;
+import dev.shiftlog.operate.status.StatusProbe;
+import dev.shiftlog.operate.status.StatusSampler;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * What a running worker offers its operators: {@code /metrics} and {@code /status} over HTTP (localhost unless a
+ * token is set) fed by a background status sample, and the audit event of its start.
+ */
+final class WorkerOperations implements AutoCloseable {
+    private final StatusSampler sampler;
+    private final OperationsEndpoint endpoint;
+
+    /** @param bind host:port, or "off" for no endpoint */
+    WorkerOperations(MigrationDef spec, KafkaEndpoint kafka, String bind, String stages) throws Exception {
+        try (AuditLog audit = new AuditLog(spec, kafka.clientConfig(), kafka.registry())) {
+            audit.record("run-start", Map.of("stages", stages, "kafka", kafka.bootstrapServers()));
+        }
+        if ("off".equalsIgnoreCase(bind)) {
+            sampler = null;
+            endpoint = null;
+            return;
+        }
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        sampler = new StatusSampler(new StatusProbe(spec, kafka.clientConfig(), kafka.registry()), metrics, 5);
+        int colon = bind.lastIndexOf(':');
+        InetSocketAddress address = new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1)));
+        endpoint = new OperationsEndpoint(address, System.getenv("SHIFTLOG_HTTP_TOKEN"), metrics, sampler::latest);
+    }
+
+    /** Where /metrics and /status answer, for the start-up message. */
+    String describe() {
+        if (endpoint == null) {
+            return "no HTTP endpoint (--http off)";
+        }
+        InetSocketAddress a = endpoint.address();
+        return "/metrics and /status on http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        if (endpoint != null) {
+            endpoint.close();
+        }
+        if (sampler != null) {
+            sampler.close();
+        }
+    }
+}
