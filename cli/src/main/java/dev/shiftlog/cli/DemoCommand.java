@@ -1,6 +1,10 @@
 package dev.shiftlog.cli;
 
 import dev.shiftlog.operate.DlqTally;
+import dev.shiftlog.operate.status.StatusFrame;
+import dev.shiftlog.operate.status.StatusProbe;
+import dev.shiftlog.operate.verify.TargetVerifier;
+import dev.shiftlog.operate.verify.VerifyReport;
 
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.spec.MigrationDef;
@@ -95,9 +99,20 @@ final class DemoCommand implements Callable<Integer> {
                         return 1;
                     }
                     printSummary(spec, legacyCounts, dlq);
+                    dlq.readToEnd(java.time.Duration.ofSeconds(30));
+                    System.out.println();
+                    System.out.println("verify (every target row recomputed from the legacy rows and compared):");
+                    VerifyReport report = new TargetVerifier(spec, dlq).verify();
+                    System.out.print(report.render());
+                    equal = equal && report.clean();
+                }
+                try (StatusProbe probe = new StatusProbe(spec, kafka.clientConfig(), kafka.registry())) {
+                    System.out.println();
+                    System.out.print(StatusFrame.render(probe.sample()));
                 }
                 if (once || !equal) {
-                    System.out.println(equal ? "demo OK: every table has expected = actual" : "demo FAILED: counts differ");
+                    System.out.println(equal ? "demo OK: every table has expected = actual, verify is clean"
+                            : "demo FAILED: counts differ or verify is not clean");
                     return equal ? 0 : 1;
                 }
                 loadDone.set(true);

@@ -17,7 +17,9 @@ class DemoIT {
                 .contains("dlq categories               3 × parent categories — e.g. parent categories:")
                 .contains("cycle in categories: 900002 → 900003 → 900002")
                 .containsPattern("app_config\\s+51\\s+0\\s+51\\s+51  =")
-                .contains("demo OK: every table has expected = actual")
+                .contains("demo OK: every table has expected = actual, verify is clean")
+                .containsPattern("categories\\s+103\\s+0\\s+3\\s+100\\s+100\\s+100\\s+0\\s+0\\s+0")
+                .containsPattern("categories \\[█{30}] 100%  100/100 .* dlq 3")
                 .contains("legacy database: jdbc:postgresql://127.0.0.1:")
                 .doesNotContain("password");
     }
@@ -33,7 +35,7 @@ class DemoIT {
                 .containsPattern("orders\\s+600\\s+0\\s+600\\s+600  =")
                 .containsPattern("comments\\s+401\\s+1\\s+400\\s+400  =")
                 .contains("dlq patients                 1 × parent doctors — e.g. parent doctors:999999 never landed")
-                .contains("demo OK: every table has expected = actual");
+                .contains("demo OK: every table has expected = actual, verify is clean");
     }
 
     @Test
@@ -43,6 +45,9 @@ class DemoIT {
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out())
                 .containsPattern("userProfiles\\s+40\\s+0\\s+40\\s+40  =")
-                .containsPattern("cases\\s+150\\s+0\\s+150\\s+150  =");
+                .containsPattern("cases\\s+150\\s+0\\s+150\\s+150  =")
+                .containsPattern("userProfiles \\[█{30}] 100%  40/40")
+                .contains("success rate 100.000 % (threshold 100.000 %): CLEAN")
+                .contains("CAUGHT UP");
     }
 }

@@ -268,6 +268,8 @@ public final class StatusProbe implements AutoCloseable {
      */
     private Map<String, long[]> legacyCounts() throws SQLException {
         Map<String, long[]> counts = new LinkedHashMap<>();
+        // consolidated targets: one row per distinct match value across all of their mappings
+        Map<String, Set<String>> matches = new HashMap<>();
         try (Connection c = PostgresCatalog.open(spec.source())) {
             for (TableMappingDef t : spec.tables()) {
                 String schema = t.sourceSchema(spec.source().schema());
@@ -284,20 +286,22 @@ public final class StatusProbe implements AutoCloseable {
                         rows = rs.getLong(1);
                     }
                 }
-                long kept = t.where() == null && t.matchOn() == null ? rows : keptRows(c, t);
+                long kept = t.where() == null && t.matchOn() == null ? rows
+                        : keptRows(c, t, matches.computeIfAbsent(t.target(), k -> new HashSet<>()));
                 long[] sum = counts.computeIfAbsent(t.target(), k -> new long[2]);
                 sum[0] += rows;
                 sum[1] += kept;
             }
+            matches.forEach((target, values) -> counts.get(target)[1] = values.size());
             c.setAutoCommit(true);
         }
         return counts;
     }
 
-    private long keptRows(Connection c, TableMappingDef t) throws SQLException {
+    /** Rows of one filtered mapping that pass its {@code where}; match-on values go into {@code matches} instead. */
+    private long keptRows(Connection c, TableMappingDef t, Set<String> matches) throws SQLException {
         TableInfo info = PostgresCatalog.table(c, t.sourceSchema(spec.source().schema()), t.sourceTable()).orElseThrow();
         long kept = 0;
-        Set<String> matches = new HashSet<>();
         try (LegacyRowReader rows = new LegacyRowReader(c, info.schema(), info.name(), info.primaryKey())) {
             RowMapper mapper = new RowMapper(spec.name(), t, rows.keySchema(), rows.valueSchema(), IdRegistry.UNKNOWN,
                     spec.tables().stream().filter(o -> o.source().equals(t.source())).toList());
@@ -317,7 +321,7 @@ public final class StatusProbe implements AutoCloseable {
             }
         }
         c.commit();
-        return t.matchOn() != null ? matches.size() : kept;
+        return t.matchOn() != null ? 0 : kept; // match-on targets count their distinct values afterwards
     }
 
     @Override
