@@ -34,6 +34,8 @@ final class VerifyCommand extends OperatingCommand implements Callable<Integer> 
             return 2;
         }
         System.out.print(json ? toJson(report) + System.lineSeparator() : report.render());
+        audit(spec, "verify", java.util.Map.of("clean", report.clean(), "successRate", report.successRate(),
+                "findings", report.findings().size()));
         return report.clean() ? 0 : 1;
     }
 
