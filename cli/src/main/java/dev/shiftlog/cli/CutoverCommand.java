@@ -12,8 +12,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,36 +21,31 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cutover", description = "Wait for the producer to pass the legacy WAL position and for zero lag, verify, "
         + "print the sync point (LSN and time) and the next steps. Leaves CDC running.")
-final class CutoverCommand extends OperatingCommand implements Callable<Integer> {
+final class CutoverCommand extends OperatingCommand {
     @Option(names = "--timeout", defaultValue = "PT30M", description = "Give up after this long (ISO-8601, default PT30M).")
     Duration timeout;
 
     @Override
-    public Integer call() {
-        Optional<MigrationDef> loaded = loadSpec();
-        if (loaded.isEmpty()) {
-            return 2;
-        }
-        MigrationDef spec = loaded.get();
+    int run(MigrationDef spec) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
-        try {
-            String lsn;
-            String slot = "shiftlog_" + spec.name().replaceAll("[^a-z0-9_]", "_");
-            try (Connection legacy = PostgresCatalog.open(spec.source()); Statement s = legacy.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-                rs.next();
-                lsn = rs.getString(1);
-            }
-            System.out.println("cutover " + spec.name() + ": legacy WAL position " + lsn + "; waiting for the producer to pass it");
-            waitForSlot(spec, slot, lsn, deadline);
-            System.out.println("producer passed " + lsn + "; waiting for every stage's lag to reach 0");
-            StatusReport last;
-            try (KafkaEndpoint kafka = attachKafka(spec); StatusProbe probe = new StatusProbe(spec, kafka.clientConfig(), kafka.registry())) {
+        String slot = "shiftlog_" + spec.name().replaceAll("[^a-z0-9_]", "_");
+        String lsn;
+        try (Connection legacy = PostgresCatalog.open(spec.source()); Statement s = legacy.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            lsn = rs.getString(1);
+        }
+        System.out.println("cutover " + spec.name() + ": legacy WAL position " + lsn + "; waiting for the producer to pass it");
+        waitForSlot(spec, slot, lsn, deadline);
+        System.out.println("producer passed " + lsn + "; waiting for every stage's lag to reach 0");
+        try (KafkaEndpoint kafka = attachKafka(spec)) {
+            try (StatusProbe probe = new StatusProbe(spec, kafka.clientConfig(), kafka.registry())) {
                 int quiet = 0;
-                do {
-                    last = probe.sample();
+                // twice in a row: a batch in flight between stages shows as zero lag for a moment
+                while (quiet < 2) {
+                    StatusReport last = probe.sample();
                     quiet = last.totalLag() == 0 && last.parked() == 0 ? quiet + 1 : 0;
-                    if (Instant.now().isAfter(deadline)) {
+                    if (quiet < 2 && Instant.now().isAfter(deadline)) {
                         System.err.println("cutover gave up after " + timeout + ": lag " + last.totalLag() + ", parked " + last.parked()
                                 + " (see: shiftlog status -f " + specFile + ")");
                         return 1;
@@ -60,12 +53,12 @@ final class CutoverCommand extends OperatingCommand implements Callable<Integer>
                     if (quiet < 2) {
                         Thread.sleep(1000);
                     }
-                } while (quiet < 2); // twice in a row: a batch in flight between stages shows as zero lag for a moment
+                }
             }
             Instant synced = Instant.now();
-            VerifyReport report = VerifyCommand.run(spec, attachKafka(spec));
+            VerifyReport report = VerifyCommand.verify(spec, kafka);
             System.out.print(report.render());
-            audit(spec, "cutover", Map.of("lsn", lsn, "at", synced.toString(), "verified", report.clean(),
+            audit(spec, kafka, "cutover", Map.of("lsn", lsn, "at", synced.toString(), "verified", report.clean(),
                     "successRate", report.successRate()));
             if (!report.clean()) {
                 System.err.println("cutover stopped: verify is not clean; fix the differences above (or the DLQ) and run cutover again");
@@ -74,13 +67,8 @@ final class CutoverCommand extends OperatingCommand implements Callable<Integer>
             System.out.println("SYNC POINT: legacy LSN " + lsn + " landed and verified at " + synced);
             System.out.println("Next steps: 1) stop writes to the legacy database  2) run 'shiftlog cutover -f " + specFile
                     + "' once more to catch the last writes  3) point the applications at the target  4) stop 'shiftlog up' "
-                    + "(CDC is still running until you do)  5) when satisfied: shiftlog backup, then shiftlog cleanup --confirm");
+                    + "(CDC is still running until you do)  5) when satisfied: shiftlog backup");
             return 0;
-        } catch (InterruptedException e) {
-            return 1;
-        } catch (Exception e) {
-            System.err.println("cutover of " + spec.name() + " failed: " + DemoCommand.rootMessage(e));
-            return 2;
         }
     }
 

@@ -30,7 +30,7 @@ final class KafkaEndpoint implements AutoCloseable {
     }
 
     static KafkaEndpoint open(MigrationDef spec, Map<String, String> env, Path workDir) throws IOException {
-        String servers = spec.kafka().embedded() ? env.get("SHIFTLOG_BOOTSTRAP_SERVERS") : spec.kafka().bootstrapServers();
+        String servers = configuredServers(spec, env);
         EmbeddedKafkaBroker broker = null;
         if (servers == null || servers.isBlank()) {
             broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"));
@@ -39,10 +39,18 @@ final class KafkaEndpoint implements AutoCloseable {
             Files.writeString(workDir.resolve(BOOTSTRAP_FILE), servers);
             LOG.info("started an embedded Kafka broker at {}", servers);
         }
+        return connect(spec, servers, broker);
+    }
+
+    /** The spec's bootstrap servers, else {@code SHIFTLOG_BOOTSTRAP_SERVERS}; null when neither is set (embedded). */
+    private static String configuredServers(MigrationDef spec, Map<String, String> env) {
+        return spec.kafka().embedded() ? env.get("SHIFTLOG_BOOTSTRAP_SERVERS") : spec.kafka().bootstrapServers();
+    }
+
+    private static KafkaEndpoint connect(MigrationDef spec, String servers, EmbeddedKafkaBroker broker) {
         Map<String, Object> config = new HashMap<>(spec.kafka().properties());
         config.put("bootstrap.servers", servers);
-        Map<String, Object> registryConfig = new HashMap<>(config);
-        SchemaRegistry registry = SchemaRegistries.forUrl(spec.kafka().schemaRegistry(), registryConfig);
+        SchemaRegistry registry = SchemaRegistries.forUrl(spec.kafka().schemaRegistry(), new HashMap<>(config));
         return new KafkaEndpoint(broker, Map.copyOf(config), registry);
     }
 
@@ -54,7 +62,7 @@ final class KafkaEndpoint implements AutoCloseable {
      * With an embedded broker, its address comes from the work directory of the {@code up} or {@code demo} process.
      */
     static KafkaEndpoint attach(MigrationDef spec, Map<String, String> env, Path workDir) throws IOException {
-        String servers = spec.kafka().embedded() ? env.get("SHIFTLOG_BOOTSTRAP_SERVERS") : spec.kafka().bootstrapServers();
+        String servers = configuredServers(spec, env);
         if (servers == null || servers.isBlank()) {
             Path file = workDir.resolve(BOOTSTRAP_FILE);
             if (!Files.exists(file)) {
@@ -64,10 +72,7 @@ final class KafkaEndpoint implements AutoCloseable {
             }
             servers = Files.readString(file).strip();
         }
-        Map<String, Object> config = new HashMap<>(spec.kafka().properties());
-        config.put("bootstrap.servers", servers);
-        SchemaRegistry registry = SchemaRegistries.forUrl(spec.kafka().schemaRegistry(), new HashMap<>(config));
-        return new KafkaEndpoint(null, Map.copyOf(config), registry);
+        return connect(spec, servers, null);
     }
 
     Map<String, Object> clientConfig() {

@@ -1,30 +1,58 @@
 package dev.shiftlog.cli;
 
 import dev.shiftlog.operate.audit.AuditLog;
+import dev.shiftlog.operate.backup.PostgresClientTools;
+import dev.shiftlog.operate.backup.TargetBackup;
 import dev.shiftlog.schemas.spec.MigrationDef;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** What every command that operates a running migration (status, verify, cutover, backup …) takes: a spec and its work dir. */
-abstract class OperatingCommand {
+/**
+ * What every command that operates a migration (status, verify, cutover, backup …) shares: a spec and its work dir,
+ * the same exit codes (2 for a spec or environment that does not work, with every error printed) and the audit trail.
+ */
+abstract class OperatingCommand implements Callable<Integer> {
     @Option(names = {"-f", "--file"}, required = true, description = "The migration spec (YAML).")
     Path specFile;
 
     @Option(names = "--work-dir", description = "Local state of the migration's run. Default: .shiftlog/<migration>")
     Path workDir;
 
-    /** The parsed spec, or empty after printing every error. */
-    Optional<MigrationDef> loadSpec() {
-        return new SpecLoader(Map.of()).load(specFile, System.err);
+    @Spec
+    CommandSpec command;
+
+    @Override
+    public final Integer call() {
+        Optional<MigrationDef> loaded = new SpecLoader(Map.of()).load(specFile, System.err);
+        if (loaded.isEmpty()) {
+            return 2;
+        }
+        MigrationDef spec = loaded.get();
+        try {
+            return run(spec);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (Exception e) {
+            System.err.println(command.name() + " of " + spec.name() + " failed: " + DemoCommand.rootMessage(e));
+            return 2;
+        }
     }
+
+    /** The command itself; an exception is reported as {@code <command> of <migration> failed: <reason>}, exit 2. */
+    abstract int run(MigrationDef spec) throws Exception;
 
     Path workDir(MigrationDef spec) {
         return workDir != null ? workDir : Path.of(".shiftlog", spec.name());
     }
 
-    KafkaEndpoint attachKafka(MigrationDef spec) throws java.io.IOException {
+    KafkaEndpoint attachKafka(MigrationDef spec) throws IOException {
         return KafkaEndpoint.attach(spec, System.getenv(), workDir(spec));
     }
 
@@ -33,23 +61,26 @@ abstract class OperatingCommand {
      * on its audit topic (backup and restore also run with the pipeline down).
      */
     void audit(MigrationDef spec, String event, Map<String, ?> details) {
-        KafkaEndpoint kafka = null;
+        KafkaEndpoint kafka;
         try {
             kafka = attachKafka(spec);
-        } catch (java.io.IOException e) {
-            // no cluster: the table alone keeps the trail
+        } catch (IOException e) {
+            audit(spec, null, event, details); // no cluster: the table alone keeps the trail
+            return;
         }
-        try (AuditLog log = new AuditLog(spec, kafka == null ? null : kafka.clientConfig(), kafka == null ? null : kafka.registry())) {
-            log.record(event, details);
-        } finally {
-            if (kafka != null) {
-                kafka.close();
-            }
+        try (kafka) {
+            audit(spec, kafka, event, details);
         }
     }
 
-    dev.shiftlog.operate.backup.TargetBackup backups(MigrationDef spec) {
-        return new dev.shiftlog.operate.backup.TargetBackup(spec, workDir(spec).resolve("backups"),
-                new dev.shiftlog.operate.backup.PostgresClientTools(null));
+    /** The same, with a cluster the command is already attached to (or null for the table only). */
+    static void audit(MigrationDef spec, KafkaEndpoint kafka, String event, Map<String, ?> details) {
+        try (AuditLog log = new AuditLog(spec, kafka == null ? null : kafka.clientConfig(), kafka == null ? null : kafka.registry())) {
+            log.record(event, details);
+        }
+    }
+
+    TargetBackup backups(MigrationDef spec) {
+        return new TargetBackup(spec, workDir(spec).resolve("backups"), new PostgresClientTools(null));
     }
 }

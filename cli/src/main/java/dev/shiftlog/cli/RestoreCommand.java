@@ -6,41 +6,30 @@ import dev.shiftlog.schemas.spec.MigrationDef;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code shiftlog restore}: the rollback — the target back to a recorded backup, checksum checked first. */
 @Command(name = "restore", description = "Restore the target from a backup (default: the newest full backup of this migration). "
         + "Stop the pipeline first, or it keeps writing.")
-final class RestoreCommand extends OperatingCommand implements Callable<Integer> {
+final class RestoreCommand extends OperatingCommand {
     @Option(names = "--from", description = "A backup file listed in <work-dir>/backups/backups.jsonl.")
     Path from;
 
     @Override
-    public Integer call() {
-        Optional<MigrationDef> loaded = loadSpec();
-        if (loaded.isEmpty()) {
+    int run(MigrationDef spec) throws Exception {
+        TargetBackup backups = backups(spec);
+        Optional<BackupRecord> record = from == null ? backups.latestFull() : backups.list().stream()
+                .filter(r -> Path.of(r.file()).equals(from.toAbsolutePath())).reduce((a, b) -> b);
+        if (record.isEmpty()) {
+            System.err.println("no backup " + (from == null ? "of migration " + spec.name() : from) + " recorded in "
+                    + workDir(spec).resolve("backups") + "; take one with: shiftlog backup -f " + specFile);
             return 2;
         }
-        MigrationDef spec = loaded.get();
-        try {
-            TargetBackup backups = backups(spec);
-            Optional<BackupRecord> record = from == null ? backups.latestFull() : backups.list().stream()
-                    .filter(r -> Path.of(r.file()).equals(from.toAbsolutePath())).reduce((a, b) -> b);
-            if (record.isEmpty()) {
-                System.err.println("no backup " + (from == null ? "of migration " + spec.name() : from) + " recorded in "
-                        + workDir(spec).resolve("backups") + "; take one with: shiftlog backup -f " + specFile);
-                return 2;
-            }
-            backups.restore(record.get());
-            audit(spec, "restore", Map.of("file", record.get().file(), "sha256", record.get().sha256()));
-            System.out.println("target " + spec.target().url() + " restored from " + record.get().file() + " (taken "
-                    + record.get().takenAt() + ", sha256 verified)");
-            return 0;
-        } catch (Exception e) {
-            System.err.println("restore of " + spec.name() + " failed: " + DemoCommand.rootMessage(e));
-            return 2;
-        }
+        backups.restore(record.get());
+        audit(spec, "restore", Map.of("file", record.get().file(), "sha256", record.get().sha256()));
+        System.out.println("target " + spec.target().url() + " restored from " + record.get().file() + " (taken "
+                + record.get().takenAt() + ", sha256 verified)");
+        return 0;
     }
 }

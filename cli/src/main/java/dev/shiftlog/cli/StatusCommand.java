@@ -4,15 +4,13 @@ import dev.shiftlog.operate.status.StatusFrame;
 import dev.shiftlog.operate.status.StatusProbe;
 import dev.shiftlog.operate.status.StatusReport;
 import dev.shiftlog.schemas.spec.MigrationDef;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code shiftlog status}: progress per table, lag per stage and partition, DLQ, parked rows, CDC delay. */
 @Command(name = "status", description = "Where a running migration stands: per table captured / transformed / landed / expected, "
         + "rows/s and ETA, consumer lag per stage and partition, parked and DLQ counts, CDC delay.")
-final class StatusCommand extends OperatingCommand implements Callable<Integer> {
+final class StatusCommand extends OperatingCommand {
     @Option(names = "--json", description = "Print one sample as JSON (fields documented in the README).")
     boolean json;
 
@@ -23,12 +21,7 @@ final class StatusCommand extends OperatingCommand implements Callable<Integer> 
     double interval;
 
     @Override
-    public Integer call() {
-        Optional<MigrationDef> loaded = loadSpec();
-        if (loaded.isEmpty()) {
-            return 2;
-        }
-        MigrationDef spec = loaded.get();
+    int run(MigrationDef spec) throws Exception {
         try (KafkaEndpoint kafka = attachKafka(spec); StatusProbe probe = new StatusProbe(spec, kafka.clientConfig(), kafka.registry())) {
             do {
                 StatusReport report = probe.sample();
@@ -43,11 +36,6 @@ final class StatusCommand extends OperatingCommand implements Callable<Integer> 
                 }
             } while (watch);
             return 0;
-        } catch (InterruptedException e) {
-            return 0;
-        } catch (Exception e) {
-            System.err.println("status of " + spec.name() + " unavailable: " + DemoCommand.rootMessage(e));
-            return 2;
         }
     }
 }

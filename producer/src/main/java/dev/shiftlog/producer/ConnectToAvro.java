@@ -42,17 +42,12 @@ final class ConnectToAvro {
         for (Field f : connect.fields()) {
             Schema type = type(f.schema());
             if (f.schema().isOptional()) {
-                fields.add(new Schema.Field(avroName(f.name()), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
+                fields.add(new Schema.Field(AvroValues.fieldName(f.name()), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
             } else {
-                fields.add(new Schema.Field(avroName(f.name()), type));
+                fields.add(new Schema.Field(AvroValues.fieldName(f.name()), type));
             }
         }
-        return Schema.createRecord(avroName(name), null, namespace, false, fields);
-    }
-
-    private static String avroName(String name) {
-        String cleaned = name.replaceAll("[^A-Za-z0-9_]", "_");
-        return Character.isDigit(cleaned.charAt(0)) ? "_" + cleaned : cleaned;
+        return Schema.createRecord(AvroValues.fieldName(name), null, namespace, false, fields);
     }
 
     private Schema type(org.apache.kafka.connect.data.Schema s) {

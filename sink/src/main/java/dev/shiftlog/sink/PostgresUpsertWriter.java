@@ -1,5 +1,6 @@
 package dev.shiftlog.sink;
 
+import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.rows.PgCopyText;
 import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.spec.ConnectionDef;
@@ -275,10 +276,10 @@ final class PostgresUpsertWriter {
     }
 
     private String qualified(String table) {
-        return quote(target.schema()) + "." + quote(table);
+        return SqlIdentifiers.qualified(target.schema(), table);
     }
 
-    static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
+    private static String quote(String identifier) {
+        return SqlIdentifiers.quote(identifier);
     }
 }

@@ -6,6 +6,7 @@ import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.TopicProvisioner;
 import dev.shiftlog.schemas.avro.AvroSerializer;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.registry.SchemaRegistry;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import java.net.InetAddress;
@@ -110,7 +111,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private String table() {
-        return '"' + spec.target().schema() + "\"." + TABLE;
+        return SqlIdentifiers.qualified(spec.target().schema(), TABLE);
     }
 
     private static String hostName() {

@@ -1,6 +1,7 @@
 package dev.shiftlog.operate.backup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shiftlog.operate.audit.AuditLog;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,13 +25,12 @@ import java.util.Optional;
  * with its SHA-256 in {@code backups.jsonl} under the migration's work directory, so {@code restore} refuses a file
  * that changed and {@code reset-target} knows whether this migration has a backup at all.
  *
- * <p>shiftlog's own audit table ({@value #AUDIT_TABLE}) is left out of backups and survives restores: the trail of
+ * <p>shiftlog's own audit table ({@value AuditLog#TABLE}) is left out of backups and survives restores: the trail of
  * what happened, the restore included, must outlive the rollback.
  */
 public final class TargetBackup {
-    public static final String AUDIT_TABLE = "shiftlog_runs";
     /** The audit table and its id sequence, as pg_dump's --exclude-table pattern. */
-    public static final String AUDIT_TABLE_PATTERN = AUDIT_TABLE + "*";
+    public static final String AUDIT_TABLE_PATTERN = AuditLog.TABLE + "*";
     private static final String MANIFEST = "backups.jsonl";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 

@@ -1,16 +1,13 @@
 package dev.shiftlog.operate.status;
 
-import static dev.shiftlog.operate.verify.LegacyRowReader.quote;
-
 import dev.shiftlog.operate.DlqTally;
 import dev.shiftlog.operate.status.StatusReport.PartitionLag;
 import dev.shiftlog.operate.status.StatusReport.TableProgress;
 import dev.shiftlog.operate.verify.LegacyRowReader;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
-import dev.shiftlog.schemas.catalog.TableInfo;
+import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.registry.SchemaRegistry;
-import dev.shiftlog.schemas.rows.IdRegistry;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
@@ -52,6 +49,8 @@ public final class StatusProbe implements AutoCloseable {
     private final Admin admin;
     private final DlqTally dlq;
     private final KafkaConsumer<byte[], byte[]> changelogs;
+    /** Peeks at the oldest output row the sink has not committed; separate, so changelogs keep their positions. */
+    private final KafkaConsumer<byte[], byte[]> outputs;
     private final Map<String, Set<ByteBuffer>> parkedKeys = new HashMap<>();
     /** target table → legacy rows feeding it and rows the mapping keeps; computed once (a scan for filtered mappings). */
     private Map<String, long[]> legacyCounts;
@@ -67,6 +66,7 @@ public final class StatusProbe implements AutoCloseable {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.changelogs = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.outputs = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** One sample; rates and ETAs come from the difference to the previous sample of this probe. */
@@ -76,17 +76,17 @@ public final class StatusProbe implements AutoCloseable {
         if (legacyCounts == null) {
             legacyCounts = legacyCounts();
         }
-        Map<TopicPartition, Long> ends = endOffsets();
+        Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, Long> ends = endOffsets(topics);
         Map<TopicPartition, OffsetAndMetadata> transformer = committed(names.transformerGroup());
         Map<TopicPartition, OffsetAndMetadata> sink = committed(names.sinkGroup());
-        Map<String, Long> parked = parked();
+        Map<String, Long> parked = parked(topics);
         Map<String, Long> landed = targetCounts();
 
         List<TableProgress> tables = new ArrayList<>();
-        for (String table : spec.tables().stream().map(TableMappingDef::target).distinct().toList()) {
+        for (String table : spec.targetTables()) {
             Set<String> sources = new HashSet<>();
-            spec.tables().stream().filter(t -> t.target().equals(table))
-                    .forEach(t -> sources.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable())));
+            spec.mappingsOf(table).forEach(t -> sources.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable())));
             long captured = sum(ends, sources::contains, null);
             long transformed = sum(ends, sources::contains, transformer);
             long[] counts = legacyCounts.get(table);
@@ -158,9 +158,9 @@ public final class StatusProbe implements AutoCloseable {
     }
 
     /** End offsets of the migration's source and output topics. */
-    private Map<TopicPartition, Long> endOffsets() throws Exception {
+    private Map<TopicPartition, Long> endOffsets(Set<String> allTopics) throws Exception {
         Set<String> topics = new HashSet<>();
-        for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
+        for (String t : allTopics) {
             if (t.startsWith(spec.name() + ".src.") || t.startsWith(spec.name() + ".out.")) {
                 topics.add(t);
             }
@@ -188,10 +188,10 @@ public final class StatusProbe implements AutoCloseable {
     }
 
     /** Live keys of each parking gate's changelog: rows waiting for their parent right now. */
-    private Map<String, Long> parked() throws Exception {
+    private Map<String, Long> parked(Set<String> allTopics) throws Exception {
         String prefix = names.transformerGroup() + "-parked-";
         Set<String> topics = new HashSet<>();
-        for (String t : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
+        for (String t : allTopics) {
             if (t.startsWith(prefix) && t.endsWith("-changelog")) {
                 topics.add(t);
             }
@@ -237,23 +237,21 @@ public final class StatusProbe implements AutoCloseable {
             if (from >= e.getValue()) {
                 continue;
             }
-            changelogs.assign(List.of(e.getKey()));
-            changelogs.seek(e.getKey(), from);
-            for (ConsumerRecord<byte[], byte[]> r : changelogs.poll(Duration.ofSeconds(2))) {
+            outputs.assign(List.of(e.getKey()));
+            outputs.seek(e.getKey(), from);
+            for (ConsumerRecord<byte[], byte[]> r : outputs.poll(Duration.ofSeconds(2))) {
                 oldest = Math.min(oldest, r.timestamp());
                 break;
             }
         }
-        changelogs.unsubscribe();
-        parkedKeys.clear(); // the consumer was borrowed: next parked() re-reads the changelogs
         return oldest == Long.MAX_VALUE ? 0 : Math.max(0, System.currentTimeMillis() - oldest);
     }
 
     private Map<String, Long> targetCounts() throws SQLException {
         Map<String, Long> counts = new HashMap<>();
         try (Connection c = PostgresCatalog.open(spec.target()); Statement s = c.createStatement()) {
-            for (String table : spec.tables().stream().map(TableMappingDef::target).distinct().toList()) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + quote(spec.target().schema()) + "." + quote(table))) {
+            for (String table : spec.targetTables()) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.qualified(spec.target().schema(), table))) {
                     rs.next();
                     counts.put(table, rs.getLong(1));
                 }
@@ -273,7 +271,7 @@ public final class StatusProbe implements AutoCloseable {
         try (Connection c = PostgresCatalog.open(spec.source())) {
             for (TableMappingDef t : spec.tables()) {
                 String schema = t.sourceSchema(spec.source().schema());
-                String table = quote(schema) + "." + quote(t.sourceTable());
+                String table = SqlIdentifiers.qualified(schema, t.sourceTable());
                 long rows;
                 try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                         "SELECT reltuples::bigint FROM pg_class WHERE oid = '" + table.replace("'", "''") + "'::regclass")) {
@@ -293,18 +291,15 @@ public final class StatusProbe implements AutoCloseable {
                 sum[1] += kept;
             }
             matches.forEach((target, values) -> counts.get(target)[1] = values.size());
-            c.setAutoCommit(true);
         }
         return counts;
     }
 
     /** Rows of one filtered mapping that pass its {@code where}; match-on values go into {@code matches} instead. */
     private long keptRows(Connection c, TableMappingDef t, Set<String> matches) throws SQLException {
-        TableInfo info = PostgresCatalog.table(c, t.sourceSchema(spec.source().schema()), t.sourceTable()).orElseThrow();
         long kept = 0;
-        try (LegacyRowReader rows = new LegacyRowReader(c, info.schema(), info.name(), info.primaryKey())) {
-            RowMapper mapper = new RowMapper(spec.name(), t, rows.keySchema(), rows.valueSchema(), IdRegistry.UNKNOWN,
-                    spec.tables().stream().filter(o -> o.source().equals(t.source())).toList());
+        try (LegacyRowReader rows = LegacyRowReader.forMapping(c, spec, t)) {
+            RowMapper mapper = rows.mapper(spec, t);
             for (LegacyRowReader.LegacyRow row = rows.next(); row != null; row = rows.next()) {
                 try {
                     if (!mapper.accepts(row.key(), row.value())) {
@@ -327,6 +322,7 @@ public final class StatusProbe implements AutoCloseable {
     @Override
     public void close() {
         changelogs.close(Duration.ofSeconds(2));
+        outputs.close(Duration.ofSeconds(2));
         dlq.close();
         admin.close(Duration.ofSeconds(2));
     }

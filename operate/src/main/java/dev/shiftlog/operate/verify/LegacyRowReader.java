@@ -1,6 +1,13 @@
 package dev.shiftlog.operate.verify;
 
+import dev.shiftlog.schemas.catalog.SqlIdentifiers;
+import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.catalog.TableInfo;
 import dev.shiftlog.schemas.rows.AvroValues;
+import dev.shiftlog.schemas.rows.IdRegistry;
+import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.sql.Array;
@@ -44,7 +51,7 @@ public final class LegacyRowReader implements AutoCloseable {
      */
     public LegacyRowReader(Connection connection, String schema, String table, List<String> primaryKey) throws SQLException {
         connection.setAutoCommit(false); // a cursor: the driver fetches FETCH_SIZE rows at a time, memory stays flat
-        statement = connection.prepareStatement("SELECT * FROM " + quote(schema) + "." + quote(table));
+        statement = connection.prepareStatement("SELECT * FROM " + SqlIdentifiers.qualified(schema, table));
         statement.setFetchSize(FETCH_SIZE);
         rows = statement.executeQuery();
         ResultSetMetaData meta = rows.getMetaData();
@@ -53,17 +60,33 @@ public final class LegacyRowReader implements AutoCloseable {
         String namespace = "shiftlog.verify";
         for (int i = 1; i <= meta.getColumnCount(); i++) {
             columnTypes[i - 1] = avroType(meta.getColumnTypeName(i), meta.getPrecision(i), meta.getScale(i));
-            fields.add(new Schema.Field(avroName(meta.getColumnName(i)), AvroValues.optional(columnTypes[i - 1]), null,
+            fields.add(new Schema.Field(AvroValues.fieldName(meta.getColumnName(i)), AvroValues.optional(columnTypes[i - 1]), null,
                     Schema.Field.NULL_DEFAULT_VALUE));
         }
-        valueSchema = Schema.createRecord(avroName(table), null, namespace, false, fields);
+        valueSchema = Schema.createRecord(AvroValues.fieldName(table), null, namespace, false, fields);
         keyColumns = new int[primaryKey.size()];
         List<Schema.Field> keyFields = new ArrayList<>();
         for (int k = 0; k < primaryKey.size(); k++) {
             keyColumns[k] = rows.findColumn(primaryKey.get(k));
-            keyFields.add(new Schema.Field(avroName(primaryKey.get(k)), columnTypes[keyColumns[k] - 1]));
+            keyFields.add(new Schema.Field(AvroValues.fieldName(primaryKey.get(k)), columnTypes[keyColumns[k] - 1]));
         }
-        keySchema = Schema.createRecord(avroName(table) + "_key", null, namespace, false, keyFields);
+        keySchema = Schema.createRecord(AvroValues.fieldName(table) + "_key", null, namespace, false, keyFields);
+    }
+
+    /** A reader of the legacy table a mapping reads; the error says how to find out what is wrong. */
+    public static LegacyRowReader forMapping(Connection source, MigrationDef spec, TableMappingDef mapping) throws SQLException {
+        String schema = mapping.sourceSchema(spec.source().schema());
+        TableInfo legacy = PostgresCatalog.table(source, schema, mapping.sourceTable()).orElseThrow(() -> new SQLException(
+                "legacy table " + schema + "." + mapping.sourceTable() + " does not exist; run 'shiftlog plan' first"));
+        return new LegacyRowReader(source, schema, mapping.sourceTable(), legacy.primaryKey());
+    }
+
+    /**
+     * The transformer's row function for this reader's rows, with the mapping's siblings as the transformer gives
+     * them; random ids cannot be known here ({@link IdRegistry#UNKNOWN}).
+     */
+    public RowMapper mapper(MigrationDef spec, TableMappingDef mapping) {
+        return new RowMapper(spec.name(), mapping, keySchema, valueSchema, IdRegistry.UNKNOWN, spec.mappingsOfSource(mapping));
     }
 
     public Schema keySchema() {
@@ -97,15 +120,6 @@ public final class LegacyRowReader implements AutoCloseable {
     public void close() throws SQLException {
         rows.close();
         statement.close();
-    }
-
-    public static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
-    }
-
-    private static String avroName(String name) {
-        String cleaned = name.replaceAll("[^A-Za-z0-9_]", "_");
-        return Character.isDigit(cleaned.charAt(0)) ? "_" + cleaned : cleaned;
     }
 
     /** The Avro type the producer gives a column of this PostgreSQL type. */

@@ -1,13 +1,13 @@
 package dev.shiftlog.operate.verify;
 
-import static dev.shiftlog.operate.verify.LegacyRowReader.quote;
+import static dev.shiftlog.schemas.catalog.SqlIdentifiers.quote;
 
 import dev.shiftlog.operate.DlqTally;
 import dev.shiftlog.operate.verify.VerifyReport.Finding;
 import dev.shiftlog.operate.verify.VerifyReport.TableCounts;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.catalog.TableInfo;
-import dev.shiftlog.schemas.rows.IdRegistry;
 import dev.shiftlog.schemas.rows.PgCopyText;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.rows.Uuid5;
@@ -22,7 +22,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +61,11 @@ public final class TargetVerifier {
         List<Finding> findings = new ArrayList<>();
         try (Connection source = PostgresCatalog.open(spec.source());
              Connection target = PostgresCatalog.open(spec.target())) {
-            for (String table : targets()) {
+            for (String table : spec.targetTables()) {
                 counts.add(verifyTable(table, source, target, findings));
-            }
-            for (TableMappingDef t : spec.tables()) {
-                if (t.reference() != null && spec.tables().stream().filter(o -> o.target().equals(t.target())).findFirst().orElseThrow() == t) {
-                    checkReferences(t, target, findings);
+                TableMappingDef first = spec.mappingsOf(table).get(0);
+                if (first.reference() != null) {
+                    checkReferences(first, source, target, findings);
                 }
             }
         }
@@ -78,12 +76,8 @@ public final class TargetVerifier {
         return new VerifyReport(spec.name(), counts, findings, rate, spec.successRate(), clean);
     }
 
-    private List<String> targets() {
-        return spec.tables().stream().map(TableMappingDef::target).distinct().toList();
-    }
-
     private String qualified(String table) {
-        return quote(spec.target().schema()) + "." + quote(table);
+        return SqlIdentifiers.qualified(spec.target().schema(), table);
     }
 
     /** The column a target row is found by: its id when the mapping derives it, else the legacy key. */
@@ -94,7 +88,7 @@ public final class TargetVerifier {
     }
 
     private TableCounts verifyTable(String table, Connection source, Connection target, List<Finding> findings) throws SQLException {
-        List<TableMappingDef> mappings = spec.tables().stream().filter(t -> t.target().equals(table)).toList();
+        List<TableMappingDef> mappings = spec.mappingsOf(table);
         TableInfo info = PostgresCatalog.table(target, spec.target().schema(), table).orElseThrow(() -> new SQLException(
                 "target table " + spec.target().schema() + "." + table + " does not exist; run 'shiftlog plan' first"));
         String match = matchColumn(mappings);
@@ -110,7 +104,7 @@ public final class TargetVerifier {
             t.columns().forEach(c -> compared.add(c.target()));
         }
         compared.removeIf(c -> !info.columns().containsKey(c));
-        String columnList = compared.stream().map(LegacyRowReader::quote).collect(Collectors.joining(", "));
+        String columnList = compared.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
         try (Statement s = target.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + EXPECTED);
             s.execute("CREATE TEMP TABLE " + EXPECTED + " AS SELECT " + columnList + " FROM " + qualified(table) + " WITH NO DATA");
@@ -140,9 +134,6 @@ public final class TargetVerifier {
     /** Maps every legacy row of one mapping into the expected table; returns {legacy rows, filtered, rejected}. */
     private long[] loadExpected(TableMappingDef mapping, Set<String> compared, String match, TableInfo info, Connection source,
                                 Connection target, List<Finding> findings) throws SQLException {
-        String schema = mapping.sourceSchema(spec.source().schema());
-        TableInfo legacy = PostgresCatalog.table(source, schema, mapping.sourceTable()).orElseThrow(() -> new SQLException(
-                "legacy table " + schema + "." + mapping.sourceTable() + " does not exist; run 'shiftlog plan' first"));
         ColumnDef reference = mapping.reference();
         TableMappingDef parent = reference == null ? null : spec.tables().stream().filter(t -> t.target().equals(reference.ref()))
                 .findFirst().orElse(null);
@@ -152,21 +143,19 @@ public final class TargetVerifier {
         long filtered = 0;
         long rejected = 0;
         List<String> fields;
-        try (LegacyRowReader rows = new LegacyRowReader(source, schema, mapping.sourceTable(), legacy.primaryKey())) {
-            List<TableMappingDef> siblings = spec.tables().stream()
-                    .filter(t -> t.qualifiedSource(spec.source().schema()).equals(mapping.qualifiedSource(spec.source().schema()))).toList();
-            RowMapper mapper = new RowMapper(spec.name(), mapping, rows.keySchema(), rows.valueSchema(), IdRegistry.UNKNOWN, siblings);
+        try (LegacyRowReader rows = LegacyRowReader.forMapping(source, spec, mapping)) {
+            RowMapper mapper = rows.mapper(spec, mapping);
             Schema valueSchema = mapper.valueSchema();
             fields = valueSchema.getFields().stream().map(Schema.Field::name).filter(compared::contains).toList();
             boolean refThroughSql = reference != null && !parentIdComputed;
             try (Statement s = target.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + STAGING);
-                s.execute("CREATE TEMP TABLE " + STAGING + " AS SELECT " + fields.stream().map(LegacyRowReader::quote)
+                s.execute("CREATE TEMP TABLE " + STAGING + " AS SELECT " + fields.stream().map(SqlIdentifiers::quote)
                         .collect(Collectors.joining(", ")) + (refThroughSql ? ", NULL::text AS " + REF_KEY : "")
                         + " FROM " + qualified(mapping.target()) + " WITH NO DATA");
             }
             CopyManager copy = target.unwrap(PGConnection.class).getCopyAPI();
-            String copySql = "COPY " + STAGING + " (" + fields.stream().map(LegacyRowReader::quote).collect(Collectors.joining(", "))
+            String copySql = "COPY " + STAGING + " (" + fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "))
                     + (refThroughSql ? ", " + REF_KEY : "") + ") FROM STDIN";
             StringBuilder batch = new StringBuilder();
             int inBatch = 0;
@@ -245,7 +234,7 @@ public final class TargetVerifier {
      */
     private void mergeStaging(TableMappingDef mapping, List<String> fields, String match, TableMappingDef parent, Connection target)
             throws SQLException {
-        String columns = fields.stream().map(LegacyRowReader::quote).collect(Collectors.joining(", "));
+        String columns = fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
         // several legacy rows of one mapping may consolidate into one target row; the upsert may touch it once
         String distinct = mapping.matchOn() != null ? "DISTINCT ON (s." + quote(match) + ") " : "";
         String select = fields.stream().map(f -> parent != null && f.equals(mapping.reference().target())
@@ -321,7 +310,7 @@ public final class TargetVerifier {
      * Referential integrity of one reference column (every non-null value names an existing row) and, for trees,
      * no cycles and the same number of rows on every level as the legacy tree.
      */
-    private void checkReferences(TableMappingDef t, Connection target, List<Finding> findings) throws SQLException {
+    private void checkReferences(TableMappingDef t, Connection source, Connection target, List<Finding> findings) throws SQLException {
         ColumnDef ref = t.reference();
         TableMappingDef parent = spec.tables().stream().filter(p -> p.target().equals(ref.ref())).findFirst().orElseThrow();
         String child = qualified(t.target());
@@ -362,7 +351,7 @@ public final class TargetVerifier {
             }
         }
         if (t.where() == null && !t.merged()) {
-            Map<Integer, Long> legacyLevels = legacyLevels(t);
+            Map<Integer, Long> legacyLevels = legacyLevels(t, source);
             if (legacyLevels != null && !legacyLevels.equals(targetLevels)) {
                 findings.add(new Finding("tree-levels", t.target(), null, ref.target(), legacyLevels.toString(), targetLevels.toString(),
                         "rows per tree level (level → rows) differ from the legacy tree"));
@@ -394,32 +383,30 @@ public final class TargetVerifier {
      * Rows per level of the legacy tree, counting only rows the DLQ does not hold (a rejected subtree is not
      * expected in the target); null when the legacy table cannot be read that way.
      */
-    private Map<Integer, Long> legacyLevels(TableMappingDef t) throws SQLException {
+    private Map<Integer, Long> legacyLevels(TableMappingDef t, Connection source) throws SQLException {
         String schema = t.sourceSchema(spec.source().schema());
-        try (Connection source = PostgresCatalog.open(spec.source())) {
-            TableInfo legacy = PostgresCatalog.table(source, schema, t.sourceTable()).orElse(null);
-            if (legacy == null || legacy.primaryKey().size() != 1) {
-                return null;
-            }
-            String pk = quote(legacy.primaryKey().get(0));
-            String from = quote(t.reference().from());
-            String table = quote(schema) + "." + quote(t.sourceTable());
-            Map<Integer, Long> levels = new TreeMap<>();
-            source.setAutoCommit(false); // stream the tree through a cursor
-            try (Statement s = source.createStatement()) {
-                s.setFetchSize(5_000);
-                try (ResultSet rs = s.executeQuery("WITH RECURSIVE tree(id, level) AS (SELECT " + pk + ", 0 FROM " + table + " WHERE "
-                        + from + " IS NULL UNION ALL SELECT c." + pk + ", tree.level + 1 FROM " + table + " c JOIN tree ON c." + from
-                        + " = tree.id) SELECT id::text, level FROM tree")) {
-                    while (rs.next()) {
-                        if (!dlq.contains(t.target(), rs.getString(1))) {
-                            levels.merge(rs.getInt(2), 1L, Long::sum);
-                        }
+        TableInfo legacy = PostgresCatalog.table(source, schema, t.sourceTable()).orElse(null);
+        if (legacy == null || legacy.primaryKey().size() != 1) {
+            return null;
+        }
+        String pk = quote(legacy.primaryKey().get(0));
+        String from = quote(t.reference().from());
+        String table = SqlIdentifiers.qualified(schema, t.sourceTable());
+        Map<Integer, Long> levels = new TreeMap<>();
+        source.setAutoCommit(false); // a cursor: the tree streams, memory stays flat
+        try (Statement s = source.createStatement()) {
+            s.setFetchSize(5_000);
+            try (ResultSet rs = s.executeQuery("WITH RECURSIVE tree(id, level) AS (SELECT " + pk + ", 0 FROM " + table + " WHERE "
+                    + from + " IS NULL UNION ALL SELECT c." + pk + ", tree.level + 1 FROM " + table + " c JOIN tree ON c." + from
+                    + " = tree.id) SELECT id::text, level FROM tree")) {
+                while (rs.next()) {
+                    if (!dlq.contains(t.target(), rs.getString(1))) {
+                        levels.merge(rs.getInt(2), 1L, Long::sum);
                     }
                 }
             }
-            return levels;
         }
+        return levels;
     }
 
     private static long scalar(Connection c, String sql) throws SQLException {

@@ -35,6 +35,12 @@ public final class AvroValues {
         return schema;
     }
 
+    /** A column or table name as a valid Avro name: other characters become '_', a leading digit gets a '_'. */
+    public static String fieldName(String name) {
+        String cleaned = name.replaceAll("[^A-Za-z0-9_]", "_");
+        return Character.isDigit(cleaned.charAt(0)) ? "_" + cleaned : cleaned;
+    }
+
     /** {@code ["null", schema]} with null as default. */
     public static Schema optional(Schema schema) {
         return Schema.createUnion(Schema.create(Schema.Type.NULL), schema);

@@ -16,6 +16,25 @@ public record MigrationDef(
     /** Without {@code success-rate} in the spec every legacy row must land. */
     public static final double DEFAULT_SUCCESS_RATE = 100.0;
 
+    /** The target tables the spec fills, each once, in spec order. */
+    public List<String> targetTables() {
+        return tables.stream().map(TableMappingDef::target).distinct().toList();
+    }
+
+    /** The mappings of one target table, in spec order. */
+    public List<TableMappingDef> mappingsOf(String targetTable) {
+        return tables.stream().filter(t -> t.target().equals(targetTable)).toList();
+    }
+
+    /**
+     * Every mapping that reads the same legacy table as this one (itself included): they share a source topic, and
+     * their expressions can read each other's ids ({@code ids.<target>}).
+     */
+    public List<TableMappingDef> mappingsOfSource(TableMappingDef mapping) {
+        String source = mapping.qualifiedSource(this.source.schema());
+        return tables.stream().filter(t -> t.qualifiedSource(this.source.schema()).equals(source)).toList();
+    }
+
     public MigrationDef withKafka(KafkaDef newKafka) {
         return new MigrationDef(name, source, target, newKafka, tables, successRate, cleanup, file);
     }
