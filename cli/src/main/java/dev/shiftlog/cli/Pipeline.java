@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -42,7 +43,8 @@ final class Pipeline implements AutoCloseable {
             failures.add(transformer.failed());
         }
         if (stages.contains(Stage.PRODUCER)) {
-            producer = new ProducerStage(spec, kafka.clientConfig(), kafka.registry());
+            producer = new ProducerStage(spec, kafka.clientConfig(), kafka.registry(), (schema, table, rows) ->
+                    OperatingCommand.audit(spec, kafka, "snapshot-done", Map.of("table", schema + "." + table, "rows", rows)));
             producer.start();
             started.add(producer);
             failures.add(producer.stopped());

@@ -105,6 +105,30 @@ class VerifyIT {
     }
 
     @Test
+    void shouldRecordTheSnapshotOfEachLegacyTableWithItsRowCountInTheAuditTrail() throws Exception {
+        MigrationDef parsed = new SpecParser(Map.of()).parse(specFile);
+        Map<String, Long> expected = new java.util.TreeMap<>();
+        try (Connection legacy = servers.legacy.connect("legacy")) {
+            for (var t : parsed.tables()) {
+                String table = t.sourceSchema(parsed.source().schema()) + "." + t.sourceTable();
+                expected.put(table, TestServers.scalar(legacy, "SELECT count(*) FROM " + table));
+            }
+        }
+        try (Connection target = servers.target.connect("app")) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Map<String, Long> recorded = new java.util.TreeMap<>();
+                try (Statement s = target.createStatement(); var rs = s.executeQuery("SELECT details->>'table', "
+                        + "(details->>'rows')::bigint FROM shiftlog_runs WHERE migration = 'coaching' AND event = 'snapshot-done'")) {
+                    while (rs.next()) {
+                        assertThat(recorded.put(rs.getString(1), rs.getLong(2))).as("one event per table").isNull();
+                    }
+                }
+                assertThat(recorded).isEqualTo(expected);
+            });
+        }
+    }
+
+    @Test
     void shouldNameAChangedValueByTableKeyAndColumn() throws Exception {
         String id = coachId("ASC");
         target("CREATE TABLE saved_coach AS SELECT * FROM coaches WHERE id = '" + id + "'",

@@ -34,11 +34,18 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
     private final Producer<GenericRecord, GenericRecord> producer;
     private final Map<String, ConnectToAvro> converters = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> captured = new ConcurrentHashMap<>();
+    /** Snapshot rows per legacy table ({@code schema.table}) of the spec, in spec order; removed once reported. */
+    private final Map<String, Long> snapshotPending = new java.util.LinkedHashMap<>();
+    private final SnapshotListener snapshotListener;
 
-    ChangeEventPublisher(String debeziumPrefix, TopicNames topics, Producer<GenericRecord, GenericRecord> producer) {
+    /** @param tables the spec's legacy tables as {@code schema.table}, each reported once to the listener */
+    ChangeEventPublisher(String debeziumPrefix, TopicNames topics, Producer<GenericRecord, GenericRecord> producer,
+                         java.util.Collection<String> tables, SnapshotListener snapshotListener) {
         this.debeziumPrefix = debeziumPrefix;
         this.topics = topics;
         this.producer = producer;
+        tables.forEach(t -> snapshotPending.put(t, 0L));
+        this.snapshotListener = snapshotListener;
     }
 
     /** Rows sent per source topic since start, snapshot and streaming together. */
@@ -67,8 +74,49 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
                 }
             }
             committer.markProcessed(events.get(i));
+            noteSnapshotProgress(events.get(i).record());
         }
         committer.markBatchFinished();
+    }
+
+    /**
+     * Counts snapshot rows and reports a table when Debezium marks its last one; runs after Kafka acknowledged the
+     * row, so a reported table is really captured.
+     */
+    private void noteSnapshotProgress(SourceRecord record) {
+        if (snapshotPending.isEmpty() || !(record.value() instanceof Struct envelope) || envelope.schema().field("source") == null) {
+            return;
+        }
+        Struct source = envelope.getStruct("source");
+        if (source == null || source.schema().field("snapshot") == null || source.get("snapshot") == null) {
+            return;
+        }
+        String marker = source.get("snapshot").toString();
+        if ("false".equals(marker) || "incremental".equals(marker)) {
+            return;
+        }
+        String table = source.getString("schema") + "." + source.getString("table");
+        snapshotPending.computeIfPresent(table, (t, rows) -> rows + 1);
+        if ("last_in_data_collection".equals(marker)) {
+            report(table);
+        } else if ("last".equals(marker)) {
+            report(table);
+            List.copyOf(snapshotPending.keySet()).forEach(this::report); // tables without rows never get a marker
+        }
+    }
+
+    private void report(String table) {
+        Long rows = snapshotPending.remove(table);
+        if (rows == null) {
+            return;
+        }
+        int dot = table.indexOf('.');
+        try {
+            snapshotListener.tableSnapshotted(table.substring(0, dot), table.substring(dot + 1), rows);
+        } catch (RuntimeException e) { // the trail is informative; capture must go on
+            org.slf4j.LoggerFactory.getLogger(ChangeEventPublisher.class)
+                    .warn("could not record the snapshot of {} ({} rows): {}", table, rows, e.getMessage());
+        }
     }
 
     /** Sends one change; heartbeats and other non-row records only advance the offsets. */

@@ -39,6 +39,7 @@ public final class ProducerStage implements AutoCloseable {
     private final MigrationDef spec;
     private final Map<String, Object> kafkaConfig;
     private final SchemaRegistry registry;
+    private final SnapshotListener snapshotListener;
     private KafkaProducer<GenericRecord, GenericRecord> producer;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private ChangeEventPublisher publisher;
@@ -47,9 +48,25 @@ public final class ProducerStage implements AutoCloseable {
 
     /** @param kafkaConfig common Kafka client settings (bootstrap.servers and pass-through properties) */
     public ProducerStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry) {
+        this(spec, kafkaConfig, registry, SnapshotListener.NONE);
+    }
+
+    /** @param snapshotListener told when each legacy table's initial snapshot is in Kafka */
+    public ProducerStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry,
+                         SnapshotListener snapshotListener) {
         this.spec = spec;
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.registry = registry;
+        this.snapshotListener = snapshotListener;
+    }
+
+    /** The spec's distinct legacy tables as {@code schema.table}, in spec order. */
+    static Set<String> legacyTables(MigrationDef spec) {
+        Set<String> tables = new LinkedHashSet<>();
+        for (TableMappingDef t : spec.tables()) {
+            tables.add(t.sourceSchema(spec.source().schema()) + "." + t.sourceTable());
+        }
+        return tables;
     }
 
     /** The source topics of a spec, one per distinct legacy table. */
@@ -65,10 +82,7 @@ public final class ProducerStage implements AutoCloseable {
     /** Debezium's settings for this spec; the password is in here, so this never gets logged. */
     public static Properties debeziumConfig(MigrationDef spec, Map<String, Object> kafkaConfig) {
         String slug = spec.name().replaceAll("[^a-z0-9_]", "_");
-        Set<String> tables = new LinkedHashSet<>();
-        for (TableMappingDef t : spec.tables()) {
-            tables.add(t.sourceSchema(spec.source().schema()) + "\\." + t.sourceTable());
-        }
+        List<String> tables = legacyTables(spec).stream().map(t -> t.replace(".", "\\.")).toList();
         Properties p = new Properties();
         p.setProperty("name", spec.name() + "-producer");
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
@@ -114,7 +128,7 @@ public final class ProducerStage implements AutoCloseable {
         producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-producer");
         producer = new KafkaProducer<>(producerConfig, new AvroSerializer(registry, true), new AvroSerializer(registry, false));
-        publisher = new ChangeEventPublisher(spec.name(), names, producer);
+        publisher = new ChangeEventPublisher(spec.name(), names, producer, legacyTables(spec), snapshotListener);
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(debeziumConfig(spec, kafkaConfig))
                 .notifying(publisher)
