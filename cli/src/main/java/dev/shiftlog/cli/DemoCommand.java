@@ -74,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
             }
 
             MigrationDef spec = loaded.get();
-            if (!PlanCommand.checkCatalogs(spec, files.spec(workDir).toString())) {
+            if (PlanCommand.checkCatalogs(spec, files.spec(workDir).toString()).isEmpty()) {
                 return 2;
             }
             System.out.println("legacy database: " + legacyUrl + "  (user " + EmbeddedPostgresServer.USER + ")");

@@ -1,5 +1,7 @@
 package dev.shiftlog.cli;
 
+import dev.shiftlog.operate.drift.SchemaDrift;
+import dev.shiftlog.operate.drift.TargetSchemaDrift;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.catalog.SpecCatalogCheck;
 import dev.shiftlog.schemas.spec.ColumnDef;
@@ -27,7 +29,8 @@ final class PlanCommand implements Callable<Integer> {
             return 2;
         }
         MigrationDef spec = loaded.get();
-        if (!checkCatalogs(spec, specFile.toString())) {
+        Optional<List<SchemaDrift>> drift = checkCatalogs(spec, specFile.toString());
+        if (drift.isEmpty()) {
             return 2;
         }
         TopicNames topics = new TopicNames(spec.name());
@@ -41,6 +44,14 @@ final class PlanCommand implements Callable<Integer> {
                     ref == null ? "" : ref.ref().equals(t.target()) ? "  ⟲ a tree: parents before children"
                             : "  waits for " + ref.ref());
             System.out.printf("      topics %s → %s%n", topics.source(schema, t.sourceTable()), topics.out(t.target()));
+        }
+        if (drift.get().isEmpty()) {
+            System.out.println("target schema matches the spec: no drift in " + spec.targetTables().size() + " table(s)");
+        } else {
+            long warnings = drift.get().stream().filter(d -> d.severity() == SchemaDrift.Severity.WARNING).count();
+            System.out.println("target schema against the spec: " + warnings + " warning(s), "
+                    + (drift.get().size() - warnings) + " note(s)");
+            drift.get().forEach(d -> System.out.println("  " + d));
         }
         System.out.println("plan OK: " + spec.tables().size() + " table(s), no errors");
         return 0;
@@ -75,15 +86,27 @@ final class PlanCommand implements Callable<Integer> {
 
     /**
      * The catalog half of {@code plan}, also run by {@code up}, {@code run} and {@code demo} before they start
-     * anything: prints every error as {@code file:line:col: message} and returns false when there is one.
+     * anything: the spec against both catalogs, then the target schema against what the mapping writes. Prints
+     * every error as {@code file:line:col: message} and returns empty when there is one; otherwise the drift
+     * warnings and notes, for plan to show.
      */
-    static boolean checkCatalogs(MigrationDef spec, String file) {
+    static Optional<List<SchemaDrift>> checkCatalogs(MigrationDef spec, String file) {
         List<SpecError> errors = new SpecCatalogCheck().check(spec);
-        if (errors.isEmpty()) {
-            return true;
+        List<SchemaDrift> drift = List.of();
+        try {
+            drift = new TargetSchemaDrift(spec).check();
+        } catch (java.sql.SQLException e) {
+            if (errors.isEmpty()) { // otherwise the catalog check already named the connection that fails
+                errors = List.of(new SpecError(spec.target().location(), "cannot compare the target schema: " + e.getMessage()));
+            }
+        }
+        List<SchemaDrift> driftErrors = drift.stream().filter(d -> d.severity() == SchemaDrift.Severity.ERROR).toList();
+        if (errors.isEmpty() && driftErrors.isEmpty()) {
+            return Optional.of(drift);
         }
         errors.forEach(System.err::println);
-        System.err.println(errors.size() + " error(s) in " + file + "; nothing was written");
-        return false;
+        driftErrors.forEach(System.err::println);
+        System.err.println((errors.size() + driftErrors.size()) + " error(s) in " + file + "; nothing was written");
+        return Optional.empty();
     }
 }

@@ -36,7 +36,7 @@ final class UpCommand implements Callable<Integer> {
             return 2;
         }
         MigrationDef spec = loaded.get();
-        if (!PlanCommand.checkCatalogs(spec, specFile.toString())) {
+        if (PlanCommand.checkCatalogs(spec, specFile.toString()).isEmpty()) {
             return 2;
         }
         Path dir = workDir != null ? workDir : Path.of(".shiftlog", spec.name());

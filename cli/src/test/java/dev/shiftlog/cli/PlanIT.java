@@ -58,6 +58,8 @@ class PlanIT {
         assertThat(run.out()).contains("public.items ──▶ items_new  (id uuid5 into id, legacy key in legacy_id, 14 column(s))")
                 .contains("tables in landing order")
                 .contains("topics items.src.public.items → items.out.items_new")
+                .contains("target schema against the spec: 0 warning(s), 1 note(s)")
+                .contains(":14:5: note: target column 'items_new.migrated' is not filled by the spec; it gets its default")
                 .contains("plan OK: 1 table(s), no errors");
     }
 
@@ -112,6 +114,55 @@ class PlanIT {
                 .doesNotContain("Wrong-Pass-456").doesNotContain("Right-Pass-123");
     }
 
+    @Test
+    void shouldReportTargetSchemaDriftBeforeAnyWrite() throws Exception {
+        String targetUrl = servers.target.createDatabase("drifted");
+        servers.legacySql("INSERT INTO items (id, name, qty) VALUES (900001, 'a', NULL), (900002, 'b', NULL), (900003, 'c', 3)");
+        try (Connection c = servers.target.connect("drifted"); Statement s = c.createStatement()) {
+            s.execute(ItemsScenario.TARGET_DDL.replace("id uuid PRIMARY KEY", "id uuid NOT NULL") // no unique index on the key
+                    .replace("flag boolean", "flag uuid")          // boolean never loads into uuid
+                    .replace("shout text", "shout int")            // an expression's text: loads when it is a number
+                    .replace("ratio double precision", "ratio int") // a double loads when it has no fraction
+                    .replace("qty int", "qty int NOT NULL")        // legacy qty has NULLs
+                    .replace("migrated boolean NOT NULL DEFAULT true", "migrated boolean NOT NULL DEFAULT true, region text NOT NULL, note text"));
+        }
+        Path file = specFile("drifted.yaml", ItemsScenario.SPEC.replace("${SHIFTLOG_TARGET_URL}", targetUrl));
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(lines(run.err())).containsExactly(
+                file + ":14:5: error: target table 'items_new' has no unique index on 'id' alone; the sink upserts with "
+                        + "ON CONFLICT (id): add PRIMARY KEY or UNIQUE (id)",
+                file + ":25:13: error: target column 'items_new.flag' is uuid but the mapping writes boolean (legacy column "
+                        + "'items.flag' bool); no boolean value loads into uuid, so every row would be rejected: change the "
+                        + "column type or map an expression that yields uuid",
+                file + ":14:5: error: target column 'items_new.region' is NOT NULL without a DEFAULT and mapping 'items' → "
+                        + "'items_new' does not fill it, so every row would be rejected: map it under 'columns' or give the column a DEFAULT",
+                "3 error(s) in " + file + "; nothing was written");
+        assertNothingWritten();
+
+        // with the errors fixed, the warnings remain and plan passes
+        try (Connection c = servers.target.connect("drifted"); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE items_new ADD PRIMARY KEY (id); ALTER TABLE items_new ALTER flag TYPE boolean USING NULL; "
+                    + "ALTER TABLE items_new ALTER region SET DEFAULT 'eu'");
+        }
+        CliRun fixed = CliRun.of("plan", "-f", file.toString());
+        assertThat(fixed.exitCode()).as(fixed.err()).isZero();
+        assertThat(lines(fixed.out())).contains(
+                "target schema against the spec: 2 warning(s), 4 note(s)",
+                "  " + file + ":31:14: warning: target column 'items_new.ratio' is integer but the mapping writes double "
+                        + "precision (legacy column 'items.ratio' float8); rows whose value is not valid integer input go to items.dlq",
+                "  " + file + ":19:22: note: target column 'items_new.shout' is integer but the mapping writes text (expression "
+                        + "name + '!'); rows whose value is not valid integer input go to items.dlq",
+                "  " + file + ":30:12: warning: target column 'items_new.qty' is NOT NULL but legacy column 'items.qty' allows "
+                        + "NULL (2 legacy row(s) are NULL now); those rows go to items.dlq unless you map a fallback, e.g. "
+                        + "{ expr: \"qty == null ? <default> : qty\" }",
+                "  " + file + ":14:5: note: target column 'items_new.migrated' is not filled by the spec; it gets its default",
+                "  " + file + ":14:5: note: target column 'items_new.note' is not filled by the spec; it stays NULL");
+        servers.legacySql("DELETE FROM items WHERE id > 900000");
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"coaching", "dispatch", "casetracker"})
     void shouldPlanEveryExampleWithItsTablesInLandingOrder(String example) throws Exception {
@@ -132,7 +183,7 @@ class PlanIT {
         CliRun run = CliRun.of("plan", "-f", file.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("plan OK: ");
+        assertThat(run.out()).contains("plan OK: ").containsPattern("target schema (matches the spec|against the spec)");
         if (example.equals("dispatch")) {
             List<String> order = lines(run.out()).stream().filter(l -> l.contains("──▶")).map(l -> l.trim().split(" ")[2]).toList();
             assertThat(order).containsExactlyInAnyOrder("offices", "profiles", "doctors", "patients", "orders", "comments");

@@ -150,6 +150,11 @@ public final class LegacyRowReader implements AutoCloseable {
     private static final String PG_TYPE = "shiftlog.pg-type";
     private static final String UNCONSTRAINED_NUMERIC = "numeric";
 
+    /** True for the text-carried numeric without precision (PostgreSQL {@code numeric} with no typmod). */
+    public static boolean isUnconstrainedNumeric(Schema type) {
+        return UNCONSTRAINED_NUMERIC.equals(type.getProp(PG_TYPE));
+    }
+
     private static Schema unconstrainedNumeric() {
         Schema s = Schema.create(Schema.Type.STRING);
         s.addProp(PG_TYPE, UNCONSTRAINED_NUMERIC);

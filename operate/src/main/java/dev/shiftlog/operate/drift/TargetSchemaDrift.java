@@ -1,0 +1,244 @@
+package dev.shiftlog.operate.drift;
+
+import dev.shiftlog.operate.drift.SchemaDrift.Severity;
+import dev.shiftlog.operate.drift.TypeFit.Fit;
+import dev.shiftlog.operate.verify.LegacyRowReader;
+import dev.shiftlog.schemas.TopicNames;
+import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.catalog.SqlIdentifiers;
+import dev.shiftlog.schemas.catalog.TableInfo;
+import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.spec.ColumnDef;
+import dev.shiftlog.schemas.spec.IdStrategy;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.avro.Schema;
+
+/**
+ * Compares the target schema a spec needs — the columns each mapping writes, with the types its row function
+ * produces — against the live target before anything is written (S5): type mismatches, NOT NULL columns the mapping
+ * cannot fill, legacy NULLs headed for NOT NULL columns, upsert keys without a unique index, generated columns the
+ * mapping writes, and columns the spec leaves alone. Missing tables and columns are the catalog check's errors and
+ * are skipped here. Reads only.
+ */
+public final class TargetSchemaDrift {
+    private final MigrationDef spec;
+
+    public TargetSchemaDrift(MigrationDef spec) {
+        this.spec = spec;
+    }
+
+    /** Every finding, errors first within each table, in spec order. */
+    public List<SchemaDrift> check() throws SQLException {
+        List<SchemaDrift> findings = new ArrayList<>();
+        try (Connection source = PostgresCatalog.open(spec.source()); Connection target = PostgresCatalog.open(spec.target())) {
+            for (String table : spec.targetTables()) {
+                Map<String, TargetColumn> columns = targetColumns(target, table);
+                if (columns.isEmpty()) {
+                    continue; // the catalog check reports the missing table
+                }
+                List<SchemaDrift> ofTable = new ArrayList<>();
+                Set<String> filled = new HashSet<>();
+                for (TableMappingDef mapping : spec.mappingsOf(table)) {
+                    checkMapping(source, target, mapping, columns, filled, ofTable);
+                }
+                TableMappingDef first = spec.mappingsOf(table).get(0);
+                for (TargetColumn column : columns.values()) {
+                    if (!filled.contains(column.name()) && !column.generated() && (!column.notNull() || column.filledByDatabase())) {
+                        ofTable.add(new SchemaDrift(Severity.NOTE, first.location(), table, column.name(), "target column '" + table
+                                + "." + column.name() + "' is not filled by the spec; it " + (column.filledByDatabase()
+                                ? "gets its default" : "stays NULL")));
+                    }
+                }
+                ofTable.sort(java.util.Comparator.comparing(SchemaDrift::severity));
+                findings.addAll(ofTable);
+            }
+        }
+        return findings;
+    }
+
+    private void checkMapping(Connection source, Connection target, TableMappingDef mapping, Map<String, TargetColumn> columns,
+                              Set<String> filled, List<SchemaDrift> out) throws SQLException {
+        String table = mapping.target();
+        String arrow = "'" + mapping.source() + "' → '" + table + "'";
+        String sourceSchema = mapping.sourceSchema(spec.source().schema());
+        Optional<TableInfo> legacy = PostgresCatalog.table(source, sourceSchema, mapping.sourceTable());
+        if (legacy.isEmpty()) {
+            return; // the catalog check reports it
+        }
+        Schema written;
+        try (LegacyRowReader reader = LegacyRowReader.forMapping(source, spec, mapping)) {
+            written = reader.mapper(spec, mapping).valueSchema();
+        } catch (RowMapper.RowMappingException e) {
+            return; // an expression or column the catalog check reports
+        } finally {
+            source.rollback(); // the reader's cursor opened a transaction; end it so the next reader starts fresh
+        }
+        String rowKey = mapping.rowKeyColumn();
+        if (columns.containsKey(rowKey) && !hasUniqueIndex(target, table, rowKey)) {
+            out.add(new SchemaDrift(Severity.ERROR, mapping.location(), table, rowKey, "target table '" + table
+                    + "' has no unique index on '" + rowKey + "' alone; the sink upserts with ON CONFLICT (" + rowKey
+                    + "): add PRIMARY KEY or UNIQUE (" + rowKey + ")"));
+        }
+        if (mapping.id() == IdStrategy.TARGET) {
+            TargetColumn key = columns.get(mapping.key());
+            filled.add(mapping.key());
+            if (key != null && !key.filledByDatabase()) {
+                out.add(new SchemaDrift(Severity.ERROR, mapping.location(), table, key.name(), "'id: target' lets the database "
+                        + "assign '" + table + "." + key.name() + "', but the column has no DEFAULT or identity: add "
+                        + "GENERATED BY DEFAULT AS IDENTITY (or a DEFAULT such as gen_random_uuid())"));
+            }
+        }
+        Map<String, ColumnDef> byTarget = new LinkedHashMap<>();
+        mapping.columns().forEach(c -> byTarget.put(c.target(), c));
+        List<ColumnDef> nullableInputs = new ArrayList<>();
+        for (Schema.Field field : written.getFields()) {
+            String name = field.name();
+            if (name.equals(TableMappingDef.ID_MAP)) {
+                continue; // kept in the id map table, not in a column
+            }
+            filled.add(name);
+            TargetColumn column = columns.get(name);
+            ColumnDef def = byTarget.get(name);
+            var location = def == null ? mapping.location() : def.location();
+            if (column == null) {
+                continue; // the catalog check reports the missing column
+            }
+            String what = def == null ? (name.equals(mapping.key()) ? "the id (" + mapping.id().specName() + ")" : "the legacy key")
+                    : def.isExpression() ? "expression " + def.expr()
+                    : "legacy column '" + mapping.sourceTable() + "." + def.from() + "' " + legacy.get().columns().get(def.from());
+            if (column.generated()) {
+                out.add(new SchemaDrift(Severity.ERROR, location, table, name, "target column '" + table + "." + name
+                        + "' is GENERATED; the database computes it, so the spec must not fill it: remove it from 'columns'"));
+                continue;
+            }
+            String writes = TypeFit.describe(field.schema());
+            boolean sameType = def != null && !def.isExpression() && !def.isReference()
+                    && column.type().equals(legacy.get().columns().get(def.from())); // e.g. jsonb travels as text
+            Fit fit = sameType ? Fit.OK : TypeFit.fit(field.schema(), column);
+            if (fit == Fit.NEVER) {
+                out.add(new SchemaDrift(Severity.ERROR, location, table, name, "target column '" + table + "." + name + "' is "
+                        + column.display() + " but the mapping writes " + writes + " (" + what + "); no " + writes
+                        + " value loads into " + column.display() + ", so every row would be rejected: change the column "
+                        + "type or map an expression that yields " + column.display()));
+            } else if (fit == Fit.DEPENDS) { // an expression written for this column is meant to yield its input text
+                out.add(new SchemaDrift(def != null && def.isExpression() ? Severity.NOTE : Severity.WARNING, location, table, name, "target column '" + table + "." + name + "' is "
+                        + column.display() + " but the mapping writes " + writes + " (" + what + "); rows whose value is not "
+                        + "valid " + column.display() + " input go to " + new TopicNames(spec.name()).dlq()));
+            }
+            if (column.notNull() && def != null && !def.isExpression() && !isNotNull(source, sourceSchema, mapping.sourceTable(), def.from())) {
+                nullableInputs.add(def);
+            }
+            if (column.notNull() && def != null && def.isReference() && mapping.landNullThenPatch()) {
+                out.add(new SchemaDrift(Severity.WARNING, location, table, name, "target column '" + table + "." + name
+                        + "' is NOT NULL, but 'on-missing-parent: land-null-then-patch' lands a child before its parent with "
+                        + "NULL there; drop NOT NULL until the patch ran, or park children instead"));
+            }
+        }
+        for (TargetColumn column : columns.values()) {
+            if (column.notNull() && !column.filledByDatabase() && !written.getFields().stream().anyMatch(f -> f.name().equals(column.name()))
+                    && !(mapping.id() == IdStrategy.TARGET && column.name().equals(mapping.key()))) {
+                out.add(new SchemaDrift(Severity.ERROR, mapping.location(), table, column.name(), "target column '" + table + "."
+                        + column.name() + "' is NOT NULL without a DEFAULT and mapping " + arrow + " does not fill it, so "
+                        + "every row would be rejected: map it under 'columns' or give the column a DEFAULT"));
+            }
+        }
+        if (!nullableInputs.isEmpty()) {
+            Map<String, Long> nulls = countNulls(source, sourceSchema, mapping.sourceTable(), nullableInputs);
+            for (ColumnDef def : nullableInputs) {
+                long n = nulls.get(def.from());
+                out.add(new SchemaDrift(n > 0 ? Severity.WARNING : Severity.NOTE, def.location(), table, def.target(), "target column '"
+                        + table + "." + def.target() + "' is NOT NULL but legacy column '" + mapping.sourceTable() + "." + def.from()
+                        + "' allows NULL (" + n + " legacy row(s) are NULL now)" + (n > 0 ? "; those rows go to "
+                        + new TopicNames(spec.name()).dlq() + " unless you map a fallback, e.g. { expr: \"" + def.from()
+                        + " == null ? <default> : " + def.from() + "\" }" : "")));
+            }
+        }
+    }
+
+    /** The target table's columns, or empty when it does not exist. */
+    private Map<String, TargetColumn> targetColumns(Connection c, String table) throws SQLException {
+        Map<String, TargetColumn> columns = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.attname, COALESCE(b.typname, t.typname), COALESCE(b.typcategory, t.typcategory),
+                       format_type(a.atttypid, a.atttypmod), a.attnotnull OR COALESCE(t.typnotnull, false),
+                       a.atthasdef OR a.attidentity <> '' OR t.typdefault IS NOT NULL, a.attgenerated <> ''
+                FROM pg_attribute a
+                JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+                JOIN pg_type t ON t.oid = a.atttypid
+                LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
+                WHERE n.nspname = ? AND r.relname = ? AND a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r','p')
+                ORDER BY a.attnum""")) {
+            ps.setString(1, spec.target().schema());
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3).charAt(0),
+                            rs.getString(4), rs.getBoolean(5), rs.getBoolean(6), rs.getBoolean(7)));
+                }
+            }
+        }
+        return columns;
+    }
+
+    private boolean hasUniqueIndex(Connection c, String table, String column) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT count(*) FROM pg_index i
+                JOIN pg_class r ON r.oid = i.indrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+                JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = i.indkey[0]
+                WHERE i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
+                  AND n.nspname = ? AND r.relname = ? AND a.attname = ?""")) {
+            ps.setString(1, spec.target().schema());
+            ps.setString(2, table);
+            ps.setString(3, column);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        }
+    }
+
+    private static boolean isNotNull(Connection c, String schema, String table, String column) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.attnotnull FROM pg_attribute a
+                JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+                WHERE n.nspname = ? AND r.relname = ? AND a.attname = ?""")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            ps.setString(3, column);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** NULLs per legacy column, all columns of a table in one scan. */
+    private static Map<String, Long> countNulls(Connection c, String schema, String table, List<ColumnDef> columns) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("count(*) FILTER (WHERE ").append(SqlIdentifiers.quote(columns.get(i).from()))
+                    .append(" IS NULL)");
+        }
+        sql.append(" FROM ").append(SqlIdentifiers.qualified(schema, table));
+        Map<String, Long> nulls = new LinkedHashMap<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql.toString())) {
+            rs.next();
+            for (int i = 0; i < columns.size(); i++) {
+                nulls.put(columns.get(i).from(), rs.getLong(i + 1));
+            }
+        }
+        return nulls;
+    }
+}
