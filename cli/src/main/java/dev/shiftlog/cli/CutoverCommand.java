@@ -28,7 +28,7 @@ final class CutoverCommand extends OperatingCommand {
     @Override
     int run(MigrationDef spec) throws Exception {
         Instant deadline = Instant.now().plus(timeout);
-        String slot = "shiftlog_" + spec.name().replaceAll("[^a-z0-9_]", "_");
+        String slot = dev.shiftlog.producer.ProducerStage.captureName(spec);
         String lsn;
         try (Connection legacy = PostgresCatalog.open(spec.source()); Statement s = legacy.createStatement();
              ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {

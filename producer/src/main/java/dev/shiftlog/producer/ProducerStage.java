@@ -79,9 +79,13 @@ public final class ProducerStage implements AutoCloseable {
         return topics;
     }
 
+    /** The name of the migration's replication slot and publication in the legacy database. */
+    public static String captureName(MigrationDef spec) {
+        return "shiftlog_" + spec.name().replaceAll("[^a-z0-9_]", "_");
+    }
+
     /** Debezium's settings for this spec; the password is in here, so this never gets logged. */
     public static Properties debeziumConfig(MigrationDef spec, Map<String, Object> kafkaConfig) {
-        String slug = spec.name().replaceAll("[^a-z0-9_]", "_");
         List<String> tables = legacyTables(spec).stream().map(t -> t.replace(".", "\\.")).toList();
         Properties p = new Properties();
         p.setProperty("name", spec.name() + "-producer");
@@ -93,8 +97,8 @@ public final class ProducerStage implements AutoCloseable {
         p.setProperty("database.password", spec.source().password().reveal());
         p.setProperty("database.dbname", spec.source().database());
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", "shiftlog_" + slug);
-        p.setProperty("publication.name", "shiftlog_" + slug);
+        p.setProperty("slot.name", captureName(spec));
+        p.setProperty("publication.name", captureName(spec));
         p.setProperty("publication.autocreate.mode", "filtered");
         p.setProperty("table.include.list", String.join(",", tables));
         p.setProperty("snapshot.mode", "initial");

@@ -176,7 +176,9 @@ public final class TransformerStage implements AutoCloseable {
     @Override
     public void close() {
         if (streams != null) {
-            streams.close(java.time.Duration.ofSeconds(30));
+            // leave the group now rather than after the session timeout: cleanup waits for an empty group
+            streams.close(org.apache.kafka.streams.CloseOptions.groupMembershipOperation(
+                    org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(java.time.Duration.ofSeconds(30)));
         }
     }
 }

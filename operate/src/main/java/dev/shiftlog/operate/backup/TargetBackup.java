@@ -50,16 +50,28 @@ public final class TargetBackup {
 
     /** Dumps the target database; {@code extraArgs} narrow it (e.g. {@code --table=...} for what cleanup drops). */
     public BackupRecord backup(String reason, List<String> extraArgs) throws IOException {
-        Files.createDirectories(directory);
-        Instant now = Instant.now();
-        Path file = directory.resolve(spec.name() + "-" + STAMP.format(now) + "-" + reason + ".dump");
+        Path file = newFile(reason, "dump");
         List<String> args = new ArrayList<>(List.of("--format=custom", "--no-owner", "--exclude-table=" + AUDIT_TABLE_PATTERN,
                 "--file=" + file.toAbsolutePath()));
         args.addAll(extraArgs);
         args.add(spec.target().database());
         tools.run(spec.target(), "pg_dump", args);
-        BackupRecord record = new BackupRecord(file.toAbsolutePath().toString(), sha256(file), Files.size(file), now.toString(),
-                spec.target().database(), reason);
+        return record(file, reason);
+    }
+
+    /** Where a new backup file goes: {@code <m>-<UTC stamp>-<reason>.<extension>} in the backup directory. */
+    public Path newFile(String reason, String extension) throws IOException {
+        Files.createDirectories(directory);
+        return directory.resolve(spec.name() + "-" + STAMP.format(Instant.now()) + "-" + reason + "." + extension).toAbsolutePath();
+    }
+
+    /**
+     * Records a finished backup file with its checksum in the manifest. A file ending in {@code .sql} is a psql
+     * script (what cleanup writes for dropped columns); any other is a pg_dump custom-format archive.
+     */
+    public BackupRecord record(Path file, String reason) throws IOException {
+        BackupRecord record = new BackupRecord(file.toAbsolutePath().toString(), sha256(file), Files.size(file),
+                Instant.now().toString(), spec.target().database(), reason);
         Files.writeString(directory.resolve(MANIFEST), json.writeValueAsString(record) + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         return record;
@@ -98,6 +110,11 @@ public final class TargetBackup {
         if (!actual.equals(record.sha256())) {
             throw new IOException("backup " + file + " does not match its recorded checksum (sha256 " + actual + ", recorded "
                     + record.sha256() + "); refusing to restore a changed file");
+        }
+        if (file.toString().endsWith(".sql")) {
+            tools.run(spec.target(), "psql", List.of("--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+                    "--dbname=" + spec.target().database(), "--file=" + file.toAbsolutePath()));
+            return;
         }
         tools.run(spec.target(), "pg_restore", List.of("--clean", "--if-exists", "--single-transaction", "--no-owner",
                 "--exit-on-error", "--dbname=" + spec.target().database(), file.toAbsolutePath().toString()));
