@@ -67,7 +67,8 @@ final class CutoverCommand extends OperatingCommand {
             System.out.println("SYNC POINT: legacy LSN " + lsn + " landed and verified at " + synced);
             System.out.println("Next steps: 1) stop writes to the legacy database  2) run 'shiftlog cutover -f " + specFile
                     + "' once more to catch the last writes  3) point the applications at the target  4) stop 'shiftlog up' "
-                    + "(CDC is still running until you do)  5) when satisfied: shiftlog backup");
+                    + "(CDC is still running until you do)  5) when satisfied: shiftlog backup, then shiftlog cleanup -f " + specFile
+                    + " (a dry run; --confirm drops the replication slot and what the spec's cleanup names)");
             return 0;
         }
     }

@@ -90,8 +90,14 @@ public final class PostMigrationCleanup {
                 out.write("-- shiftlog cleanup of migration " + spec.name() + ": the values of the dropped columns, keyed by "
                         + "primary key.\n-- Put them back with: shiftlog restore -f <spec> --from " + file + "\n"
                         + "-- (the column returns as the table's last column, with its default, NOT NULL, indexes and constraints)\n");
+                // definitions after all values: a constraint may span two dropped columns, and is written once
+                java.util.Set<String> definitions = new java.util.LinkedHashSet<>();
                 for (int i = 0; i < columns.size(); i++) {
-                    writeColumn(target, columns.get(i), "shiftlog_undo_" + i, out);
+                    definitions.addAll(writeColumn(target, columns.get(i), "shiftlog_undo_" + i, out));
+                }
+                out.write("\n-- defaults, NOT NULL, constraints and indexes of the dropped columns\n");
+                for (String statement : definitions) {
+                    out.write(statement + ";\n");
                 }
                 target.rollback();
             }
@@ -153,8 +159,11 @@ public final class PostMigrationCleanup {
         return dropped;
     }
 
-    /** One column's restore script: add it back, load the saved values by key, then its default, NOT NULL and indexes. */
-    private void writeColumn(Connection target, DroppedObject column, String stage, Writer out) throws SQLException, IOException {
+    /**
+     * One column's part of the restore script: add it back and load the saved values by key. Returns the statements
+     * that restore its default, NOT NULL, constraints and indexes, to run once every column is back.
+     */
+    private List<String> writeColumn(Connection target, DroppedObject column, String stage, Writer out) throws SQLException, IOException {
         String table = SqlIdentifiers.qualified(column.schema(), column.table());
         List<String[]> key = primaryKey(target, column);
         if (key.isEmpty()) {
@@ -179,9 +188,7 @@ public final class PostMigrationCleanup {
         out.write("UPDATE " + table + " t SET " + col + " = u." + col + " FROM " + stage + " u WHERE "
                 + key.stream().map(k -> "t." + SqlIdentifiers.quote(k[0]) + " = u." + SqlIdentifiers.quote(k[0])).collect(Collectors.joining(" AND "))
                 + ";\n");
-        for (String statement : columnDefinition(target, column)) {
-            out.write(statement + ";\n");
-        }
+        return columnDefinition(target, column);
     }
 
     /** Default, NOT NULL, and the indexes and constraints that would go with the column, as statements. */
