@@ -56,13 +56,7 @@ class CleanupIT {
     }
 
     private CliRun cleanup(String... extra) {
-        String[] args = new String[4 + extra.length];
-        args[0] = "cleanup";
-        args[1] = "-f";
-        args[2] = specFile.toString();
-        args[3] = "--work-dir=" + servers.dir.resolve("work");
-        System.arraycopy(extra, 0, args, 4, extra.length);
-        return CliRun.of(args);
+        return CliRun.operate("cleanup", specFile, servers.dir.resolve("work"), extra);
     }
 
     private static String checksum(Connection c, String sql) throws Exception {

@@ -135,7 +135,7 @@ class PlanIT {
                 file + ":14:5: error: target table 'items_new' has no unique index on 'id' alone; the sink upserts with "
                         + "ON CONFLICT (id): add PRIMARY KEY or UNIQUE (id)",
                 file + ":25:13: error: target column 'items_new.flag' is uuid but the mapping writes boolean (legacy column "
-                        + "'items.flag' bool); no boolean value loads into uuid, so every row would be rejected: change the "
+                        + "'items.flag' boolean); no boolean value loads into uuid, so every row would be rejected: change the "
                         + "column type or map an expression that yields uuid",
                 file + ":14:5: error: target column 'items_new.region' is NOT NULL without a DEFAULT and mapping 'items' → "
                         + "'items_new' does not fill it, so every row would be rejected: map it under 'columns' or give the column a DEFAULT",
@@ -152,7 +152,7 @@ class PlanIT {
         assertThat(lines(fixed.out())).contains(
                 "target schema against the spec: 2 warning(s), 4 note(s)",
                 "  " + file + ":31:14: warning: target column 'items_new.ratio' is integer but the mapping writes double "
-                        + "precision (legacy column 'items.ratio' float8); rows whose value is not valid integer input go to items.dlq",
+                        + "precision (legacy column 'items.ratio' double precision); rows whose value is not valid integer input go to items.dlq",
                 "  " + file + ":19:22: note: target column 'items_new.shout' is integer but the mapping writes text (expression "
                         + "name + '!'); rows whose value is not valid integer input go to items.dlq",
                 "  " + file + ":30:12: warning: target column 'items_new.qty' is NOT NULL but legacy column 'items.qty' allows "

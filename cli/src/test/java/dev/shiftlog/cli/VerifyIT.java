@@ -58,13 +58,7 @@ class VerifyIT {
     }
 
     private CliRun verify(String... extra) {
-        String[] args = new String[4 + extra.length];
-        args[0] = "verify";
-        args[1] = "-f";
-        args[2] = specFile.toString();
-        args[3] = "--work-dir=" + servers.dir.resolve("work");
-        System.arraycopy(extra, 0, args, 4, extra.length);
-        return CliRun.of(args);
+        return CliRun.operate("verify", specFile, servers.dir.resolve("work"), extra);
     }
 
     private void target(String... sql) throws Exception {

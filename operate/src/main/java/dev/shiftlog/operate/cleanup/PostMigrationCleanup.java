@@ -2,7 +2,9 @@ package dev.shiftlog.operate.cleanup;
 
 import dev.shiftlog.operate.backup.TargetBackup;
 import dev.shiftlog.operate.backup.TargetBackup.BackupRecord;
+import dev.shiftlog.schemas.catalog.ColumnInfo;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.catalog.TableInfo;
 import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 
@@ -244,39 +247,15 @@ public final class PostMigrationCleanup {
 
     /** Primary-key columns with their types, in key order. */
     private static List<String[]> primaryKey(Connection c, DroppedObject column) throws SQLException {
-        List<String[]> key = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i
-                JOIN pg_class r ON r.oid = i.indrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-                JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
-                JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = k.attnum
-                WHERE i.indisprimary AND n.nspname = ? AND r.relname = ? ORDER BY k.ord""")) {
-            ps.setString(1, column.schema());
-            ps.setString(2, column.table());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    key.add(new String[] {rs.getString(1), rs.getString(2)});
-                }
-            }
-        }
-        return key;
+        Map<String, ColumnInfo> columns = PostgresCatalog.columns(c, column.schema(), column.table());
+        List<String> key = PostgresCatalog.table(c, column.schema(), column.table()).map(TableInfo::primaryKey).orElse(List.of());
+        return key.stream().map(k -> new String[] {k, columns.get(k).display()}).toList();
     }
 
     private static DroppedObject column(Connection c, String schema, String table, String column) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-                JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-                WHERE n.nspname = ? AND r.relname = ? AND a.attname = ? AND a.attnum > 0 AND NOT a.attisdropped""")) {
-            ps.setString(1, schema);
-            ps.setString(2, table);
-            ps.setString(3, column);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new DroppedObject(schema, table, column, null, 0, false);
-                }
-                return new DroppedObject(schema, table, column, rs.getString(1), count(c, schema, table), true);
-            }
-        }
+        ColumnInfo info = PostgresCatalog.columns(c, schema, table).get(column);
+        return info == null ? new DroppedObject(schema, table, column, null, 0, false)
+                : new DroppedObject(schema, table, column, info.display(), count(c, schema, table), true);
     }
 
     private static boolean exists(Connection c, String schema, String table) throws SQLException {

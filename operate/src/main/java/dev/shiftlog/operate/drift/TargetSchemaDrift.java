@@ -4,9 +4,9 @@ import dev.shiftlog.operate.drift.SchemaDrift.Severity;
 import dev.shiftlog.operate.drift.TypeFit.Fit;
 import dev.shiftlog.operate.verify.LegacyRowReader;
 import dev.shiftlog.schemas.TopicNames;
+import dev.shiftlog.schemas.catalog.ColumnInfo;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.catalog.SqlIdentifiers;
-import dev.shiftlog.schemas.catalog.TableInfo;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.IdStrategy;
@@ -22,7 +22,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.avro.Schema;
 
@@ -45,7 +44,7 @@ public final class TargetSchemaDrift {
         List<SchemaDrift> findings = new ArrayList<>();
         try (Connection source = PostgresCatalog.open(spec.source()); Connection target = PostgresCatalog.open(spec.target())) {
             for (String table : spec.targetTables()) {
-                Map<String, TargetColumn> columns = targetColumns(target, table);
+                Map<String, ColumnInfo> columns = PostgresCatalog.columns(target, spec.target().schema(), table);
                 if (columns.isEmpty()) {
                     continue; // the catalog check reports the missing table
                 }
@@ -55,7 +54,7 @@ public final class TargetSchemaDrift {
                     checkMapping(source, target, mapping, columns, filled, ofTable);
                 }
                 TableMappingDef first = spec.mappingsOf(table).get(0);
-                for (TargetColumn column : columns.values()) {
+                for (ColumnInfo column : columns.values()) {
                     if (!filled.contains(column.name()) && !column.generated() && (!column.notNull() || column.filledByDatabase())) {
                         ofTable.add(new SchemaDrift(Severity.NOTE, first.location(), table, column.name(), "target column '" + table
                                 + "." + column.name() + "' is not filled by the spec; it " + (column.filledByDatabase()
@@ -69,13 +68,13 @@ public final class TargetSchemaDrift {
         return findings;
     }
 
-    private void checkMapping(Connection source, Connection target, TableMappingDef mapping, Map<String, TargetColumn> columns,
+    private void checkMapping(Connection source, Connection target, TableMappingDef mapping, Map<String, ColumnInfo> columns,
                               Set<String> filled, List<SchemaDrift> out) throws SQLException {
         String table = mapping.target();
         String arrow = "'" + mapping.source() + "' → '" + table + "'";
         String sourceSchema = mapping.sourceSchema(spec.source().schema());
-        Optional<TableInfo> legacy = PostgresCatalog.table(source, sourceSchema, mapping.sourceTable());
-        if (legacy.isEmpty()) {
+        Map<String, ColumnInfo> legacyColumns = PostgresCatalog.columns(source, sourceSchema, mapping.sourceTable());
+        if (legacyColumns.isEmpty()) {
             return; // the catalog check reports it
         }
         Schema written;
@@ -93,7 +92,7 @@ public final class TargetSchemaDrift {
                     + "): add PRIMARY KEY or UNIQUE (" + rowKey + ")"));
         }
         if (mapping.id() == IdStrategy.TARGET) {
-            TargetColumn key = columns.get(mapping.key());
+            ColumnInfo key = columns.get(mapping.key());
             filled.add(mapping.key());
             if (key != null && !key.filledByDatabase()) {
                 out.add(new SchemaDrift(Severity.ERROR, mapping.location(), table, key.name(), "'id: target' lets the database "
@@ -110,7 +109,7 @@ public final class TargetSchemaDrift {
                 continue; // kept in the id map table, not in a column
             }
             filled.add(name);
-            TargetColumn column = columns.get(name);
+            ColumnInfo column = columns.get(name);
             ColumnDef def = byTarget.get(name);
             var location = def == null ? mapping.location() : def.location();
             if (column == null) {
@@ -118,7 +117,7 @@ public final class TargetSchemaDrift {
             }
             String what = def == null ? (name.equals(mapping.key()) ? "the id (" + mapping.id().specName() + ")" : "the legacy key")
                     : def.isExpression() ? "expression " + def.expr()
-                    : "legacy column '" + mapping.sourceTable() + "." + def.from() + "' " + legacy.get().columns().get(def.from());
+                    : "legacy column '" + mapping.sourceTable() + "." + def.from() + "' " + legacyColumns.get(def.from()).display();
             if (column.generated()) {
                 out.add(new SchemaDrift(Severity.ERROR, location, table, name, "target column '" + table + "." + name
                         + "' is GENERATED; the database computes it, so the spec must not fill it: remove it from 'columns'"));
@@ -126,7 +125,7 @@ public final class TargetSchemaDrift {
             }
             String writes = TypeFit.describe(field.schema());
             boolean sameType = def != null && !def.isExpression() && !def.isReference()
-                    && column.type().equals(legacy.get().columns().get(def.from())); // e.g. jsonb travels as text
+                    && column.type().equals(legacyColumns.get(def.from()).type()); // e.g. jsonb travels as text
             Fit fit = sameType ? Fit.OK : TypeFit.fit(field.schema(), column);
             if (fit == Fit.NEVER) {
                 out.add(new SchemaDrift(Severity.ERROR, location, table, name, "target column '" + table + "." + name + "' is "
@@ -138,7 +137,7 @@ public final class TargetSchemaDrift {
                         + column.display() + " but the mapping writes " + writes + " (" + what + "); rows whose value is not "
                         + "valid " + column.display() + " input go to " + new TopicNames(spec.name()).dlq()));
             }
-            if (column.notNull() && def != null && !def.isExpression() && !isNotNull(source, sourceSchema, mapping.sourceTable(), def.from())) {
+            if (column.notNull() && def != null && !def.isExpression() && legacyColumns.containsKey(def.from()) && !legacyColumns.get(def.from()).notNull()) {
                 nullableInputs.add(def);
             }
             if (column.notNull() && def != null && def.isReference() && mapping.landNullThenPatch()) {
@@ -147,7 +146,7 @@ public final class TargetSchemaDrift {
                         + "NULL there; drop NOT NULL until the patch ran, or park children instead"));
             }
         }
-        for (TargetColumn column : columns.values()) {
+        for (ColumnInfo column : columns.values()) {
             if (column.notNull() && !column.filledByDatabase() && !written.getFields().stream().anyMatch(f -> f.name().equals(column.name()))
                     && !(mapping.id() == IdStrategy.TARGET && column.name().equals(mapping.key()))) {
                 out.add(new SchemaDrift(Severity.ERROR, mapping.location(), table, column.name(), "target column '" + table + "."
@@ -168,31 +167,6 @@ public final class TargetSchemaDrift {
         }
     }
 
-    /** The target table's columns, or empty when it does not exist. */
-    private Map<String, TargetColumn> targetColumns(Connection c, String table) throws SQLException {
-        Map<String, TargetColumn> columns = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT a.attname, COALESCE(b.typname, t.typname), COALESCE(b.typcategory, t.typcategory),
-                       format_type(a.atttypid, a.atttypmod), a.attnotnull OR COALESCE(t.typnotnull, false),
-                       a.atthasdef OR a.attidentity <> '' OR t.typdefault IS NOT NULL, a.attgenerated <> ''
-                FROM pg_attribute a
-                JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-                JOIN pg_type t ON t.oid = a.atttypid
-                LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
-                WHERE n.nspname = ? AND r.relname = ? AND a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r','p')
-                ORDER BY a.attnum""")) {
-            ps.setString(1, spec.target().schema());
-            ps.setString(2, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.put(rs.getString(1), new TargetColumn(rs.getString(1), rs.getString(2), rs.getString(3).charAt(0),
-                            rs.getString(4), rs.getBoolean(5), rs.getBoolean(6), rs.getBoolean(7)));
-                }
-            }
-        }
-        return columns;
-    }
-
     private boolean hasUniqueIndex(Connection c, String table, String column) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT count(*) FROM pg_index i
@@ -206,20 +180,6 @@ public final class TargetSchemaDrift {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1) > 0;
-            }
-        }
-    }
-
-    private static boolean isNotNull(Connection c, String schema, String table, String column) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT a.attnotnull FROM pg_attribute a
-                JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-                WHERE n.nspname = ? AND r.relname = ? AND a.attname = ?""")) {
-            ps.setString(1, schema);
-            ps.setString(2, table);
-            ps.setString(3, column);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getBoolean(1);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.shiftlog.operate.drift;
 
+import dev.shiftlog.schemas.catalog.ColumnInfo;
 import java.util.Locale;
 import java.util.Set;
 import org.apache.avro.LogicalTypes;
@@ -32,7 +33,7 @@ public final class TypeFit {
     private static final Set<String> JSON = Set.of("json", "jsonb");
 
     /** How values of {@code value} (an Avro field schema of the mapper's output) fit a target column. */
-    public static Fit fit(Schema value, TargetColumn column) {
+    public static Fit fit(Schema value, ColumnInfo column) {
         Kind kind = kind(value);
         String t = column.type().toLowerCase(Locale.ROOT);
         if (column.category() == 'A' || t.startsWith("_")) {

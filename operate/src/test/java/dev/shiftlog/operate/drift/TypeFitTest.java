@@ -3,6 +3,7 @@ package dev.shiftlog.operate.drift;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.shiftlog.operate.drift.TypeFit.Fit;
+import dev.shiftlog.schemas.catalog.ColumnInfo;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,7 +47,7 @@ class TypeFitTest {
             "text, interval, T, DEPENDS",
     })
     void shouldTellWhetherValuesLoad(String kind, String type, char category, Fit expected) {
-        TargetColumn column = new TargetColumn("c", type, category, type, false, false, false);
+        ColumnInfo column = new ColumnInfo("c", type, category, type, false, false, false);
         assertThat(TypeFit.fit(value(kind), column)).isEqualTo(expected);
     }
 

@@ -84,4 +84,29 @@ public final class PostgresCatalog {
         }
         return Optional.of(new TableInfo(schema, name, columns, List.copyOf(pk)));
     }
+
+    /** Every column of a table with its type, nullability and default, in ordinal order; empty when the table does not exist. */
+    public static Map<String, ColumnInfo> columns(Connection c, String schema, String table) throws SQLException {
+        Map<String, ColumnInfo> columns = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.attname, COALESCE(b.typname, t.typname), COALESCE(b.typcategory, t.typcategory),
+                       format_type(a.atttypid, a.atttypmod), a.attnotnull OR COALESCE(t.typnotnull, false),
+                       a.atthasdef OR a.attidentity <> '' OR t.typdefault IS NOT NULL, a.attgenerated <> ''
+                FROM pg_attribute a
+                JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+                JOIN pg_type t ON t.oid = a.atttypid
+                LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype
+                WHERE n.nspname = ? AND r.relname = ? AND a.attnum > 0 AND NOT a.attisdropped AND r.relkind IN ('r','p')
+                ORDER BY a.attnum""")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), new ColumnInfo(rs.getString(1), rs.getString(2), rs.getString(3).charAt(0),
+                            rs.getString(4), rs.getBoolean(5), rs.getBoolean(6), rs.getBoolean(7)));
+                }
+            }
+        }
+        return columns;
+    }
 }

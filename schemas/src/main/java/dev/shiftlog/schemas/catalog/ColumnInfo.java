@@ -1,7 +1,8 @@
-package dev.shiftlog.operate.drift;
+package dev.shiftlog.schemas.catalog;
 
 /**
- * What the target catalog says about one column, as far as loading rows into it goes.
+ * What the catalog says about one column beyond its name: enough to load rows into it (plan's drift report), to
+ * know whether it can be NULL, and to add it back as it was (cleanup's undo script).
  *
  * @param type pg_type name, domains resolved to their base type ({@code _int4} for arrays)
  * @param category pg_type.typcategory ({@code A} array, {@code E} enum, {@code S} string, …)
@@ -9,5 +10,5 @@ package dev.shiftlog.operate.drift;
  * @param filledByDatabase a DEFAULT, an identity or a generated expression gives it a value when the insert does not
  * @param generated GENERATED ALWAYS AS (…) STORED: inserts must not name it
  */
-public record TargetColumn(String name, String type, char category, String display, boolean notNull,
+public record ColumnInfo(String name, String type, char category, String display, boolean notNull,
                            boolean filledByDatabase, boolean generated) {}
