@@ -132,7 +132,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         }
         RecordMetadata meta = context.recordMetadata().orElseThrow();
         RejectedRow rejected = new RejectedRow("transformer", table.target(), meta.topic(), meta.partition(), meta.offset(),
-                mapper.legacyKeyText(record.key()), e.rule(), e.getMessage(),
+                mapper.rejectionKey(record.key()), e.rule(), e.getMessage(),
                 record.value() == null ? null : GenericData.get().toString(record.value()), record.timestamp());
         context.forward(record.withKey(rejected.key()).withValue(rejected.value()), dlqChild);
     }

@@ -161,7 +161,7 @@ public final class TargetVerifier {
             int inBatch = 0;
             for (LegacyRowReader.LegacyRow row = rows.next(); row != null; row = rows.next()) {
                 legacyRows++;
-                String legacyKey = mapper.legacyKeyText(row.key());
+                String legacyKey = mapper.rejectionKey(row.key()); // as the DLQ names it
                 GenericRecord value;
                 try {
                     if (!mapper.accepts(row.key(), row.value())) {
@@ -171,13 +171,13 @@ public final class TargetVerifier {
                     value = mapper.value(row.key(), row.value());
                 } catch (RowMapper.RowRejectedException e) {
                     rejected++;
-                    if (!inDlq(mapping, legacyKey)) {
+                    if (!dlq.contains(mapping.target(), legacyKey)) {
                         findings.add(new Finding("unaccounted", mapping.target(), legacyKey, null, null, null,
                                 "the mapping rejects this row but the DLQ does not hold it: " + e.getMessage()));
                     }
                     continue;
                 }
-                if (inDlq(mapping, legacyKey)) {
+                if (dlq.contains(mapping.target(), legacyKey)) {
                     rejected++;
                     continue;
                 }
@@ -209,10 +209,6 @@ public final class TargetVerifier {
             mergeStaging(mapping, fields, match, refThroughSql ? parent : null, target);
         }
         return new long[] {legacyRows, filtered, rejected};
-    }
-
-    private boolean inDlq(TableMappingDef mapping, String legacyKey) {
-        return dlq.contains(mapping.target(), legacyKey) || dlq.contains(mapping.target(), mapping.sourceTable() + ":" + legacyKey);
     }
 
     private static void copyIn(CopyManager copy, String sql, StringBuilder batch) throws SQLException {

@@ -363,6 +363,14 @@ public final class RowMapper {
         return String.join("/", parts);
     }
 
+    /**
+     * The legacy key a rejection of this row carries in {@code <m>.dlq}: for a target fed by several legacy tables
+     * {@code <source table>:<key>}, as the sink and the parking gate name it, since the bare key may exist in each.
+     */
+    public String rejectionKey(GenericRecord sourceKey) {
+        return table.merged() ? table.sourceTable() + ":" + legacyKeyText(sourceKey) : legacyKeyText(sourceKey);
+    }
+
     /** The legacy key column's value: the key itself, or for merged targets {@code <source table>:<key>}. */
     private Object legacyKey(GenericRecord sourceKey) {
         if (table.merged()) {
