@@ -29,7 +29,7 @@ final class PlanCommand implements Callable<Integer> {
             return 2;
         }
         MigrationDef spec = loaded.get();
-        Optional<List<SchemaDrift>> drift = checkCatalogs(spec, specFile.toString());
+        Optional<List<SchemaDrift>> drift = checkCatalogs(spec, specFile.toString(), true);
         if (drift.isEmpty()) {
             return 2;
         }
@@ -91,10 +91,15 @@ final class PlanCommand implements Callable<Integer> {
      * warnings and notes, for plan to show.
      */
     static Optional<List<SchemaDrift>> checkCatalogs(MigrationDef spec, String file) {
+        return checkCatalogs(spec, file, false);
+    }
+
+    /** @param countNulls also count the legacy NULLs headed for NOT NULL columns (a scan of those legacy tables) */
+    static Optional<List<SchemaDrift>> checkCatalogs(MigrationDef spec, String file, boolean countNulls) {
         List<SpecError> errors = new SpecCatalogCheck().check(spec);
         List<SchemaDrift> drift = List.of();
         try {
-            drift = new TargetSchemaDrift(spec).check();
+            drift = new TargetSchemaDrift(spec, countNulls).check();
         } catch (java.sql.SQLException e) {
             if (errors.isEmpty()) { // otherwise the catalog check already named the connection that fails
                 errors = List.of(new SpecError(spec.target().location(), "cannot compare the target schema: " + e.getMessage()));

@@ -34,9 +34,15 @@ import org.apache.avro.Schema;
  */
 public final class TargetSchemaDrift {
     private final MigrationDef spec;
+    private final boolean countNulls;
 
-    public TargetSchemaDrift(MigrationDef spec) {
+    /**
+     * @param countNulls scan legacy tables to count the NULLs headed for NOT NULL columns (plan does; a worker's
+     *     start-up check only needs the errors and skips the scan)
+     */
+    public TargetSchemaDrift(MigrationDef spec, boolean countNulls) {
         this.spec = spec;
+        this.countNulls = countNulls;
     }
 
     /** Every finding, errors first within each table, in spec order. */
@@ -154,7 +160,7 @@ public final class TargetSchemaDrift {
                         + "every row would be rejected: map it under 'columns' or give the column a DEFAULT"));
             }
         }
-        if (!nullableInputs.isEmpty()) {
+        if (countNulls && !nullableInputs.isEmpty()) {
             Map<String, Long> nulls = countNulls(source, sourceSchema, mapping.sourceTable(), nullableInputs);
             for (ColumnDef def : nullableInputs) {
                 long n = nulls.get(def.from());
