@@ -1,5 +1,6 @@
 package dev.shiftlog.cli;
 
+import dev.shiftlog.operate.audit.AuditLog;
 import dev.shiftlog.producer.ProducerStage;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.sink.AppliedBatchListener;
@@ -43,8 +44,10 @@ final class Pipeline implements AutoCloseable {
             failures.add(transformer.failed());
         }
         if (stages.contains(Stage.PRODUCER)) {
+            AuditLog audit = new AuditLog(spec, kafka.clientConfig(), kafka.registry()); // one for all tables of the snapshot
+            started.add(audit);
             producer = new ProducerStage(spec, kafka.clientConfig(), kafka.registry(), (schema, table, rows) ->
-                    OperatingCommand.audit(spec, kafka, "snapshot-done", Map.of("table", schema + "." + table, "rows", rows)));
+                    audit.record("snapshot-done", Map.of("table", schema + "." + table, "rows", rows)));
             producer.start();
             started.add(producer);
             failures.add(producer.stopped());

@@ -92,7 +92,11 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
             return;
         }
         String marker = source.get("snapshot").toString();
-        if ("false".equals(marker) || "incremental".equals(marker)) {
+        if ("false".equals(marker)) { // streaming: no snapshot row follows in this process, stop looking
+            snapshotPending.clear();
+            return;
+        }
+        if ("incremental".equals(marker)) {
             return;
         }
         String table = source.getString("schema") + "." + source.getString("table");

@@ -84,12 +84,10 @@ public final class TargetSchemaDrift {
             return; // the catalog check reports it
         }
         Schema written;
-        try (LegacyRowReader reader = LegacyRowReader.forMapping(source, spec, mapping)) {
-            written = reader.mapper(spec, mapping).valueSchema();
+        try {
+            written = LegacyRowReader.mapperOf(source, spec, mapping).valueSchema();
         } catch (RowMapper.RowMappingException e) {
             return; // an expression or column the catalog check reports
-        } finally {
-            source.rollback(); // the reader's cursor opened a transaction; end it so the next reader starts fresh
         }
         String rowKey = mapping.rowKeyColumn();
         if (columns.containsKey(rowKey) && !hasUniqueIndex(target, table, rowKey)) {

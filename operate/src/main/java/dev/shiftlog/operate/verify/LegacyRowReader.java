@@ -50,11 +50,18 @@ public final class LegacyRowReader implements AutoCloseable {
      * @param primaryKey the legacy table's key columns, in key order (from the catalog)
      */
     public LegacyRowReader(Connection connection, String schema, String table, List<String> primaryKey) throws SQLException {
-        connection.setAutoCommit(false); // a cursor: the driver fetches FETCH_SIZE rows at a time, memory stays flat
+        this(connection, schema, table, primaryKey, true);
+    }
+
+    /** @param read false to learn the table's shape only: the query is described, never run */
+    private LegacyRowReader(Connection connection, String schema, String table, List<String> primaryKey, boolean read)
+            throws SQLException {
+        if (read) {
+            connection.setAutoCommit(false); // a cursor: the driver fetches FETCH_SIZE rows at a time, memory stays flat
+        }
         statement = connection.prepareStatement("SELECT * FROM " + SqlIdentifiers.qualified(schema, table));
         statement.setFetchSize(FETCH_SIZE);
-        rows = statement.executeQuery();
-        ResultSetMetaData meta = rows.getMetaData();
+        ResultSetMetaData meta = statement.getMetaData();
         columnTypes = new Schema[meta.getColumnCount()];
         List<Schema.Field> fields = new ArrayList<>();
         String namespace = "shiftlog.verify";
@@ -67,18 +74,43 @@ public final class LegacyRowReader implements AutoCloseable {
         keyColumns = new int[primaryKey.size()];
         List<Schema.Field> keyFields = new ArrayList<>();
         for (int k = 0; k < primaryKey.size(); k++) {
-            keyColumns[k] = rows.findColumn(primaryKey.get(k));
+            keyColumns[k] = columnIndex(meta, primaryKey.get(k));
             keyFields.add(new Schema.Field(AvroValues.fieldName(primaryKey.get(k)), columnTypes[keyColumns[k] - 1]));
         }
         keySchema = Schema.createRecord(AvroValues.fieldName(table) + "_key", null, namespace, false, keyFields);
+        rows = read ? statement.executeQuery() : null;
+    }
+
+    private static int columnIndex(ResultSetMetaData meta, String column) throws SQLException {
+        for (int i = 1; i <= meta.getColumnCount(); i++) {
+            if (meta.getColumnName(i).equals(column)) {
+                return i;
+            }
+        }
+        throw new SQLException("key column " + column + " is not among the legacy table's columns");
     }
 
     /** A reader of the legacy table a mapping reads; the error says how to find out what is wrong. */
     public static LegacyRowReader forMapping(Connection source, MigrationDef spec, TableMappingDef mapping) throws SQLException {
+        return forMapping(source, spec, mapping, true);
+    }
+
+    /**
+     * The transformer's row function for a mapping, built from the legacy table's shape alone (no row is read), e.g.
+     * to learn the types the mapping writes.
+     */
+    public static RowMapper mapperOf(Connection source, MigrationDef spec, TableMappingDef mapping) throws SQLException {
+        try (LegacyRowReader shape = forMapping(source, spec, mapping, false)) {
+            return shape.mapper(spec, mapping);
+        }
+    }
+
+    private static LegacyRowReader forMapping(Connection source, MigrationDef spec, TableMappingDef mapping, boolean read)
+            throws SQLException {
         String schema = mapping.sourceSchema(spec.source().schema());
         TableInfo legacy = PostgresCatalog.table(source, schema, mapping.sourceTable()).orElseThrow(() -> new SQLException(
                 "legacy table " + schema + "." + mapping.sourceTable() + " does not exist; run 'shiftlog plan' first"));
-        return new LegacyRowReader(source, schema, mapping.sourceTable(), legacy.primaryKey());
+        return new LegacyRowReader(source, schema, mapping.sourceTable(), legacy.primaryKey(), read);
     }
 
     /**
@@ -118,7 +150,9 @@ public final class LegacyRowReader implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
-        rows.close();
+        if (rows != null) {
+            rows.close();
+        }
         statement.close();
     }
 
