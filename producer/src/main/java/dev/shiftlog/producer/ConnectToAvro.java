@@ -32,9 +32,33 @@ final class ConnectToAvro {
         Schema avro = schemas.computeIfAbsent(struct.schema(), s -> recordSchema(s, recordName));
         GenericRecord out = new GenericData.Record(avro);
         for (Field f : struct.schema().fields()) {
-            out.put(f.index(), value(f.schema(), struct.get(f)));
+            // never Struct.get: it replaces a NULL with the column's DEFAULT from the Connect schema
+            Object v = struct.getWithoutDefault(f.name());
+            if (isUnavailable(v)) {
+                throw new ProducerException("legacy column " + recordName + "." + f.name() + " arrived without its value (an"
+                        + " unchanged TOASTed value under a REPLICA IDENTITY other than FULL, e.g. a partition created after"
+                        + " shiftlog started); run ALTER TABLE … REPLICA IDENTITY FULL on it and restart the producer, which"
+                        + " resumes at this change", null);
+            }
+            out.put(f.index(), value(f.schema(), v));
         }
         return out;
+    }
+
+    /** Debezium's stand-in for a value the WAL did not carry (its {@code unavailable.value.placeholder}). */
+    static final String UNAVAILABLE = "__debezium_unavailable_value";
+
+    private static boolean isUnavailable(Object v) {
+        if (v instanceof String s) {
+            return s.equals(UNAVAILABLE);
+        }
+        if (v instanceof byte[] b) {
+            return java.util.Arrays.equals(b, UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (v instanceof ByteBuffer b) {
+            return b.equals(ByteBuffer.wrap(UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return v instanceof List<?> list && list.size() == 1 && isUnavailable(list.get(0));
     }
 
     private Schema recordSchema(org.apache.kafka.connect.data.Schema connect, String name) {
@@ -113,8 +137,8 @@ final class ConnectToAvro {
             }
             case "io.debezium.data.VariableScaleDecimal" -> {
                 Struct st = (Struct) v;
-                byte[] bytes = st.getBytes("value");
-                return new BigDecimal(new BigInteger(bytes), st.getInt32("scale")).toPlainString();
+                byte[] bytes = (byte[]) st.getWithoutDefault("value");
+                return new BigDecimal(new BigInteger(bytes), (Integer) st.getWithoutDefault("scale")).toPlainString();
             }
             default -> { }
         }

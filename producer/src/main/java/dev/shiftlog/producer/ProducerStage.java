@@ -100,6 +100,9 @@ public final class ProducerStage implements AutoCloseable {
         p.setProperty("slot.name", captureName(spec));
         p.setProperty("publication.name", captureName(spec));
         p.setProperty("publication.autocreate.mode", "filtered");
+        p.setProperty("publish.via.partition.root", "true"); // see CapturePrerequisites
+        // ISO-8601 text keeps months and days apart (the default, microseconds, turns a month into 30 days)
+        p.setProperty("interval.handling.mode", "string");
         p.setProperty("table.include.list", String.join(",", tables));
         p.setProperty("snapshot.mode", "initial");
         p.setProperty("heartbeat.interval.ms", "5000");
@@ -123,6 +126,7 @@ public final class ProducerStage implements AutoCloseable {
     /** Creates the source topics and starts capturing; returns at once, capture runs on its own thread. */
     public void start() {
         TopicNames names = new TopicNames(spec.name());
+        new CapturePrerequisites(spec.source(), captureName(spec)).ensure(legacyTables(spec));
         new TopicProvisioner(kafkaConfig).ensure(sourceTopics(spec), spec.kafka().partitions(), Map.of());
         Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

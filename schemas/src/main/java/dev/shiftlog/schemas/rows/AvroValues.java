@@ -69,7 +69,9 @@ public final class AvroValues {
             return LocalDate.ofEpochDay((Integer) value).toString();
         }
         if (logical instanceof LogicalTypes.TimeMicros) {
-            return LocalTime.ofNanoOfDay((Long) value * 1000).toString();
+            long micros = (Long) value;
+            // PostgreSQL's time accepts 24:00:00 (end of day), which no LocalTime can hold
+            return micros == 86_400_000_000L ? "24:00:00" : LocalTime.ofNanoOfDay(micros * 1000).toString();
         }
         return switch (s.getType()) {
             case BYTES -> hex((ByteBuffer) value);

@@ -51,6 +51,9 @@ public final class CelTypes {
     /** The Avro schema of an expression's result. */
     public static Schema avroOf(CelType celType) {
         CelType type = celType instanceof NullableType nullable ? nullable.targetType() : celType;
+        if (type instanceof dev.cel.common.types.ListType list) {
+            return Schema.createArray(AvroValues.optional(avroOf(list.elemType())));
+        }
         if (type.equals(SimpleType.INT) || type.equals(SimpleType.UINT)) {
             return Schema.create(Schema.Type.LONG);
         }
@@ -103,7 +106,10 @@ public final class CelTypes {
             case BOOLEAN -> value;
             case BYTES -> value instanceof com.google.protobuf.ByteString bs
                     ? ByteBuffer.wrap(bs.toByteArray()) : ByteBuffer.wrap(value.toString().getBytes());
-            default -> value.toString();
+            case ARRAY -> ((List<?>) value).stream().map(v -> fromCel(s.getElementType(), v)).toList();
+            // a dyn result: lists become PostgreSQL array literals and maps JSON, never Java's toString()
+            default -> value instanceof List<?> list ? PgCopyText.arrayLiteral(list)
+                    : value instanceof java.util.Map<?, ?> map ? MigrationFunctions.json(map) : value.toString();
         };
     }
 }

@@ -44,10 +44,21 @@ public final class ColumnExpression {
     public static ColumnExpression compile(String expression, Map<String, CelType> columns) {
         CelCompilerBuilder builder = CelCompilerFactory.standardCelCompilerBuilder()
                 .addLibraries(CelExtensions.strings(), CelExtensions.regex(), CelExtensions.optional(), CelExtensions.lists())
+                .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS) // has(), all(), exists(), map(), filter()
                 .addFunctionDeclarations(FUNCTIONS.declarations());
         columns.forEach(builder::addVar);
         CelCompiler compiler = builder.build();
         CelValidationResult result = compiler.compile(expression);
+        if (result.hasError()) {
+            // 'cond ? null : x' is what users write (SQL's CASE); CEL only accepts it with null as dyn(null)
+            String nullAsDyn = nullAsDyn(expression);
+            if (!nullAsDyn.equals(expression)) {
+                CelValidationResult retried = compiler.compile(nullAsDyn);
+                if (!retried.hasError()) {
+                    result = retried;
+                }
+            }
+        }
         if (result.hasError()) {
             List<String> messages = result.getErrors().stream().map(CelIssue::getMessage).toList();
             throw new ExpressionException(String.join("; ", messages));
@@ -58,6 +69,37 @@ public final class ColumnExpression {
         } catch (Exception e) {
             throw new ExpressionException(e.getMessage());
         }
+    }
+
+    /** The expression with every {@code null} literal (outside string literals) written as {@code dyn(null)}. */
+    static String nullAsDyn(String expression) {
+        StringBuilder out = new StringBuilder(expression.length() + 16);
+        int i = 0;
+        while (i < expression.length()) {
+            char c = expression.charAt(i);
+            if (c == '\'' || c == '"') {
+                int end = i + 1;
+                while (end < expression.length() && expression.charAt(end) != c) {
+                    end += expression.charAt(end) == '\\' ? 2 : 1;
+                }
+                end = Math.min(end + 1, expression.length());
+                out.append(expression, i, end);
+                i = end;
+            } else if (Character.isJavaIdentifierStart(c)) {
+                int end = i + 1;
+                while (end < expression.length() && Character.isJavaIdentifierPart(expression.charAt(end))) {
+                    end++;
+                }
+                String word = expression.substring(i, end);
+                boolean member = i > 0 && expression.charAt(i - 1) == '.';
+                out.append(word.equals("null") && !member ? "dyn(null)" : word);
+                i = end;
+            } else {
+                out.append(c);
+                i++;
+            }
+        }
+        return out.toString();
     }
 
     public CelType resultType() {

@@ -43,6 +43,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <tr><td>{@code concat(a, b[, c[, d]])}</td><td>the texts joined; null if any part is null, like SQL's {@code ||}</td></tr>
  * <tr><td>{@code toInt(v)}</td><td>an integer from a number or numeric text; unlike {@code int()} it passes null through</td></tr>
  * <tr><td>{@code birthYear(age, asOfYear)}</td><td>{@code asOfYear - age}; the reference year is explicit so the result never drifts</td></tr>
+ * <tr><td>{@code lower(s)}, {@code upper(s)}</td><td>Unicode case mapping independent of the locale, like PostgreSQL's
+ * {@code lower()}/{@code upper()} under a UTF-8 database ({@code lowerAscii()} leaves {@code É} as it is)</td></tr>
+ * <tr><td>{@code trim(s)}</td><td>SQL's {@code trim()}: leading and trailing spaces removed</td></tr>
  * </table>
  */
 public final class MigrationFunctions {
@@ -75,7 +78,10 @@ public final class MigrationFunctions {
                         CelOverloadDecl.newGlobalOverload("concat_4", NULLABLE_STRING, DYN, DYN, DYN, DYN)),
                 CelFunctionDecl.newFunctionDeclaration("toInt", CelOverloadDecl.newGlobalOverload("to_int", NULLABLE_INT, DYN)),
                 CelFunctionDecl.newFunctionDeclaration("birthYear",
-                        CelOverloadDecl.newGlobalOverload("birth_year", NULLABLE_INT, DYN, SimpleType.INT)));
+                        CelOverloadDecl.newGlobalOverload("birth_year", NULLABLE_INT, DYN, SimpleType.INT)),
+                CelFunctionDecl.newFunctionDeclaration("lower", CelOverloadDecl.newGlobalOverload("lower_unicode", NULLABLE_STRING, DYN)),
+                CelFunctionDecl.newFunctionDeclaration("upper", CelOverloadDecl.newGlobalOverload("upper_unicode", NULLABLE_STRING, DYN)),
+                CelFunctionDecl.newFunctionDeclaration("trim", CelOverloadDecl.newGlobalOverload("trim_sql", NULLABLE_STRING, DYN)));
     }
 
     /** The implementations, bound by overload id. */
@@ -117,7 +123,10 @@ public final class MigrationFunctions {
                 CelFunctionBinding.from("to_int", Object.class, v -> isNull(v) ? NULL
                         : v instanceof Number n ? (Object) n.longValue() : (Object) Long.parseLong(v.toString().trim())),
                 CelFunctionBinding.from("birth_year", Object.class, Long.class,
-                        (age, asOf) -> isNull(age) ? NULL : asOf - Long.parseLong(age.toString().trim())));
+                        (age, asOf) -> isNull(age) ? NULL : asOf - Long.parseLong(age.toString().trim())),
+                CelFunctionBinding.from("lower_unicode", Object.class, s -> isNull(s) ? NULL : s.toString().toLowerCase(Locale.ROOT)),
+                CelFunctionBinding.from("upper_unicode", Object.class, s -> isNull(s) ? NULL : s.toString().toUpperCase(Locale.ROOT)),
+                CelFunctionBinding.from("trim_sql", Object.class, s -> isNull(s) ? NULL : trimSpaces(s.toString())));
     }
 
     private static final Object NULL = dev.cel.common.values.NullValue.NULL_VALUE;
@@ -135,6 +144,19 @@ public final class MigrationFunctions {
             out.append(part);
         }
         return out.toString();
+    }
+
+    /** Only the space character, as SQL's {@code trim(x)} does (Java's {@code strip()} would also take tabs and newlines). */
+    private static String trimSpaces(String s) {
+        int from = 0;
+        int to = s.length();
+        while (from < to && s.charAt(from) == ' ') {
+            from++;
+        }
+        while (to > from && s.charAt(to - 1) == ' ') {
+            to--;
+        }
+        return s.substring(from, to);
     }
 
     static String camelCase(String s) {
@@ -189,6 +211,11 @@ public final class MigrationFunctions {
     private static String isoDate(String text) {
         String t = text.trim();
         return t.length() == 10 ? LocalDate.parse(t).toString() : LocalDate.ofInstant(instant(t), ZoneOffset.UTC).toString();
+    }
+
+    /** JSON text of a CEL value (lists, maps, scalars); NULL becomes JSON null. */
+    static String json(Object v) {
+        return toJson(v);
     }
 
     private static String toJson(Object v) {

@@ -50,6 +50,31 @@ public final class PgCopyText {
         return AvroValues.text(s, value);
     }
 
+    /**
+     * The PostgreSQL array literal of a list an expression produced (CEL values: strings, numbers, booleans, bytes,
+     * nested lists, null), before COPY escaping; every element quoted, so commas, quotes and the text NULL survive.
+     */
+    static String arrayLiteral(List<?> items) {
+        StringBuilder array = new StringBuilder("{");
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                array.append(',');
+            }
+            Object item = items.get(i);
+            if (item == null || item instanceof dev.cel.common.values.NullValue || item instanceof com.google.protobuf.NullValue) {
+                array.append("NULL");
+            } else if (item instanceof List<?> nested) {
+                array.append(arrayLiteral(nested));
+            } else {
+                String text = item instanceof Boolean b ? (b ? "t" : "f")
+                        : item instanceof com.google.protobuf.ByteString bytes ? "\\x" + AvroValues.hex(bytes.asReadOnlyByteBuffer())
+                        : item instanceof java.util.Map<?, ?> map ? MigrationFunctions.json(map) : item.toString();
+                array.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            }
+        }
+        return array.append('}').toString();
+    }
+
     private static void escape(StringBuilder out, String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

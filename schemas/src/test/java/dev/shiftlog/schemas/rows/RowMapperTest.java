@@ -116,4 +116,59 @@ class RowMapperTest {
                 .isInstanceOfSatisfying(RowMapper.RowRejectedException.class, e -> assertThat(e.rule()).isEqualTo("expr coaches.x"))
                 .hasMessageStartingWith("row tls_coach:5 → coaches.x: ");
     }
+
+    private static final Schema TAGGED = SchemaBuilder.record("r").fields().requiredInt("id").optionalString("name")
+            .name("tags").type().optional().array().items(Schema.createUnion(Schema.create(Schema.Type.NULL), Schema.create(Schema.Type.STRING)))
+            .endRecord();
+
+    private GenericRecord tagged(int id, String name, List<String> tags) {
+        GenericRecord r = new GenericData.Record(TAGGED);
+        r.put("id", id);
+        r.put("name", name);
+        r.put("tags", tags);
+        return r;
+    }
+
+    @Test
+    void shouldWriteAListResultAsAPostgresArrayNotJavaText() {
+        RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5,
+                new ColumnDef("tags", null, "coalesce(tags, [])", AT),
+                new ColumnDef("upper_tags", null, "tags == null ? [] : tags.map(t, t == null ? 'none' : t)", AT)), KEY, TAGGED, null);
+
+        java.util.ArrayList<String> withNull = new java.util.ArrayList<>(List.of("Deleted Scenes", "a,\"b\"\\"));
+        withNull.add(null);
+        GenericRecord out = mapper.value(key(1), tagged(1, "x", withNull));
+        GenericRecord empty = mapper.value(key(2), tagged(2, "x", null));
+
+        StringBuilder copy = new StringBuilder();
+        PgCopyText.append(copy, out.getSchema().getField("tags").schema(), out.get("tags"));
+        assertThat(copy.toString()).isEqualTo("{\"Deleted Scenes\",\"a,\\\\\"b\\\\\"\\\\\\\\\",NULL}");
+        StringBuilder mapped = new StringBuilder();
+        PgCopyText.append(mapped, out.getSchema().getField("upper_tags").schema(), out.get("upper_tags"));
+        assertThat(mapped.toString()).isEqualTo("{\"Deleted Scenes\",\"a,\\\\\"b\\\\\"\\\\\\\\\",\"none\"}");
+        StringBuilder none = new StringBuilder();
+        PgCopyText.append(none, empty.getSchema().getField("tags").schema(), empty.get("tags"));
+        assertThat(none.toString()).isEqualTo("{}");
+    }
+
+    @Test
+    void shouldLowerAndUpperUnicodeAndTypeCheckANullBranch() {
+        RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5,
+                new ColumnDef("lower", null, "lower(trim(name))", AT),
+                new ColumnDef("upper", null, "upper(name)", AT),
+                new ColumnDef("maybe", null, "name == null || name == 'x' ? null : name + '!'", AT),
+                new ColumnDef("count", null, "name == null || name == 'x' ? null : size(name)", AT)), KEY, ROW, null);
+
+        GenericRecord out = mapper.value(key(1), row(1, "  ÉMILE Straße ", null));
+        GenericRecord x = mapper.value(key(2), row(2, "x", null));
+        GenericRecord none = mapper.value(key(3), row(3, null, null));
+
+        assertThat(out.get("lower")).isEqualTo("émile straße");
+        assertThat(out.get("upper")).isEqualTo("  ÉMILE STRASSE ");
+        assertThat(out.get("maybe")).isEqualTo("  ÉMILE Straße !");
+        assertThat(String.valueOf(out.get("count"))).isEqualTo("15");
+        assertThat(x.get("maybe")).isNull();
+        assertThat(x.get("count")).isNull();
+        assertThat(none.get("lower")).isNull();
+    }
 }
