@@ -84,6 +84,11 @@ public final class DlqTally implements AutoCloseable {
         return rejected.getOrDefault(table, Map.of()).containsKey(legacyKey);
     }
 
+    /** legacy key → the latest rejection of that row, for one target table. */
+    public Map<String, RejectedRow> rows(String table) {
+        return java.util.Collections.unmodifiableMap(rejected.getOrDefault(table, Map.of()));
+    }
+
     /** Every target table with rejections. */
     public java.util.Set<String> tables() {
         return rejected.keySet();

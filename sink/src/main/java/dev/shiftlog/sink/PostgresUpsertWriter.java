@@ -59,59 +59,132 @@ final class PostgresUpsertWriter {
         connection.commit();
     }
 
+    /** What one {@link #write} did besides landing rows. */
+    record Outcome(List<RejectedRow> rejected, List<TableBatch.Change> held) {
+        static final Outcome CLEAN = new Outcome(List.of(), List.of());
+    }
+
     /**
-     * Writes all batches in one transaction and commits. When the database refuses a row (a constraint or a bad
-     * value), the transaction is redone row by row under savepoints to find the refused rows: with {@code on-error:
-     * dlq} they are returned for the DLQ and the rest is committed; with {@code stop} nothing is committed and the
-     * exception names the table, the legacy key and the database's reason. Other failures always throw.
+     * Writes all batches in one transaction and commits: per table (in landing order) the deletes of keys written
+     * again, then the rows; then, children first, the deletes of keys that stay deleted. When the database refuses a
+     * row (a constraint, a bad value, a deferred foreign key at commit), the transaction is redone change by change
+     * under savepoints with every constraint checked at once, in passes until no further change succeeds (a change
+     * refused only because of another change's order lands in a later pass). What is still refused then:
+     * <ul>
+     * <li>a delete refused by a foreign key is <em>held</em> — returned so the stage retries it once the rows that
+     * reference it have moved or gone (they may be in another partition or table, applied later);</li>
+     * <li>with {@code on-error: dlq} any other change is returned for the DLQ, and the rest is committed;</li>
+     * <li>with {@code stop} nothing is committed and the exception names the table, legacy key and reason.</li>
+     * </ul>
+     * A lost connection throws {@link TargetUnavailableException}; nothing is committed and the batch can be
+     * written again on a new connection.
+     *
+     * @param tableOrder target tables in landing order (referenced tables first)
      */
-    List<RejectedRow> write(List<TableBatch> batches, Function<String, TableMappingDef> tables) throws SinkException {
+    Outcome write(List<TableBatch> batches, Function<String, TableMappingDef> tables, List<String> tableOrder) throws SinkException {
+        List<TableBatch> ordered = new ArrayList<>(batches);
+        ordered.sort(java.util.Comparator.comparingInt(b -> tableOrder.indexOf(b.table())));
         assignedIds.clear();
         try {
-            for (TableBatch batch : batches) {
-                apply(batch, tables.apply(batch.table()));
+            prepareStaging(ordered, tables);
+            for (TableBatch batch : ordered) {
+                TableMappingDef table = tables.apply(batch.table());
+                deleteKeys(table, batch.deletesBeforeRows());
+                upsert(batch, table);
+            }
+            for (int i = ordered.size() - 1; i >= 0; i--) {
+                deleteKeys(tables.apply(ordered.get(i).table()), ordered.get(i).deletesAfterRows());
             }
             connection.commit();
-            return List.of();
+            return Outcome.CLEAN;
         } catch (SQLException | IOException e) {
             rollback();
+            failIfConnectionLost(e);
             if (!isRowLevel(e)) {
                 throw new SinkException("writing to " + target.url() + " failed; the batch was rolled back and its offsets not"
                         + " committed, so it is retried after the fix: " + e.getMessage(), e);
             }
         }
-        return writeRowByRow(batches, tables);
+        return writeChangeByChange(ordered, tables);
     }
 
-    private List<RejectedRow> writeRowByRow(List<TableBatch> batches, Function<String, TableMappingDef> tables) {
+    /** One change with the table it belongs to and, once refused, why. */
+    private static final class Step {
+        final TableMappingDef table;
+        final TableBatch.Change change;
+        final boolean rewritten;
+        Exception refusal;
+
+        Step(TableMappingDef table, TableBatch.Change change, boolean rewritten) {
+            this.table = table;
+            this.change = change;
+            this.rewritten = rewritten;
+        }
+    }
+
+    /** Enough for chains of changes refused only because of their order; each pass costs one savepoint per change. */
+    private static final int MAX_PASSES = 8;
+
+    private Outcome writeChangeByChange(List<TableBatch> ordered, Function<String, TableMappingDef> tables) {
         assignedIds.clear();
-        List<RejectedRow> rejected = new ArrayList<>();
-        try {
-            for (TableBatch batch : batches) {
-                TableMappingDef table = tables.apply(batch.table());
-                for (TableBatch.Change change : batch.changes()) {
+        List<Step> steps = new ArrayList<>();
+        for (TableBatch batch : ordered) {
+            TableMappingDef table = tables.apply(batch.table());
+            batch.deletesBeforeRows().forEach(c -> steps.add(new Step(table, c, true)));
+            batch.rowChanges().forEach(c -> steps.add(new Step(table, c, false)));
+        }
+        for (int i = ordered.size() - 1; i >= 0; i--) {
+            TableMappingDef table = tables.apply(ordered.get(i).table());
+            ordered.get(i).deletesAfterRows().forEach(c -> steps.add(new Step(table, c, false)));
+        }
+        try (Statement s = connection.createStatement()) {
+            // a deferred foreign key would otherwise only fail at COMMIT, where no row can be told apart
+            s.execute("SET CONSTRAINTS ALL IMMEDIATE");
+            List<Step> pending = steps;
+            for (int pass = 0; pass < MAX_PASSES && !pending.isEmpty(); pass++) {
+                List<Step> refused = new ArrayList<>();
+                for (Step step : pending) {
                     Savepoint savepoint = connection.setSavepoint();
                     try {
-                        apply(TableBatch.of(batch.table(), change), table);
+                        applyOne(step);
                         connection.releaseSavepoint(savepoint);
                     } catch (SQLException | IOException e) {
                         connection.rollback(savepoint);
-                        String legacyKey = legacyKey(table, change);
-                        if (!isRowLevel(e) || table.onError() == OnError.STOP) {
-                            throw new SinkException("target table " + target.schema() + "." + table.target() + " refused the row of"
-                                    + " legacy key " + legacyKey + ": " + e.getMessage() + (table.onError() == OnError.STOP
-                                    ? " (on-error: stop; fix the target schema or the mapping, or set on-error: dlq)" : ""), e);
+                        failIfConnectionLost(e);
+                        if (!isRowLevel(e)) {
+                            throw new SinkException("writing to " + target.url() + " failed while isolating a refused row; nothing"
+                                    + " was committed: " + e.getMessage(), e);
                         }
-                        rejected.add(new RejectedRow("sink", table.target(), change.topic(), change.partition(), change.offset(),
-                                legacyKey, rule(e), e.getMessage(), change.value() == null ? null
-                                : GenericData.get().toString(change.value()), System.currentTimeMillis()));
+                        step.refusal = e;
+                        refused.add(step);
                     }
                 }
+                boolean progress = refused.size() < pending.size();
+                pending = refused;
+                if (!progress) {
+                    break;
+                }
+            }
+            List<RejectedRow> rejected = new ArrayList<>();
+            List<TableBatch.Change> held = new ArrayList<>();
+            for (Step step : pending) {
+                if (step.change.isDelete() && !step.rewritten && isForeignKeyViolation(step.refusal)) {
+                    held.add(step.change);
+                    continue;
+                }
+                String legacyKey = legacyKey(step.table, step.change);
+                if (step.table.onError() == OnError.STOP) {
+                    throw new SinkException("target table " + target.schema() + "." + step.table.target() + " refused the row of"
+                            + " legacy key " + legacyKey + ": " + step.refusal.getMessage()
+                            + " (on-error: stop; fix the target schema or the mapping, or set on-error: dlq)", step.refusal);
+                }
+                rejected.add(rejection(step.table, step.change, legacyKey, step.refusal));
             }
             connection.commit();
-            return rejected;
+            return new Outcome(rejected, held);
         } catch (SQLException e) {
             rollback();
+            failIfConnectionLost(e);
             throw new SinkException("writing to " + target.url() + " failed while isolating a refused row; nothing was committed: "
                     + e.getMessage(), e);
         } catch (SinkException e) {
@@ -120,12 +193,93 @@ final class PostgresUpsertWriter {
         }
     }
 
-    private void apply(TableBatch batch, TableMappingDef table) throws SQLException, IOException {
-        if (batch.deleteCount() > 0) {
-            delete(batch, table);
+    /** The DLQ entry for a change the target refused. */
+    static RejectedRow rejection(TableMappingDef table, TableBatch.Change change, String legacyKey, Exception reason) {
+        return new RejectedRow("sink", table.target(), change.topic(), change.partition(), change.offset(),
+                legacyKey, rule(reason), reason.getMessage(), change.value() == null ? null
+                : GenericData.get().toString(change.value()), System.currentTimeMillis());
+    }
+
+    private void applyOne(Step step) throws SQLException, IOException {
+        if (step.change.isDelete()) {
+            deleteKeys(step.table, List.of(step.change));
+        } else {
+            upsertRows(step.table, step.change.value().getSchema(), List.of(step.change.value()));
         }
-        if (batch.upsertCount() > 0) {
-            upsert(batch, table);
+    }
+
+    /**
+     * Retries deletes held back by a foreign key, each under a savepoint with every constraint checked at once;
+     * returns the ones that went through (committed).
+     */
+    List<TableBatch.Change> retryHeldDeletes(List<TableBatch.Change> held, Function<String, TableMappingDef> tables) throws SinkException {
+        List<TableBatch.Change> done = new ArrayList<>();
+        try (Statement s = connection.createStatement()) {
+            prepareDeleteStaging(held, tables);
+            s.execute("SET CONSTRAINTS ALL IMMEDIATE");
+            for (TableBatch.Change change : held) {
+                Savepoint savepoint = connection.setSavepoint();
+                try {
+                    deleteKeys(tables.apply(change.table()), List.of(change));
+                    connection.releaseSavepoint(savepoint);
+                    done.add(change);
+                } catch (SQLException | IOException e) {
+                    connection.rollback(savepoint);
+                    failIfConnectionLost(e);
+                    if (!isRowLevel(e)) {
+                        throw new SinkException("retrying held deletes on " + target.url() + " failed: " + e.getMessage(), e);
+                    }
+                }
+            }
+            connection.commit();
+            return done;
+        } catch (SQLException e) {
+            rollback();
+            failIfConnectionLost(e);
+            throw new SinkException("retrying held deletes on " + target.url() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Why a held delete is still refused: the database's own message for it, for the DLQ when it expires. */
+    SQLException refusalOf(TableBatch.Change delete, TableMappingDef table) {
+        try (Statement s = connection.createStatement()) {
+            prepareDeleteStaging(List.of(delete), t -> table);
+            s.execute("SET CONSTRAINTS ALL IMMEDIATE");
+            Savepoint savepoint = connection.setSavepoint();
+            try {
+                deleteKeys(table, List.of(delete));
+                return null;
+            } catch (SQLException e) {
+                return e;
+            } finally {
+                connection.rollback(savepoint);
+                connection.rollback();
+            }
+        } catch (SQLException | IOException e) {
+            rollback();
+            return e instanceof SQLException sql ? sql : new SQLException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates (and commits) every staging table the batches need before any row is written: a temporary table
+     * created inside a savepoint that is rolled back would vanish while this writer still believed it existed.
+     */
+    private void prepareStaging(List<TableBatch> batches, Function<String, TableMappingDef> tables) throws SQLException {
+        for (TableBatch batch : batches) {
+            TableMappingDef table = tables.apply(batch.table());
+            if (batch.deleteCount() > 0) {
+                ensureStaging(batch.table(), List.of(table.rowKeyColumn()), "d", false);
+            }
+            for (GenericRecord row : batch.upserts()) {
+                ensureStaging(table.target(), upsertColumns(table, row.getSchema()), "u", table.keepsLegacyKeyInIdMap());
+            }
+        }
+    }
+
+    private void prepareDeleteStaging(List<TableBatch.Change> deletes, Function<String, TableMappingDef> tables) throws SQLException {
+        for (TableBatch.Change change : deletes) {
+            ensureStaging(change.table(), List.of(tables.apply(change.table()).rowKeyColumn()), "d", false);
         }
     }
 
@@ -140,8 +294,44 @@ final class PostgresUpsertWriter {
         } catch (SQLException ignored) {
             // the connection is broken; the stage stops and a restart reconnects
         }
-        stagingTables.clear(); // their CREATE may have been rolled back with the transaction
     }
+
+    /** Thrown when the connection to the target is gone: the caller reconnects and writes the same batch again. */
+    static final class TargetUnavailableException extends SinkException {
+        TargetUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Errors after which the same batch can simply be written again: connection errors (08), an administrator
+     * shutdown or a server still starting (57P), a deadlock or serialization failure between two sinks (40P01, 40001).
+     */
+    static boolean isConnectionLost(Exception e) {
+        if (!(e instanceof SQLException sql)) {
+            return false;
+        }
+        String state = sql.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P") || state.equals("40P01") || state.equals("40001"));
+    }
+
+    private void failIfConnectionLost(Exception e) {
+        boolean closed;
+        try {
+            closed = connection.isClosed();
+        } catch (SQLException ignored) {
+            closed = true;
+        }
+        if (isConnectionLost(e) || closed) {
+            throw new TargetUnavailableException("lost the connection to " + target.url() + " (" + e.getMessage()
+                    + "); nothing of the batch was committed", e);
+        }
+    }
+
+    private static boolean isForeignKeyViolation(Exception e) {
+        return e instanceof SQLException sql && "23503".equals(sql.getSQLState());
+    }
+
 
     /** Data exceptions (22) and integrity violations (23) are about a row; anything else is about the database. */
     private static boolean isRowLevel(Exception e) {
@@ -166,6 +356,9 @@ final class PostgresUpsertWriter {
 
     /** One COPY + INSERT per row shape: rows of one target can come from several mappings with different columns. */
     private void upsert(TableBatch batch, TableMappingDef table) throws SQLException, IOException {
+        if (batch.upsertCount() == 0) {
+            return;
+        }
         Map<Schema, List<GenericRecord>> byShape = new LinkedHashMap<>();
         for (GenericRecord row : batch.upserts()) {
             byShape.computeIfAbsent(row.getSchema(), s -> new ArrayList<>()).add(row);
@@ -184,9 +377,8 @@ final class PostgresUpsertWriter {
         String key = mapping.rowKeyColumn();
         List<String> fields = schema.getFields().stream().map(Schema.Field::name).toList();
         boolean idMap = mapping.keepsLegacyKeyInIdMap();
-        // with an id map, the legacy key travels in the staging table but is not a column of the target table
-        List<String> columns = idMap ? fields.stream().filter(f -> !f.equals(TableMappingDef.ID_MAP)).toList() : fields;
-        String stage = stagingTable(table, columns, "u", idMap);
+        List<String> columns = upsertColumns(mapping, schema);
+        String stage = stagingName(table, columns, "u", idMap);
         StringBuilder data = new StringBuilder(rows.size() * 64);
         for (GenericRecord row : rows) {
             appendRow(data, row, schema);
@@ -222,21 +414,32 @@ final class PostgresUpsertWriter {
         }
     }
 
-    private void delete(TableBatch batch, TableMappingDef table) throws SQLException, IOException {
+    /** The target columns a row shape writes: with an id map the legacy key travels in staging, not in the table. */
+    private static List<String> upsertColumns(TableMappingDef mapping, Schema schema) {
+        List<String> fields = schema.getFields().stream().map(Schema.Field::name).toList();
+        return mapping.keepsLegacyKeyInIdMap() ? fields.stream().filter(f -> !f.equals(TableMappingDef.ID_MAP)).toList() : fields;
+    }
+
+    private void deleteKeys(TableMappingDef table, List<TableBatch.Change> deletes) throws SQLException, IOException {
+        if (deletes.isEmpty()) {
+            return;
+        }
         String key = table.rowKeyColumn();
-        String stage = stagingTable(batch.table(), List.of(key), "d", false);
-        StringBuilder data = new StringBuilder(batch.deleteCount() * 40);
-        for (GenericRecord k : batch.deletes()) {
+        String stage = stagingName(table.target(), List.of(key), "d", false);
+        StringBuilder data = new StringBuilder(deletes.size() * 40);
+        for (TableBatch.Change change : deletes) {
+            GenericRecord k = change.key();
             PgCopyText.append(data, k.getSchema().getFields().get(0).schema(), k.get(0));
             data.append('\n');
         }
+
         copy.copyIn("COPY " + stage + " FROM STDIN", new StringReader(data.toString()));
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("DELETE FROM " + qualified(batch.table()) + " t USING " + stage + " d WHERE t." + quote(key)
+            s.executeUpdate("DELETE FROM " + qualified(table.target()) + " t USING " + stage + " d WHERE t." + quote(key)
                     + " = d." + quote(key));
             if (table.keepsLegacyKeyInIdMap()) {
                 s.executeUpdate("DELETE FROM " + qualified(TableMappingDef.ID_MAP) + " m USING " + stage + " d WHERE m.migration = "
-                        + literal(migration) + " AND m.target_table = " + literal(batch.table()) + " AND m.new_id = d." + quote(key) + "::text");
+                        + literal(migration) + " AND m.target_table = " + literal(table.target()) + " AND m.new_id = d." + quote(key) + "::text");
             }
             s.execute("TRUNCATE " + stage);
         }
@@ -253,22 +456,30 @@ final class PostgresUpsertWriter {
         out.append('\n');
     }
 
+    private static String stagingName(String table, List<String> columns, String kind, boolean withLegacyKey) {
+        return quote("shiftlog_stage_" + kind + "_" + table + "_" + Integer.toHexString(columns.hashCode()) + (withLegacyKey ? "_m" : ""));
+    }
+
     /**
      * A session-local table with the target's column types and no constraints, created once per column set; with
-     * {@code withLegacyKey} it has one more text column for the legacy key on its way to the id map.
+     * {@code withLegacyKey} it has one more text column for the legacy key on its way to the id map. Created and
+     * committed on its own, before any row of a transaction is written.
      */
-    private String stagingTable(String table, List<String> columns, String kind, boolean withLegacyKey) throws SQLException {
-        String name = quote("shiftlog_stage_" + kind + "_" + table + "_" + Integer.toHexString(columns.hashCode())
-                + (withLegacyKey ? "_m" : ""));
-        if (stagingTables.add(name)) {
-            String columnList = columns.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
-            try (Statement s = connection.createStatement()) {
-                s.execute("CREATE TEMP TABLE IF NOT EXISTS " + name + " AS SELECT " + columnList
-                        + (withLegacyKey ? ", NULL::text AS " + quote(TableMappingDef.ID_MAP) : "") + " FROM "
-                        + qualified(table) + " WITH NO DATA");
-            }
+    private void ensureStaging(String table, List<String> columns, String kind, boolean withLegacyKey) throws SQLException {
+        String name = stagingName(table, columns, kind, withLegacyKey);
+        if (!stagingTables.add(name)) {
+            return;
         }
-        return name;
+        String columnList = columns.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
+        try (Statement s = connection.createStatement()) {
+            s.execute("CREATE TEMP TABLE IF NOT EXISTS " + name + " AS SELECT " + columnList
+                    + (withLegacyKey ? ", NULL::text AS " + quote(TableMappingDef.ID_MAP) : "") + " FROM "
+                    + qualified(table) + " WITH NO DATA");
+            connection.commit();
+        } catch (SQLException e) {
+            stagingTables.remove(name);
+            throw e;
+        }
     }
 
     private static String literal(String text) {

@@ -1,7 +1,7 @@
 package dev.shiftlog.sink;
 
 /** The target refused a batch; the message names the table and the database's reason. Nothing was committed. */
-public final class SinkException extends RuntimeException {
+public class SinkException extends RuntimeException {
     public SinkException(String message, Throwable cause) {
         super(message, cause);
     }

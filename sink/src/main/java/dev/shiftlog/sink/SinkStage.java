@@ -24,8 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,6 +58,14 @@ public final class SinkStage implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private KafkaConsumer<GenericRecord, GenericRecord> consumer;
     private Thread thread;
+    /** Target tables in landing order: rows are written parents first, deletes children first. */
+    private final List<String> tableOrder;
+    /** Target tables whose rows several mappings fill ({@code match-on}). */
+    private final java.util.Set<String> consolidated = new java.util.HashSet<>();
+    private final HeldDeletes held = new HeldDeletes();
+    /** Set by the rebalance listener (on the sink thread, inside poll). */
+    private boolean rebalanced;
+    private TargetSession session;
 
     public SinkStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry, AppliedBatchListener listener) {
         this.spec = spec;
@@ -69,7 +77,11 @@ public final class SinkStage implements AutoCloseable {
             tableByName.put(t.target(), t);
             t.columns().stream().filter(c -> c.isReference()).forEach(c -> referenced.add(c.ref()));
             tableByTopic.put(names.out(t.target()), t.target());
+            if (t.matchOn() != null) {
+                consolidated.add(t.target());
+            }
         }
+        tableOrder = spec.landingOrder().stream().map(TableMappingDef::target).distinct().toList();
     }
 
     /** Consumer settings: manual commits after the database commit, read only committed transformer output. */
@@ -92,11 +104,20 @@ public final class SinkStage implements AutoCloseable {
         new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(new TopicNames(spec.name()).dlq(),
                 new TopicNames(spec.name()).landed()),
                 spec.kafka().partitions(), Map.of());
-        Connection connection = PostgresCatalog.open(spec.target());
-        PostgresUpsertWriter writer = new PostgresUpsertWriter(spec.name(), spec.target(), connection,
-                spec.tables().stream().anyMatch(TableMappingDef::keepsLegacyKeyInIdMap));
+        session = openSession();
         consumer = new KafkaConsumer<>(consumerConfig(spec, kafkaConfig), new AvroDeserializer(registry), new AvroDeserializer(registry));
-        consumer.subscribe(List.copyOf(tableByTopic.keySet()));
+        consumer.subscribe(List.copyOf(tableByTopic.keySet()), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+                held.forget(partitions);
+                rebalanced = true;
+            }
+
+            @Override
+            public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                rebalanced = true;
+            }
+        });
         Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -105,35 +126,156 @@ public final class SinkStage implements AutoCloseable {
         producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         KafkaProducer<GenericRecord, GenericRecord> eventsProducer = new KafkaProducer<>(producerConfig,
                 new AvroSerializer(registry, true), new AvroSerializer(registry, false));
-        thread = new Thread(() -> run(writer, connection, eventsProducer), "shiftlog-sink");
+        thread = new Thread(() -> run(eventsProducer), "shiftlog-sink");
         thread.start();
         LOG.info("sink writing {} table(s) into {}", tableByTopic.size(), spec.target().url());
     }
 
-    private void run(PostgresUpsertWriter writer, Connection connection, KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
+    /** A connection to the target and the writer on it; replaced whole when the connection is lost. */
+    private record TargetSession(Connection connection, PostgresUpsertWriter writer) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // it is gone already
+            }
+        }
+    }
+
+    private TargetSession openSession() throws SQLException {
+        Connection connection = PostgresCatalog.open(spec.target());
+        try {
+            return new TargetSession(connection, new PostgresUpsertWriter(spec.name(), spec.target(), connection,
+                    spec.tables().stream().anyMatch(TableMappingDef::keepsLegacyKeyInIdMap)));
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    /** One use of the target that a lost connection repeats on a new one. */
+    private interface TargetWork<T> {
+        T run(PostgresUpsertWriter writer);
+    }
+
+    /**
+     * Runs {@code work} on the target, waiting through an outage: a lost connection (a restarted or unreachable
+     * server) is logged with what it waits for and retried on a new connection with growing pauses, for as long as
+     * it takes. Meanwhile the consumer keeps polling with every partition paused, so the group does not evict this
+     * worker. Nothing was committed by a failed attempt, so repeating the whole batch is safe.
+     */
+    private <T> T onTarget(TargetWork<T> work, String what) {
+        long pauseMs = 500;
+        long waitingSince = 0;
+        while (running.get()) {
+            try {
+                if (session == null) {
+                    session = openSession();
+                    LOG.info("target database {} reachable again after {} s; writing {}", spec.target().url(),
+                            (System.currentTimeMillis() - waitingSince) / 1000, what);
+                }
+                T result = work.run(session.writer());
+                return result;
+            } catch (PostgresUpsertWriter.TargetUnavailableException e) {
+                LOG.warn("target database {} unavailable while writing {} ({}); nothing of it was committed, offsets stay;"
+                        + " reconnecting in {} ms", spec.target().url(), what, rootMessage(e), pauseMs);
+            } catch (SQLException e) {
+                if (e.getSQLState() != null && e.getSQLState().startsWith("28")) {
+                    throw new SinkException("the target database refused the credentials: " + e.getMessage(), e);
+                }
+                LOG.warn("waiting for the target database {} ({}); {} waits, offsets stay; next attempt in {} ms",
+                        spec.target().url(), e.getMessage(), what, pauseMs);
+            }
+            if (waitingSince == 0) {
+                waitingSince = System.currentTimeMillis();
+            }
+            if (session != null) {
+                session.close();
+                session = null;
+            }
+            keepMembershipFor(pauseMs);
+            pauseMs = Math.min(pauseMs * 2, 10_000);
+        }
+        throw new WakeupException();
+    }
+
+    private void keepMembershipFor(long millis) {
+        java.util.Set<TopicPartition> assigned = consumer.assignment();
+        consumer.pause(assigned);
+        long until = System.currentTimeMillis() + millis;
+        while (running.get() && System.currentTimeMillis() < until) {
+            consumer.poll(Duration.ofMillis(Math.max(1, Math.min(200, until - System.currentTimeMillis()))));
+        }
+        consumer.resume(consumer.assignment());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    private Map<String, TableBatch> batchesOf(List<ConsumerRecord<GenericRecord, GenericRecord>> records) {
+        Map<String, TableBatch> batches = new LinkedHashMap<>();
+        for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
+            String table = tableByTopic.get(r.topic());
+            batches.computeIfAbsent(table, t -> new TableBatch(t, consolidated.contains(t)))
+                    .add(r.key(), r.value(), r.topic(), r.partition(), r.offset());
+        }
+        return batches;
+    }
+
+    private void run(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
         try {
             Map<TopicPartition, Long> committed = new HashMap<>();
+            long lastRetry = 0;
             while (running.get()) {
-                ConsumerRecords<GenericRecord, GenericRecord> records = consumer.poll(Duration.ofMillis(500));
+                List<ConsumerRecord<GenericRecord, GenericRecord>> records = new ArrayList<>();
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
                 List<TableBatch> list = List.of();
+                PostgresUpsertWriter.Outcome outcome = PostgresUpsertWriter.Outcome.CLEAN;
                 if (!records.isEmpty()) {
-                    Map<String, TableBatch> batches = new LinkedHashMap<>();
-                    for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
-                        String table = tableByTopic.get(r.topic());
-                        batches.computeIfAbsent(table, TableBatch::new).add(r.key(), r.value(), r.topic(), r.partition(), r.offset());
+                    rebalanced = false;
+                    Map<String, TableBatch> batches = batchesOf(records);
+                    held.supersede(batches);
+                    List<TableBatch> toWrite = new ArrayList<>(batches.values());
+                    outcome = onTarget(w -> {
+                        if (rebalanced) { // during an outage: write only what this worker still owns
+                            java.util.Set<TopicPartition> owned = consumer.assignment();
+                            toWrite.clear();
+                            toWrite.addAll(batchesOf(records.stream().filter(r -> owned.contains(new TopicPartition(r.topic(), r.partition())))
+                                    .toList()).values());
+                            rebalanced = false;
+                        }
+                        return w.write(toWrite, tableByName::get, tableOrder);
+                    }, records.size() + " change(s)");
+                    list = toWrite;
+                    long now = System.currentTimeMillis();
+                    for (TableBatch.Change c : outcome.held()) {
+                        LOG.info("target table {}: delete of {} held until the rows that reference it move or go", c.table(), c.key());
+                        held.hold(c, now);
                     }
-                    list = new ArrayList<>(batches.values());
-                    List<RejectedRow> rejected = writer.write(list, tableByName::get);
                     // DLQ entries and landings are acknowledged before the offsets move on: a crash in between repeats
                     // the batch, which re-upserts the same rows, re-rejects the same ones and re-announces the same
                     // landings; nothing is lost and rows waiting for a parent are released after its commit.
-                    sendToDlq(eventsProducer, rejected);
-                    announceLanded(eventsProducer, list, rejected, writer);
+                    sendToDlq(eventsProducer, outcome.rejected());
+                    PostgresUpsertWriter writer = session.writer();
+                    announceLanded(eventsProducer, list, outcome.rejected(), writer);
+                }
+                if (!held.isEmpty() && (!records.isEmpty() || System.currentTimeMillis() - lastRetry > 1000)) {
+                    lastRetry = System.currentTimeMillis();
+                    retryHeld(eventsProducer);
                 }
                 commitPositions(committed);
+                java.util.Map<String, Long> heldPerTable = new HashMap<>();
+                outcome.held().forEach(c -> heldPerTable.merge(c.table(), 1L, Long::sum));
                 for (TableBatch b : list) {
-                    landed.computeIfAbsent(b.table(), t -> new LongAdder()).add(b.upsertCount() + b.deleteCount());
-                    listener.applied(b.table(), b.upsertCount(), b.deleteCount());
+                    long deletes = b.deleteCount() - heldPerTable.getOrDefault(b.table(), 0L);
+                    landed.computeIfAbsent(b.table(), t -> new LongAdder()).add(b.upsertCount() + deletes);
+                    listener.applied(b.table(), b.upsertCount(), (int) deletes);
                 }
             }
             stopped.complete(null);
@@ -145,11 +287,39 @@ public final class SinkStage implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
             eventsProducer.close(Duration.ofSeconds(5));
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // closing anyway
+            if (session != null) {
+                session.close();
             }
+        }
+    }
+
+    /** Retries the held deletes; the ones waiting longer than their table's park-timeout go to the DLQ. */
+    private void retryHeld(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
+        List<TableBatch.Change> done = onTarget(w -> w.retryHeldDeletes(held.all(), tableByName::get), held.size() + " held delete(s)");
+        held.release(done);
+        done.forEach(c -> {
+            landed.computeIfAbsent(c.table(), t -> new LongAdder()).increment();
+            listener.applied(c.table(), 0, 1);
+        });
+        long now = System.currentTimeMillis();
+        List<RejectedRow> expired = new ArrayList<>();
+        List<TableBatch.Change> gone = new ArrayList<>();
+        for (HeldDeletes.Held h : held.held()) {
+            TableMappingDef table = tableByName.get(h.change().table());
+            if (now - h.sinceMillis() >= table.parkTimeout().toMillis()) {
+                SQLException reason = onTarget(w -> w.refusalOf(h.change(), table), "the reason of a held delete");
+                if (reason == null) { // went through just now
+                    continue;
+                }
+                expired.add(PostgresUpsertWriter.rejection(table, h.change(), String.valueOf(h.change().key().get(0)),
+                        new SQLException("delete still refused after park-timeout " + table.parkTimeout() + ": " + reason.getMessage(),
+                                reason.getSQLState())));
+                gone.add(h.change());
+            }
+        }
+        if (!expired.isEmpty()) {
+            sendToDlq(eventsProducer, expired);
+            held.release(gone);
         }
     }
 
@@ -213,7 +383,7 @@ public final class SinkStage implements AutoCloseable {
     private void commitPositions(Map<TopicPartition, Long> committed) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : consumer.assignment()) {
-            long position = consumer.position(tp);
+            long position = held.oldestOffset(tp).orElse(consumer.position(tp));
             if (!Long.valueOf(position).equals(committed.get(tp))) {
                 offsets.put(tp, new OffsetAndMetadata(position));
             }

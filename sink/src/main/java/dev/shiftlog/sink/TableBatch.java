@@ -1,43 +1,70 @@
 package dev.shiftlog.sink;
 
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * The net effect of a run of changes to one target table: per key the deletes and the latest row of each shape
+ * The net effect of a run of changes to one target table: per key its delete and the latest row of each shape
  * (column set), with the topic position each came from. Collapsing first makes one INSERT … ON CONFLICT per batch
  * and shape legal and idempotent; keeping one row per shape matters when several mappings fill different columns of
  * the same target row ({@code match-on}), since none of them may overwrite the others.
+ *
+ * <p>Deletes come in two kinds because of foreign keys: a delete whose key is written again later in the batch
+ * (only kept for consolidated rows, where it resets the other mappings' columns) runs before the rows; every other
+ * delete runs after all rows of all tables, so a child moved to another parent no longer references the parent
+ * being deleted.
  */
 final class TableBatch {
     /** The last change of one key (and shape); {@code value} null means delete. */
-    record Change(GenericRecord key, GenericRecord value, String topic, int partition, long offset) {}
+    record Change(String table, GenericRecord key, GenericRecord value, String topic, int partition, long offset) {
+        boolean isDelete() {
+            return value == null;
+        }
+
+        /** The row key as comparable values, the same for every shape of the row. */
+        List<Object> id() {
+            return TableBatch.id(key);
+        }
+    }
 
     private final String table;
+    private final boolean consolidated;
     private final Map<List<Object>, Change> deletes = new LinkedHashMap<>();
     private final Map<List<Object>, Change> upserts = new LinkedHashMap<>();
 
-    TableBatch(String table) {
+    /** @param consolidated rows of several mappings share one target row ({@code match-on}) */
+    TableBatch(String table, boolean consolidated) {
         this.table = table;
+        this.consolidated = consolidated;
     }
 
     void add(GenericRecord key, GenericRecord value, String topic, int partition, long offset) {
-        List<Object> id = key.getSchema().getFields().stream().map(f -> normalize(key.get(f.pos()))).toList();
-        Change change = new Change(key, value, topic, partition, offset);
-        if (value == null) {
+        add(new Change(table, key, value, topic, partition, offset));
+    }
+
+    void add(Change change) {
+        List<Object> id = change.id();
+        if (change.isDelete()) {
             // a delete wins over every earlier row of the key, whatever its shape
             upserts.keySet().removeIf(k -> k.get(0).equals(id));
             deletes.put(id, change);
         } else {
-            // deletes run before upserts, so a delete followed by a re-insert still ends with the row
-            List<Object> shaped = List.of(id, value.getSchema());
+            if (!consolidated) {
+                deletes.remove(id); // the row is written whole again: the earlier delete changes nothing
+            }
+            List<Object> shaped = List.of(id, change.value().getSchema());
             upserts.remove(shaped);
             upserts.put(shaped, change);
         }
+    }
+
+    static List<Object> id(GenericRecord key) {
+        return key.getSchema().getFields().stream().map(f -> normalize(key.get(f.pos()))).toList();
     }
 
     private static Object normalize(Object v) {
@@ -48,11 +75,32 @@ final class TableBatch {
         return table;
     }
 
-    /** Deletes first, then rows, in the order they are applied. */
-    Collection<Change> changes() {
-        List<Change> all = new ArrayList<>(deletes.values());
-        all.addAll(upserts.values());
-        return all;
+    /** Deletes of keys written again in this batch: they run before the rows. */
+    List<Change> deletesBeforeRows() {
+        Set<List<Object>> rewritten = rewrittenIds();
+        return deletes.entrySet().stream().filter(e -> rewritten.contains(e.getKey())).map(Map.Entry::getValue).toList();
+    }
+
+    /** Deletes of keys that stay deleted: they run after the rows of every table. */
+    List<Change> deletesAfterRows() {
+        Set<List<Object>> rewritten = rewrittenIds();
+        return deletes.entrySet().stream().filter(e -> !rewritten.contains(e.getKey())).map(Map.Entry::getValue).toList();
+    }
+
+    private Set<List<Object>> rewrittenIds() {
+        Set<List<Object>> ids = new HashSet<>();
+        upserts.keySet().forEach(k -> ids.add(castId(k.get(0))));
+        return ids;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> castId(Object o) {
+        return (List<Object>) o;
+    }
+
+    /** The rows, in the order they arrived. */
+    List<Change> rowChanges() {
+        return new ArrayList<>(upserts.values());
     }
 
     List<GenericRecord> upserts() {
@@ -61,10 +109,9 @@ final class TableBatch {
         return rows;
     }
 
-    List<GenericRecord> deletes() {
-        List<GenericRecord> keys = new ArrayList<>();
-        deletes.values().forEach(c -> keys.add(c.key()));
-        return keys;
+    /** Whether a later change of this batch replaces the given (held) delete of the same key. */
+    boolean touches(List<Object> id) {
+        return deletes.containsKey(id) || rewrittenIds().contains(id);
     }
 
     int upsertCount() {
@@ -73,12 +120,5 @@ final class TableBatch {
 
     int deleteCount() {
         return deletes.size();
-    }
-
-    /** A batch of just one change, to find out which row the database refuses. */
-    static TableBatch of(String table, Change change) {
-        TableBatch single = new TableBatch(table);
-        single.add(change.key(), change.value(), change.topic(), change.partition(), change.offset());
-        return single;
     }
 }

@@ -17,16 +17,37 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     public static final String USER = "postgres";
     public static final String PASSWORD = "postgres";
 
-    private final EmbeddedPostgres postgres;
+    private final Path workDir;
+    private EmbeddedPostgres postgres;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+    private EmbeddedPostgresServer(Path workDir, EmbeddedPostgres postgres) {
+        this.workDir = workDir;
         this.postgres = postgres;
     }
 
     public static EmbeddedPostgresServer start(Path workDir) throws IOException {
+        return new EmbeddedPostgresServer(workDir, launch(workDir, 0));
+    }
+
+    /**
+     * Stops the server (fast shutdown: connections are cut, as in a restart or a crash of the database), keeps it
+     * down for {@code down}, then starts it again on the same port with the same data: for fault tests.
+     */
+    public void restart(java.time.Duration down) throws IOException, InterruptedException {
+        int port = port();
+        postgres.close();
+        Thread.sleep(down.toMillis());
+        postgres = launch(workDir, port);
+    }
+
+    private static EmbeddedPostgres launch(Path workDir, int port) throws IOException {
         Files.createDirectories(workDir);
         Path data = workDir.resolve("data");
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+        if (port > 0) {
+            builder.setPort(port);
+        }
+        return builder
                 .setOverrideWorkingDirectory(workDir.toFile())
                 .setDataDirectory(data)
                 .setCleanDataDirectory(false)
@@ -39,7 +60,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 .setServerConfig("max_connections", "100")
                 .setServerConfig("timezone", "UTC")
                 .start();
-        return new EmbeddedPostgresServer(pg);
     }
 
     public int port() {

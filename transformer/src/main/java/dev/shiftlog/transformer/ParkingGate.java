@@ -3,6 +3,7 @@ package dev.shiftlog.transformer;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.LandedRow;
+import dev.shiftlog.schemas.rows.ParkedKeys;
 import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.ColumnDef;
@@ -97,6 +98,7 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         if (marker != null) {
             String childKey = value.get(0).toString();
             parked.delete(parkedKey(parentKey, childKey));
+            parked.delete(parkedKey(parentKey, childKey) + ParkedKeys.LANDED_WITH_NULL);
             if ("delete".equals(new String(marker.value(), StandardCharsets.UTF_8))) {
                 context.forward(new Record<>(value, (GenericRecord) null, record.timestamp()), outputChild);
             }
@@ -142,7 +144,7 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         List<KeyValue<String, ValueAndTimestamp<GenericRecord>>> expired = new ArrayList<>();
         try (KeyValueIterator<String, ValueAndTimestamp<GenericRecord>> it = parked.all()) {
             it.forEachRemaining(kv -> {
-                if (kv.value.timestamp() <= deadline) { // rows that already landed with NULL carry Long.MAX_VALUE
+                if (kv.value.timestamp() <= deadline && !ParkedKeys.landedWithNull(kv.key)) {
                     expired.add(kv);
                 }
             });
@@ -156,7 +158,9 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
                 // later, the release patches the reference in. Members of a cycle land first, then patch each other.
                 LOG.warn("{}:{} lands with {} NULL: parent {}:{} has not landed (a cycle or an orphan); patched if it does",
                         table.target(), row.get(table.legacyKey()), reference.target(), reference.ref(), parentKey);
-                parked.put(kv.key, ValueAndTimestamp.make(row, Long.MAX_VALUE));
+                // a changelog timestamp must be a real time (Kafka refuses one far in the future): the key says it instead
+                parked.delete(kv.key);
+                parked.put(kv.key + ParkedKeys.LANDED_WITH_NULL, ValueAndTimestamp.make(row, now));
                 context.forward(new Record<>(RowMapper.keyOf(table, row, migration), row, now), outputChild);
                 continue;
             }

@@ -212,7 +212,7 @@ public final class StatusProbe implements AutoCloseable {
         while (end.entrySet().stream().anyMatch(e -> changelogs.position(e.getKey()) < e.getValue()) && System.nanoTime() < deadline) {
             for (ConsumerRecord<byte[], byte[]> r : changelogs.poll(Duration.ofMillis(200))) {
                 Set<ByteBuffer> keys = parkedKeys.computeIfAbsent(r.topic(), t -> new HashSet<>());
-                if (r.value() == null) {
+                if (r.value() == null || dev.shiftlog.schemas.rows.ParkedKeys.landedWithNull(r.key())) {
                     keys.remove(ByteBuffer.wrap(r.key()));
                 } else {
                     keys.add(ByteBuffer.wrap(r.key()));

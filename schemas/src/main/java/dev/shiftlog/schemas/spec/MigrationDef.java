@@ -38,4 +38,31 @@ public record MigrationDef(
     public MigrationDef withKafka(KafkaDef newKafka) {
         return new MigrationDef(name, source, target, newKafka, tables, successRate, cleanup, file);
     }
+
+    /** Mappings ordered so that a referenced table comes before the tables that reference it (cycles: as listed). */
+    public List<TableMappingDef> landingOrder() {
+        List<TableMappingDef> ordered = new java.util.ArrayList<>();
+        java.util.Set<String> placed = new java.util.HashSet<>();
+        List<TableMappingDef> pending = new java.util.ArrayList<>(tables());
+        while (!pending.isEmpty()) {
+            boolean progress = false;
+            for (var it = pending.iterator(); it.hasNext(); ) {
+                TableMappingDef t = it.next();
+                ColumnDef ref = t.reference();
+                if (ref == null || ref.ref().equals(t.target()) || placed.contains(ref.ref())) {
+                    ordered.add(t);
+                    it.remove();
+                    progress = true;
+                }
+            }
+            for (TableMappingDef t : ordered) {
+                placed.add(t.target());
+            }
+            if (!progress) { // a cycle between tables: list the rest as they are; their rows wait for each other
+                ordered.addAll(pending);
+                break;
+            }
+        }
+        return ordered;
+    }
 }

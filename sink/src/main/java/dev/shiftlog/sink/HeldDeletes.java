@@ -1,0 +1,82 @@
+package dev.shiftlog.sink;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Deletes the target refused because rows still reference the deleted row — typically a child whose move to
+ * another parent sits in another partition or table and has not been applied yet. They are retried until the
+ * reference is gone, or sent to the DLQ after the table's park-timeout. While one is held, its partition's committed
+ * offset stays at the held delete, so a crash or a rebalance redelivers it: holding never loses a delete.
+ */
+final class HeldDeletes {
+    /** A held delete and when it was first refused. */
+    record Held(TableBatch.Change change, long sinceMillis) {}
+
+    private final Map<TopicPartition, TreeMap<Long, Held>> byPartition = new HashMap<>();
+
+    void hold(TableBatch.Change change, long nowMillis) {
+        byPartition.computeIfAbsent(new TopicPartition(change.topic(), change.partition()), tp -> new TreeMap<>())
+                .put(change.offset(), new Held(change, nowMillis));
+    }
+
+    /** Drops held deletes that a later change of the same key replaces (same key, same partition, later offset). */
+    void supersede(Map<String, TableBatch> batchesByTable) {
+        for (TreeMap<Long, Held> held : byPartition.values()) {
+            held.values().removeIf(h -> {
+                TableBatch batch = batchesByTable.get(h.change().table());
+                return batch != null && batch.touches(h.change().id());
+            });
+        }
+        byPartition.values().removeIf(TreeMap::isEmpty);
+    }
+
+    List<TableBatch.Change> all() {
+        List<TableBatch.Change> out = new ArrayList<>();
+        byPartition.values().forEach(m -> m.values().forEach(h -> out.add(h.change())));
+        return out;
+    }
+
+    List<Held> held() {
+        List<Held> out = new ArrayList<>();
+        byPartition.values().forEach(m -> out.addAll(m.values()));
+        return out;
+    }
+
+    void release(Collection<TableBatch.Change> done) {
+        for (TableBatch.Change c : done) {
+            TreeMap<Long, Held> held = byPartition.get(new TopicPartition(c.topic(), c.partition()));
+            if (held != null) {
+                held.remove(c.offset());
+                if (held.isEmpty()) {
+                    byPartition.remove(new TopicPartition(c.topic(), c.partition()));
+                }
+            }
+        }
+    }
+
+    /** The offset the partition may be committed to at most: its oldest held delete. */
+    OptionalLong oldestOffset(TopicPartition tp) {
+        TreeMap<Long, Held> held = byPartition.get(tp);
+        return held == null || held.isEmpty() ? OptionalLong.empty() : OptionalLong.of(held.firstKey());
+    }
+
+    /** Partitions this worker no longer owns: their new owner redelivers from the committed offset. */
+    void forget(Collection<TopicPartition> partitions) {
+        partitions.forEach(byPartition::remove);
+    }
+
+    boolean isEmpty() {
+        return byPartition.isEmpty();
+    }
+
+    int size() {
+        return byPartition.values().stream().mapToInt(Map::size).sum();
+    }
+}
