@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shiftlog.operate.DlqTally;
+import dev.shiftlog.operate.status.StatusProbe;
+import dev.shiftlog.operate.status.StatusReport;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecParser;
 import java.sql.Connection;
@@ -32,6 +34,7 @@ class SinkFaultsIT {
             source: { url: "${SHIFTLOG_SOURCE_URL}", user: "${SHIFTLOG_SOURCE_USER}", password: "${SHIFTLOG_SOURCE_PASSWORD}" }
             target: { url: "${SHIFTLOG_TARGET_URL}", user: "${SHIFTLOG_TARGET_USER}", password: "${SHIFTLOG_TARGET_PASSWORD}" }
             kafka: { bootstrap-servers: "${SHIFTLOG_BOOTSTRAP_SERVERS}", partitions: 3 }
+            success-rate: 90
             tables:
               - target: nodes_new
                 source: nodes
@@ -222,6 +225,42 @@ class SinkFaultsIT {
             servers.legacySql("UPDATE nodes SET name = name || ' after' WHERE id >= 1000; DELETE FROM nodes WHERE id = 1010");
             awaitEqual("nodes after the target was down " + down.toSeconds() + " s", SinkFaultsIT::expectedNodes,
                     SinkFaultsIT::actualNodes, Duration.ofSeconds(90));
+        }
+    }
+
+    private static StatusReport.TableProgress progress(StatusReport r, String table) {
+        return r.tables().stream().filter(t -> t.table().equals(table)).findFirst().orElseThrow();
+    }
+
+    @Test
+    @Order(5)
+    void statusIsHonestAboutExtraRowsTheDlqAndLegacyChanges() throws Exception {
+        MigrationDef strict = new MigrationDef(spec.name(), spec.source(), spec.target(), spec.kafka(), spec.tables(), 100.0,
+                spec.cleanup(), spec.file());
+        try (StatusProbe probe = new StatusProbe(spec, kafka.clientConfig(), kafka.registry());
+             StatusProbe strictProbe = new StatusProbe(strict, kafka.clientConfig(), kafka.registry());
+             Connection legacy = servers.legacy.connect("legacy")) {
+            await().alias("caught up, the DLQ within success-rate 90").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> probe.sample().caughtUp());
+            StatusReport again = probe.sample(); // no progress since the last sample: no rate, no exception
+            assertThat(again.caughtUp()).isTrue();
+            assertThat(progress(again, "nodes_new").landed()).isEqualTo(progress(again, "nodes_new").expected())
+                    .isEqualTo(TestServers.scalar(legacy, "SELECT count(*) FROM nodes WHERE name <> 'bad'"));
+            assertThat(strictProbe.sample().caughtUp()).as("rows in the DLQ with success-rate 100").isFalse();
+
+            servers.targetSql("INSERT INTO nodes_new VALUES ('00000000-0000-0000-0000-000000000001', 99999, NULL, 'not from legacy')");
+            StatusReport extra = probe.sample();
+            assertThat(progress(extra, "nodes_new").landed()).isGreaterThan(progress(extra, "nodes_new").expected());
+            assertThat(extra.caughtUp()).as("a target row no legacy row explains").isFalse();
+            servers.targetSql("DELETE FROM nodes_new WHERE legacy_id = 99999");
+
+            servers.legacySql("INSERT INTO nodes SELECT g, 2, 'late ' || g FROM generate_series(5000, 5009) g; DELETE FROM nodes WHERE id = 1011");
+            await().alias("legacy counts follow legacy changes").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> {
+                        StatusReport r = probe.sample();
+                        assertThat(progress(r, "nodes_new").legacyRows()).isEqualTo(TestServers.scalar(legacy, "SELECT count(*) FROM nodes"));
+                        assertThat(r.caughtUp()).isTrue();
+                    });
         }
     }
 }

@@ -37,15 +37,37 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
     /** Snapshot rows per legacy table ({@code schema.table}) of the spec, in spec order; removed once reported. */
     private final Map<String, Long> snapshotPending = new java.util.LinkedHashMap<>();
     private final SnapshotListener snapshotListener;
+    private final SnapshotReconciler reconciler;
+    private final List<String> sourceTopics = new ArrayList<>();
 
     /** @param tables the spec's legacy tables as {@code schema.table}, each reported once to the listener */
     ChangeEventPublisher(String debeziumPrefix, TopicNames topics, Producer<GenericRecord, GenericRecord> producer,
-                         java.util.Collection<String> tables, SnapshotListener snapshotListener) {
+                         java.util.Collection<String> tables, SnapshotListener snapshotListener, SnapshotReconciler reconciler) {
         this.debeziumPrefix = debeziumPrefix;
         this.topics = topics;
         this.producer = producer;
         tables.forEach(t -> snapshotPending.put(t, 0L));
+        tables.forEach(t -> sourceTopics.add(topicOf(t)));
         this.snapshotListener = snapshotListener;
+        this.reconciler = reconciler;
+    }
+
+    private String topicOf(String schemaDotTable) {
+        int dot = schemaDotTable.indexOf('.');
+        return topics.source(schemaDotTable.substring(0, dot), schemaDotTable.substring(dot + 1));
+    }
+
+    /** Debezium's snapshot marker of a row read by the initial snapshot; null for streamed changes and other records. */
+    private static String snapshotMarker(SourceRecord record) {
+        if (!(record.value() instanceof Struct envelope) || envelope.schema().field("source") == null) {
+            return null;
+        }
+        Struct source = envelope.getStruct("source");
+        if (source == null || source.schema().field("snapshot") == null || source.get("snapshot") == null) {
+            return null;
+        }
+        String marker = source.get("snapshot").toString();
+        return "false".equals(marker) || "incremental".equals(marker) ? null : marker;
     }
 
     /** Rows sent per source topic since start, snapshot and streaming together. */
@@ -60,6 +82,9 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) throws InterruptedException {
         List<Future<RecordMetadata>> sends = new ArrayList<>(events.size());
         for (RecordChangeEvent<SourceRecord> event : events) {
+            if (!snapshotPending.isEmpty() && snapshotMarker(event.record()) != null) {
+                reconciler.loadOnce(sourceTopics); // before the first snapshot row of this process is sent
+            }
             sends.add(send(event.record()));
         }
         for (int i = 0; i < events.size(); i++) {
@@ -73,8 +98,10 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
                             + e.getCause().getMessage(), e.getCause());
                 }
             }
-            committer.markProcessed(events.get(i));
+            // a table's vanished rows are deleted before its last snapshot row counts as processed: a crash in
+            // between repeats the snapshot, which finds them again
             noteSnapshotProgress(events.get(i).record());
+            committer.markProcessed(events.get(i));
         }
         committer.markBatchFinished();
     }
@@ -83,7 +110,34 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
      * Counts snapshot rows and reports a table when Debezium marks its last one; runs after Kafka acknowledged the
      * row, so a reported table is really captured.
      */
-    private void noteSnapshotProgress(SourceRecord record) {
+    /** Tombstones for the rows an interrupted earlier snapshot captured that this one did not find. */
+    private void deleteVanished(String table) throws InterruptedException {
+        String topic = topicOf(table);
+        List<GenericRecord> vanished = reconciler.vanished(topic);
+        if (vanished.isEmpty()) {
+            return;
+        }
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
+        for (GenericRecord key : vanished) {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(OP_HEADER, "d".getBytes(StandardCharsets.UTF_8));
+            headers.add(TS_HEADER, Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
+            sends.add(producer.send(new ProducerRecord<>(topic, null, key, null, headers)));
+        }
+        for (Future<RecordMetadata> send : sends) {
+            try {
+                send.get();
+            } catch (ExecutionException e) {
+                throw new ProducerException("Kafka refused a delete of a row that vanished during an interrupted snapshot of "
+                        + table + "; the snapshot repeats on restart: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
+        captured.computeIfAbsent(topic, t -> new LongAdder()).add(vanished.size());
+        org.slf4j.LoggerFactory.getLogger(ChangeEventPublisher.class).info(
+                "{}: {} row(s) captured by an interrupted snapshot were deleted since; sent as deletes", table, vanished.size());
+    }
+
+    private void noteSnapshotProgress(SourceRecord record) throws InterruptedException {
         if (snapshotPending.isEmpty() || !(record.value() instanceof Struct envelope) || envelope.schema().field("source") == null) {
             return;
         }
@@ -105,15 +159,18 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
             report(table);
         } else if ("last".equals(marker)) {
             report(table);
-            List.copyOf(snapshotPending.keySet()).forEach(this::report); // tables without rows never get a marker
+            for (String empty : List.copyOf(snapshotPending.keySet())) { // tables without rows never get a marker
+                report(empty);
+            }
         }
     }
 
-    private void report(String table) {
+    private void report(String table) throws InterruptedException {
         Long rows = snapshotPending.remove(table);
         if (rows == null) {
             return;
         }
+        deleteVanished(table);
         int dot = table.indexOf('.');
         try {
             snapshotListener.tableSnapshotted(table.substring(0, dot), table.substring(dot + 1), rows);
@@ -135,6 +192,9 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
                 "shiftlog." + topics.migration().replaceAll("[^A-Za-z0-9_]", "_") + ".src." + parts[0]));
         String op = envelope.getString("op");
         GenericRecord key = converter.record((Struct) record.key(), parts[1] + "_key");
+        if ("r".equals(op)) {
+            reconciler.seen(topic, key);
+        }
         GenericRecord value = "d".equals(op) ? null : converter.record(envelope.getStruct("after"), parts[1]);
         RecordHeaders headers = new RecordHeaders();
         headers.add(OP_HEADER, op.getBytes(StandardCharsets.UTF_8));

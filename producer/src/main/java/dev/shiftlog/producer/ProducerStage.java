@@ -136,7 +136,8 @@ public final class ProducerStage implements AutoCloseable {
         producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-producer");
         producer = new KafkaProducer<>(producerConfig, new AvroSerializer(registry, true), new AvroSerializer(registry, false));
-        publisher = new ChangeEventPublisher(spec.name(), names, producer, legacyTables(spec), snapshotListener);
+        publisher = new ChangeEventPublisher(spec.name(), names, producer, legacyTables(spec), snapshotListener,
+                new SnapshotReconciler(kafkaConfig, registry));
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(debeziumConfig(spec, kafkaConfig))
                 .notifying(publisher)

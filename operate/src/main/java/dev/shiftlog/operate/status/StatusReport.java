@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param cdcDelayMs how long the oldest change not yet in the target has been waiting (capture → now); 0 when
  *     every captured change has landed
- * @param caughtUp every stage's lag is 0 and every table has landed what it is expected to
+ * @param caughtUp every stage's lag is 0, nothing is parked, every table has landed exactly what it is expected to, and
+ *     the DLQ (if any) leaves the success rate at or above the spec's {@code success-rate}
  */
 public record StatusReport(String migration, String at, List<TableProgress> tables, List<PartitionLag> lag, long totalLag,
                            long dlq, long parked, long cdcDelayMs, boolean caughtUp) {

@@ -29,6 +29,7 @@ public final class StatusSampler implements AutoCloseable {
         return t;
     });
     private final MeterRegistry registry;
+    private volatile String lastFailure;
 
     public StatusSampler(StatusProbe probe, MeterRegistry registry, long periodSeconds) {
         this.probe = probe;
@@ -47,6 +48,7 @@ public final class StatusSampler implements AutoCloseable {
             StatusReport r = probe.sample();
             report.set(r);
             latest.set(r);
+            lastFailure = null;
             for (StatusReport.TableProgress t : r.tables()) {
                 if (tables.put(t.table(), t) == null) {
                     Tags tags = Tags.of("table", t.table());
@@ -57,7 +59,11 @@ public final class StatusSampler implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            LOG.debug("status sample failed: {}", e.getMessage());
+            String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (!reason.equals(lastFailure)) { // once per distinct reason, not every five seconds
+                LOG.warn("status sample failed (/status and /metrics keep the previous sample): {}", reason, e);
+                lastFailure = reason;
+            }
             latest.set(Map.of("state", "unavailable", "reason", String.valueOf(e.getMessage())));
         }
     }
