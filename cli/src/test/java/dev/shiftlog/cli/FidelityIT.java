@@ -103,7 +103,7 @@ class FidelityIT {
                 columns: { small: small, big_text: big_text, big_jsonb: big_jsonb, big_array: big_array, big_bytea: big_bytea }
               - target: payments_new
                 source: payments
-                columns: { region: region, amount: amount, note: note }
+                columns: { region: region, amount: amount, note: note, t: note, e: region }
             """.formatted(COLS.stream().map(c -> "      " + c.name() + ": " + c.name()).collect(Collectors.joining("\n")));
 
     private static TestServers servers;
@@ -133,7 +133,7 @@ class FidelityIT {
                 + " CREATE TABLE payments_us PARTITION OF payments FOR VALUES IN ('us');"
                 + " INSERT INTO payments SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END, g * 1.25, 'n' || g FROM generate_series(1, 50) g;");
         servers.targetSql("CREATE TABLE payments_new (id uuid PRIMARY KEY, legacy_id text NOT NULL UNIQUE, region text NOT NULL,"
-                + " amount numeric(10,2), note text);");
+                + " amount numeric(10,2), note text, t text, e text);"); // t and e: the names verify's own aliases once had
         spec = new SpecParser(servers.env()).parse("fidelity.yaml", SPEC);
         kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
         pipeline = new Pipeline();
@@ -264,5 +264,20 @@ class FidelityIT {
                 + " DELETE FROM payments WHERE id = 9;");
         awaitEqual("payments after CDC insert, update, partition move and delete", () -> payments(true), () -> payments(false));
         assertDlqEmpty();
+
+        java.nio.file.Path file = servers.specWithValues(SPEC, "fidelity.yaml");
+        CliRun verify = CliRun.operate("verify", file, servers.dir.resolve("work"), "--json");
+        assertThat(verify.out()).as("verify ran: " + verify.err()).contains("\"tables\"");
+        com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(verify.out());
+        com.fasterxml.jackson.databind.JsonNode payments = null;
+        for (com.fasterxml.jackson.databind.JsonNode t : report.get("tables")) {
+            if (t.get("table").asText().equals("payments_new")) {
+                payments = t;
+            }
+        }
+        assertThat(payments).as(verify.out() + verify.err()).isNotNull();
+        assertThat(payments.get("matching").asLong()).as(verify.out()).isEqualTo(payments(true).rows().size());
+        assertThat(payments.get("changed").asLong() + payments.get("missing").asLong() + payments.get("extra").asLong()).isZero();
+        assertThat(verify.exitCode()).as("verify of every table, every type: " + report.get("findings")).isZero();
     }
 }

@@ -33,15 +33,9 @@ class PlanIT {
         servers.close();
     }
 
-    /** The spec with its ${...} references replaced, since the CLI reads the real environment. */
+    /** The spec with its ${...} references given the test's values, since the CLI reads the real environment. */
     private Path specFile(String name, String yaml) throws Exception {
-        String text = yaml;
-        for (var e : servers.env().entrySet()) {
-            text = text.replace("${" + e.getKey() + "}", e.getValue());
-        }
-        Path file = servers.dir.resolve(name);
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        return file;
+        return servers.specWithValues(yaml, name);
     }
 
     private static List<String> lines(String text) {
@@ -103,7 +97,7 @@ class PlanIT {
         servers.legacySql("DO $$BEGIN CREATE ROLE planner LOGIN PASSWORD 'Right-Pass-123'; EXCEPTION WHEN duplicate_object THEN NULL; END$$");
         requirePasswords(servers.legacy.connect("legacy"), "planner");
         String yaml = ItemsScenario.SPEC.replace("user: ${SHIFTLOG_SOURCE_USER}", "user: planner")
-                .replace("password: ${SHIFTLOG_SOURCE_PASSWORD}", "password: Wrong-Pass-456");
+                .replace("password: ${SHIFTLOG_SOURCE_PASSWORD}", "password: ${PLAN_IT_UNSET:-Wrong-Pass-456}");
         Path file = specFile("bad-password.yaml", yaml);
 
         CliRun run = CliRun.of("plan", "-f", file.toString());
@@ -112,6 +106,49 @@ class PlanIT {
         assertThat(run.err()).contains("cannot connect to " + servers.legacyUrl + " as planner")
                 .contains("password authentication failed").contains("check url, user and the password variable")
                 .doesNotContain("Wrong-Pass-456").doesNotContain("Right-Pass-123");
+    }
+
+    @Test
+    void shouldReportAWrongTargetPasswordAtTheTargetBlock() throws Exception {
+        servers.targetSql("DO $$BEGIN CREATE ROLE planner LOGIN PASSWORD 'Right-Pass-123'; EXCEPTION WHEN duplicate_object THEN NULL; END$$");
+        requirePasswords(servers.target.connect("app"), "planner");
+        String yaml = ItemsScenario.SPEC.replace("user: ${SHIFTLOG_TARGET_USER}", "user: planner")
+                .replace("password: ${SHIFTLOG_TARGET_PASSWORD}", "password: ${PLAN_IT_UNSET:-Wrong-Pass-789}");
+        Path file = specFile("bad-target-password.yaml", yaml);
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(lines(run.err()).get(0)).startsWith(file + ":7:3: cannot connect to " + servers.targetUrl).doesNotContain("Wrong-Pass-789");
+    }
+
+    @Test
+    void shouldRefuseAPasswordWrittenIntoTheSpecAndALegacyKeyThatIsTheKey() throws Exception {
+        String yaml = ItemsScenario.SPEC.replace("password: ${SHIFTLOG_TARGET_PASSWORD}", "password: Inline-Secret-1")
+                .replace("    id: uuid5\n", "    id: uuid5\n    legacy-key: id\n");
+        Path file = specFile("inline-secret.yaml", yaml);
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(lines(run.err())).containsExactly(
+                file + ":9:13: 'target.password' must come from the environment, e.g. password: ${TARGET_PASSWORD}; a password"
+                        + " written into the spec ends up in version control and in every copy of the file",
+                file + ":17:17: 'legacy-key: id' names the key column itself; the legacy key needs a column of its own (default"
+                        + " legacy_id), or 'legacy-key: shiftlog_id_map' to keep it in shiftlog's id map (with 'id: preserve' the key"
+                        + " already is the legacy key: leave legacy-key out)",
+                "2 error(s) in " + file + "; nothing was written");
+        assertThat(run.err()).doesNotContain("Inline-Secret-1");
+    }
+
+    @Test
+    void shouldNameTheBrokerThatDoesNotAnswer() throws Exception {
+        Path file = specFile("no-broker.yaml", ItemsScenario.SPEC.replace("${SHIFTLOG_BOOTSTRAP_SERVERS}", "127.0.0.1:1"));
+
+        CliRun run = CliRun.of("up", "-f", file.toString(), "--work-dir", servers.dir.resolve("no-broker").toString(), "--http", "off");
+
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.err()).contains("Kafka at 127.0.0.1:1 did not answer (no answer within 30 s)").doesNotContain("(null)");
     }
 
     @Test
@@ -176,7 +213,7 @@ class PlanIT {
             s.execute(files.read("target.sql"));
         }
         String yaml = files.read("shiftlog.yaml").replace("${SHIFTLOG_SOURCE_URL}", legacyUrl).replace("${SHIFTLOG_TARGET_URL}", targetUrl)
-                .replace("${SHIFTLOG_SOURCE_PASSWORD}", "x").replace("${SHIFTLOG_TARGET_PASSWORD}", "x");
+                .replace("${SHIFTLOG_SOURCE_PASSWORD}", "${SHIFTLOG_SOURCE_PASSWORD:-x}").replace("${SHIFTLOG_TARGET_PASSWORD}", "${SHIFTLOG_TARGET_PASSWORD:-x}");
         Path file = servers.dir.resolve(example + ".yaml");
         Files.writeString(file, yaml, StandardCharsets.UTF_8);
 

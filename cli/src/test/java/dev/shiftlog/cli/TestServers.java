@@ -42,12 +42,15 @@ final class TestServers implements AutoCloseable {
 
     /**
      * Writes a spec with this class's connection values in place of its {@code ${SHIFTLOG_...}} variables, for
-     * commands run in this JVM (which read the real environment) or in a child process.
+     * commands run in this JVM (which read the real environment) or in a child process. Passwords stay environment
+     * references, with the value as their default ({@code ${SHIFTLOG_SOURCE_PASSWORD:-postgres}}): a spec may not hold
+     * a password itself.
      */
     Path specWithValues(String specText, String fileName) throws java.io.IOException {
         String spec = specText;
         for (Map.Entry<String, String> e : env().entrySet()) {
-            spec = spec.replaceAll("\\$\\{" + e.getKey() + "(:-[^}]*)?}", java.util.regex.Matcher.quoteReplacement(e.getValue()));
+            String value = e.getKey().endsWith("_PASSWORD") ? "${" + e.getKey() + ":-" + e.getValue() + "}" : e.getValue();
+            spec = spec.replaceAll("\\$\\{" + e.getKey() + "(:-[^}]*)?}", java.util.regex.Matcher.quoteReplacement(value));
         }
         Path file = dir.resolve(fileName);
         Files.writeString(file, spec);

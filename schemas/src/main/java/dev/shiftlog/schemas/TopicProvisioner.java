@@ -43,8 +43,11 @@ public final class TopicProvisioner {
                 }
             }
         } catch (ExecutionException | TimeoutException e) {
+            String why = e instanceof TimeoutException ? "no answer within 30 s"
+                    : e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getClass().getSimpleName();
             throw new IllegalStateException("Kafka at " + adminConfig.get("bootstrap.servers")
-                    + " did not answer (" + e.getMessage() + "); check kafka.bootstrap-servers and that the broker runs", e);
+                    + " did not answer (" + why + "); check kafka.bootstrap-servers (or SHIFTLOG_BOOTSTRAP_SERVERS) and that the"
+                    + " broker runs and is reachable from here", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

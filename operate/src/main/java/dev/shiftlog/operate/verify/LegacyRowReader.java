@@ -212,7 +212,9 @@ public final class LegacyRowReader implements AutoCloseable {
                 } else if (type.getLogicalType() instanceof LogicalTypes.LocalTimestampMicros) {
                     yield rs.getObject(column, LocalDateTime.class);
                 } else if (type.getLogicalType() instanceof LogicalTypes.TimeMicros) {
-                    yield rs.getObject(column, LocalTime.class);
+                    // the driver reads PostgreSQL's 24:00:00 as LocalTime.MAX (23:59:59.999999999); the text is exact
+                    String text = rs.getString(column);
+                    yield text == null ? null : text.startsWith("24:00:00") ? (Object) 86_400_000_000L : rs.getObject(column, LocalTime.class);
                 }
                 yield rs.getObject(column);
             }

@@ -246,19 +246,48 @@ public final class TargetVerifier {
         }
     }
 
+    /** Types without an equality operator ({@code json} keeps its text exactly, so its text is what must match). */
+    private static final Set<String> TEXT_COMPARED_TYPES = Set.of("json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle");
+
+    private Set<String> columnsWithoutEquality(String table, Connection target) throws SQLException {
+        Set<String> columns = new java.util.HashSet<>();
+        try (java.sql.PreparedStatement ps = target.prepareStatement("SELECT a.attname, t.typname FROM pg_attribute a"
+                + " JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped")) {
+            ps.setString(1, qualified(table));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (TEXT_COMPARED_TYPES.contains(rs.getString(2))) {
+                        columns.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        return columns;
+    }
+
+    /** Row aliases no target column is likely to be named: a bare {@code e} or {@code t} would mean the column. */
+    private static final String E_ALIAS = "shiftlog_expected_row";
+    private static final String T_ALIAS = "shiftlog_target_row";
+
     /**
      * Joins expected and actual rows by key; rows whose hashes differ are diffed column by column. Returns
      * {missing, extra, changed}.
      */
     private long[] compare(String table, String match, Set<String> compared, Connection target, List<Finding> findings)
             throws SQLException {
-        String hashE = "md5(ROW(" + compared.stream().map(c -> "e." + quote(c)).collect(Collectors.joining(", ")) + ")::text)";
-        String hashT = "md5(ROW(" + compared.stream().map(c -> "t." + quote(c)).collect(Collectors.joining(", ")) + ")::text)";
-        String differing = "array_remove(ARRAY[" + compared.stream().map(c -> "CASE WHEN e." + quote(c) + " IS DISTINCT FROM t."
-                + quote(c) + " THEN '" + c.replace("'", "''") + "' END").collect(Collectors.joining(", ")) + "], NULL)";
-        String sql = "SELECT e." + quote(match) + "::text, t." + quote(match) + "::text, " + differing + ", to_jsonb(e), to_jsonb(t)"
-                + " FROM " + EXPECTED + " e FULL JOIN " + qualified(table) + " t ON t." + quote(match) + " = e." + quote(match)
-                + " WHERE e." + quote(match) + " IS NULL OR t." + quote(match) + " IS NULL OR " + hashE + " <> " + hashT
+        String hashE = "md5(ROW(" + compared.stream().map(c -> E_ALIAS + "." + quote(c)).collect(Collectors.joining(", ")) + ")::text)";
+        String hashT = "md5(ROW(" + compared.stream().map(c -> T_ALIAS + "." + quote(c)).collect(Collectors.joining(", ")) + ")::text)";
+        Set<String> asText = columnsWithoutEquality(table, target);
+        String differing = "array_remove(ARRAY[" + compared.stream().map(c -> {
+            String cast = asText.contains(c) ? "::text" : "";
+            return "CASE WHEN " + E_ALIAS + "." + quote(c) + cast + " IS DISTINCT FROM " + T_ALIAS + "." + quote(c) + cast
+                    + " THEN '" + c.replace("'", "''") + "' END";
+        }).collect(Collectors.joining(", ")) + "], NULL)";
+        String expectedMatch = E_ALIAS + "." + quote(match);
+        String targetMatch = T_ALIAS + "." + quote(match);
+        String sql = "SELECT " + expectedMatch + "::text, " + targetMatch + "::text, " + differing + ", to_jsonb(" + E_ALIAS + "), to_jsonb("
+                + T_ALIAS + ") FROM " + EXPECTED + " " + E_ALIAS + " FULL JOIN " + qualified(table) + " " + T_ALIAS + " ON " + targetMatch
+                + " = " + expectedMatch + " WHERE " + expectedMatch + " IS NULL OR " + targetMatch + " IS NULL OR " + hashE + " <> " + hashT
                 + " ORDER BY 1, 2";
         long missing = 0;
         long extra = 0;

@@ -23,15 +23,41 @@ public final class SpecCatalogCheck {
 
     public List<SpecError> check(MigrationDef spec) {
         List<SpecError> errors = new ArrayList<>();
-        try (Connection source = PostgresCatalog.open(spec.source());
-             Connection target = PostgresCatalog.open(spec.target())) {
-            for (TableMappingDef t : spec.tables()) {
-                checkTable(spec, t, source, target, errors);
+        // each connection opened on its own, so a refused one is reported at its own block of the spec
+        Connection source = open(spec.source(), errors);
+        Connection target = open(spec.target(), errors);
+        try {
+            if (source != null && target != null) {
+                for (TableMappingDef t : spec.tables()) {
+                    checkTable(spec, t, source, target, errors);
+                }
             }
         } catch (SQLException e) {
             errors.add(new SpecError(spec.source().location(), e.getMessage()));
+        } finally {
+            close(source);
+            close(target);
         }
         return errors;
+    }
+
+    private static Connection open(dev.shiftlog.schemas.spec.ConnectionDef def, List<SpecError> errors) {
+        try {
+            return PostgresCatalog.open(def);
+        } catch (SQLException e) {
+            errors.add(new SpecError(def.location(), e.getMessage()));
+            return null;
+        }
+    }
+
+    private static void close(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // read-only use; nothing to keep
+            }
+        }
     }
 
     private void checkTable(MigrationDef spec, TableMappingDef t, Connection source, Connection target, List<SpecError> errors)

@@ -33,6 +33,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class SpecParser {
     private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+    /** A password is one environment reference and nothing else: ${NAME} or ${NAME:-default}. */
+    private static final Pattern SECRET_REF = Pattern.compile("\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?}");
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
@@ -263,6 +265,13 @@ public final class SpecParser {
                 error(keys.get("url"), "put the password in '" + block + ".password' (e.g. ${PGPASSWORD}), not in the URL");
             }
             String user = scalar(keys, "user", map, true);
+            Node passwordNode = keys.get("password");
+            if (passwordNode instanceof ScalarNode raw && !raw.getValue().isEmpty() && !SECRET_REF.matcher(raw.getValue()).matches()) {
+                // never echo the value: it is a secret
+                error(passwordNode, "'" + block + ".password' must come from the environment, e.g. password: ${"
+                        + block.toUpperCase(java.util.Locale.ROOT) + "_PASSWORD}; a password written into the spec ends up in"
+                        + " version control and in every copy of the file");
+            }
             String password = scalar(keys, "password", map, false);
             String schema = scalar(keys, "schema", map, false);
             return new ConnectionDef(url, user, password == null ? Secret.NONE : new Secret(password),
@@ -349,6 +358,12 @@ public final class SpecParser {
             String source = identifier(keys, "source", map, true);
             String key = identifier(keys, "key", map, false);
             String legacyKey = identifier(keys, "legacy-key", map, false);
+            if (legacyKey != null && legacyKey.equals(key == null ? "id" : key)) {
+                error(keys.get("legacy-key"), "'legacy-key: " + legacyKey + "' names the key column itself; the legacy key needs a"
+                        + " column of its own (default legacy_id), or 'legacy-key: " + TableMappingDef.ID_MAP + "' to keep it in"
+                        + " shiftlog's id map" + " (with 'id: preserve' the key already is the legacy key: leave legacy-key out)");
+                legacyKey = null;
+            }
             IdStrategy id = choice(keys, "id", map, IdStrategy.class, IdStrategy.UUID5, "id strategy", IdStrategy.allowed());
             OnError onError = choice(keys, "on-error", map, OnError.class, OnError.DLQ, "on-error policy", OnError.allowed());
             String timeoutText = scalar(keys, "park-timeout", map, false);
