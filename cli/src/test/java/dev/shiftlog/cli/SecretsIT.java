@@ -66,9 +66,11 @@ class SecretsIT {
                     .until(() -> ItemsScenario.actual(target).size() == 500);
         }
 
-        String wrongTarget = ItemsScenario.SPEC.replace("${SHIFTLOG_TARGET_PASSWORD}", WRONG_PASSWORD);
+        // passwords stay environment references (a spec may not hold one), here with the value as the default
+        String wrongTarget = ItemsScenario.SPEC.replace("${SHIFTLOG_TARGET_PASSWORD}", "${SECRETS_IT_UNSET:-" + WRONG_PASSWORD + "}");
         for (var e : env(TARGET_PASSWORD).entrySet()) {
-            wrongTarget = wrongTarget.replace("${" + e.getKey() + "}", e.getValue());
+            String value = e.getKey().endsWith("_PASSWORD") ? "${" + e.getKey() + ":-" + e.getValue() + "}" : e.getValue();
+            wrongTarget = wrongTarget.replace("${" + e.getKey() + "}", value);
         }
         Path file = servers.dir.resolve("wrong.yaml");
         Files.writeString(file, wrongTarget, StandardCharsets.UTF_8);

@@ -65,19 +65,20 @@ final class PostgresUpsertWriter {
     }
 
     /**
-     * Writes all batches in one transaction and commits: per table (in landing order) the deletes of keys written
-     * again, then the rows; then, children first, the deletes of keys that stay deleted. When the database refuses a
-     * row (a constraint, a bad value, a deferred foreign key at commit), the transaction is redone change by change
-     * under savepoints with every constraint checked at once, in passes until no further change succeeds (a change
-     * refused only because of another change's order lands in a later pass). What is still refused then:
+     * Writes all batches in one transaction and commits, in two phases: first per table (in landing order) the
+     * deletes of keys written again and the rows; then, children first, the deletes of keys that stay deleted. When
+     * the database refuses a change, only its phase is redone change by change under savepoints, in passes until no
+     * further change succeeds (a change refused only because of another change's order lands in a later pass). What
+     * is still refused then:
      * <ul>
      * <li>a delete refused by a foreign key is <em>held</em> — returned so the stage retries it once the rows that
      * reference it have moved or gone (they may be in another partition or table, applied later);</li>
      * <li>with {@code on-error: dlq} any other change is returned for the DLQ, and the rest is committed;</li>
      * <li>with {@code stop} nothing is committed and the exception names the table, legacy key and reason.</li>
      * </ul>
-     * A lost connection throws {@link TargetUnavailableException}; nothing is committed and the batch can be
-     * written again on a new connection.
+     * A DEFERRABLE constraint refused at COMMIT fails the whole transaction: it is redone change by change with every
+     * constraint checked at once. A lost connection throws {@link TargetUnavailableException}, a deadlock with another
+     * sink {@link TargetConflictException}; nothing is committed then and the batch can be written again.
      *
      * @param tableOrder target tables in landing order (referenced tables first)
      */
@@ -87,16 +88,21 @@ final class PostgresUpsertWriter {
         assignedIds.clear();
         try {
             prepareStaging(ordered, tables);
-            for (TableBatch batch : ordered) {
-                TableMappingDef table = tables.apply(batch.table());
-                deleteKeys(table, batch.deletesBeforeRows());
-                upsert(batch, table);
-            }
-            for (int i = ordered.size() - 1; i >= 0; i--) {
-                deleteKeys(tables.apply(ordered.get(i).table()), ordered.get(i).deletesAfterRows());
-            }
+            List<Step> refusedRows = applyPhase(rowSteps(ordered, tables), () -> {
+                for (TableBatch batch : ordered) {
+                    TableMappingDef table = tables.apply(batch.table());
+                    deleteKeys(table, batch.deletesBeforeRows());
+                    upsert(batch, table);
+                }
+            });
+            List<Step> refusedDeletes = applyPhase(deleteSteps(ordered, tables), () -> {
+                for (int i = ordered.size() - 1; i >= 0; i--) {
+                    deleteKeys(tables.apply(ordered.get(i).table()), ordered.get(i).deletesAfterRows());
+                }
+            });
+            Outcome outcome = classify(refusedRows, refusedDeletes);
             connection.commit();
-            return Outcome.CLEAN;
+            return outcome;
         } catch (SQLException | IOException e) {
             rollback();
             failIfConnectionLost(e);
@@ -104,8 +110,58 @@ final class PostgresUpsertWriter {
                 throw new SinkException("writing to " + target.url() + " failed; the batch was rolled back and its offsets not"
                         + " committed, so it is retried after the fix: " + e.getMessage(), e);
             }
+        } catch (SinkException e) {
+            rollback();
+            throw e;
         }
-        return writeChangeByChange(ordered, tables);
+        return writeChangeByChange(ordered, tables); // refused at COMMIT: a deferred constraint
+    }
+
+    /** One set-based write of a phase, for {@link #applyPhase}. */
+    private interface PhaseWrite {
+        void run() throws SQLException, IOException;
+    }
+
+    /**
+     * Runs a phase as one set-based write under a savepoint; when the database refuses a row in it, redoes just this
+     * phase change by change. Returns the changes still refused.
+     */
+    private List<Step> applyPhase(List<Step> steps, PhaseWrite write) throws SQLException, IOException {
+        if (steps.isEmpty()) {
+            return List.of();
+        }
+        Savepoint phase = connection.setSavepoint();
+        try {
+            write.run();
+            connection.releaseSavepoint(phase);
+            return List.of();
+        } catch (SQLException | IOException e) {
+            connection.rollback(phase);
+            if (!isRowLevel(e)) {
+                throw e;
+            }
+        }
+        assignedIds.clear(); // the rolled-back ids; the passes below collect them again
+        return changeByChange(steps);
+    }
+
+    private static List<Step> rowSteps(List<TableBatch> ordered, Function<String, TableMappingDef> tables) {
+        List<Step> steps = new ArrayList<>();
+        for (TableBatch batch : ordered) {
+            TableMappingDef table = tables.apply(batch.table());
+            batch.deletesBeforeRows().forEach(c -> steps.add(new Step(table, c, true)));
+            batch.rowChanges().forEach(c -> steps.add(new Step(table, c, false)));
+        }
+        return steps;
+    }
+
+    private static List<Step> deleteSteps(List<TableBatch> ordered, Function<String, TableMappingDef> tables) {
+        List<Step> steps = new ArrayList<>();
+        for (int i = ordered.size() - 1; i >= 0; i--) {
+            TableMappingDef table = tables.apply(ordered.get(i).table());
+            ordered.get(i).deletesAfterRows().forEach(c -> steps.add(new Step(table, c, false)));
+        }
+        return steps;
     }
 
     /** One change with the table it belongs to and, once refused, why. */
@@ -125,64 +181,69 @@ final class PostgresUpsertWriter {
     /** Enough for chains of changes refused only because of their order; each pass costs one savepoint per change. */
     private static final int MAX_PASSES = 8;
 
+    /** Applies each change under its own savepoint, in passes while some succeed; returns the ones still refused. */
+    private List<Step> changeByChange(List<Step> steps) throws SQLException, IOException {
+        List<Step> pending = steps;
+        for (int pass = 0; pass < MAX_PASSES && !pending.isEmpty(); pass++) {
+            List<Step> refused = new ArrayList<>();
+            for (Step step : pending) {
+                Savepoint savepoint = connection.setSavepoint();
+                try {
+                    applyOne(step);
+                    connection.releaseSavepoint(savepoint);
+                } catch (SQLException | IOException e) {
+                    connection.rollback(savepoint);
+                    if (!isRowLevel(e)) {
+                        throw e;
+                    }
+                    step.refusal = e;
+                    refused.add(step);
+                }
+            }
+            boolean progress = refused.size() < pending.size();
+            pending = refused;
+            if (!progress) {
+                break;
+            }
+        }
+        return pending;
+    }
+
+    /** Held deletes, DLQ entries, or (on-error: stop) the exception, for what stayed refused. */
+    private Outcome classify(List<Step> refusedRows, List<Step> refusedDeletes) {
+        if (refusedRows.isEmpty() && refusedDeletes.isEmpty()) {
+            return Outcome.CLEAN;
+        }
+        List<RejectedRow> rejected = new ArrayList<>();
+        List<TableBatch.Change> held = new ArrayList<>();
+        List<Step> all = new ArrayList<>(refusedRows);
+        all.addAll(refusedDeletes);
+        for (Step step : all) {
+            if (step.change.isDelete() && !step.rewritten && isForeignKeyViolation(step.refusal)) {
+                held.add(step.change);
+                continue;
+            }
+            String legacyKey = legacyKey(step.table, step.change);
+            if (step.table.onError() == OnError.STOP) {
+                throw new SinkException("target table " + target.schema() + "." + step.table.target() + " refused the row of"
+                        + " legacy key " + legacyKey + ": " + step.refusal.getMessage()
+                        + " (on-error: stop; fix the target schema or the mapping, or set on-error: dlq)", step.refusal);
+            }
+            rejected.add(rejection(step.table, step.change, legacyKey, step.refusal));
+        }
+        return new Outcome(rejected, held);
+    }
+
+    /** The whole batch change by change with every constraint checked at once: after a refusal at COMMIT. */
     private Outcome writeChangeByChange(List<TableBatch> ordered, Function<String, TableMappingDef> tables) {
         assignedIds.clear();
-        List<Step> steps = new ArrayList<>();
-        for (TableBatch batch : ordered) {
-            TableMappingDef table = tables.apply(batch.table());
-            batch.deletesBeforeRows().forEach(c -> steps.add(new Step(table, c, true)));
-            batch.rowChanges().forEach(c -> steps.add(new Step(table, c, false)));
-        }
-        for (int i = ordered.size() - 1; i >= 0; i--) {
-            TableMappingDef table = tables.apply(ordered.get(i).table());
-            ordered.get(i).deletesAfterRows().forEach(c -> steps.add(new Step(table, c, false)));
-        }
         try (Statement s = connection.createStatement()) {
-            // a deferred foreign key would otherwise only fail at COMMIT, where no row can be told apart
+            // a deferred foreign key would otherwise only fail at COMMIT again, where no row can be told apart
             s.execute("SET CONSTRAINTS ALL IMMEDIATE");
-            List<Step> pending = steps;
-            for (int pass = 0; pass < MAX_PASSES && !pending.isEmpty(); pass++) {
-                List<Step> refused = new ArrayList<>();
-                for (Step step : pending) {
-                    Savepoint savepoint = connection.setSavepoint();
-                    try {
-                        applyOne(step);
-                        connection.releaseSavepoint(savepoint);
-                    } catch (SQLException | IOException e) {
-                        connection.rollback(savepoint);
-                        failIfConnectionLost(e);
-                        if (!isRowLevel(e)) {
-                            throw new SinkException("writing to " + target.url() + " failed while isolating a refused row; nothing"
-                                    + " was committed: " + e.getMessage(), e);
-                        }
-                        step.refusal = e;
-                        refused.add(step);
-                    }
-                }
-                boolean progress = refused.size() < pending.size();
-                pending = refused;
-                if (!progress) {
-                    break;
-                }
-            }
-            List<RejectedRow> rejected = new ArrayList<>();
-            List<TableBatch.Change> held = new ArrayList<>();
-            for (Step step : pending) {
-                if (step.change.isDelete() && !step.rewritten && isForeignKeyViolation(step.refusal)) {
-                    held.add(step.change);
-                    continue;
-                }
-                String legacyKey = legacyKey(step.table, step.change);
-                if (step.table.onError() == OnError.STOP) {
-                    throw new SinkException("target table " + target.schema() + "." + step.table.target() + " refused the row of"
-                            + " legacy key " + legacyKey + ": " + step.refusal.getMessage()
-                            + " (on-error: stop; fix the target schema or the mapping, or set on-error: dlq)", step.refusal);
-                }
-                rejected.add(rejection(step.table, step.change, legacyKey, step.refusal));
-            }
+            Outcome outcome = classify(changeByChange(rowSteps(ordered, tables)), changeByChange(deleteSteps(ordered, tables)));
             connection.commit();
-            return new Outcome(rejected, held);
-        } catch (SQLException e) {
+            return outcome;
+        } catch (SQLException | IOException e) {
             rollback();
             failIfConnectionLost(e);
             throw new SinkException("writing to " + target.url() + " failed while isolating a refused row; nothing was committed: "
@@ -297,8 +358,18 @@ final class PostgresUpsertWriter {
     }
 
     /** Thrown when the connection to the target is gone: the caller reconnects and writes the same batch again. */
-    static final class TargetUnavailableException extends SinkException {
+    static class TargetUnavailableException extends SinkException {
         TargetUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Thrown when the database aborted the transaction for a conflict with another writer (a deadlock between two
+     * sinks, a serialization failure): the connection is fine and the same batch is simply written again.
+     */
+    static final class TargetConflictException extends TargetUnavailableException {
+        TargetConflictException(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -321,6 +392,10 @@ final class PostgresUpsertWriter {
             closed = connection.isClosed();
         } catch (SQLException ignored) {
             closed = true;
+        }
+        if (!closed && e instanceof SQLException sql && ("40P01".equals(sql.getSQLState()) || "40001".equals(sql.getSQLState()))) {
+            throw new TargetConflictException("the target database aborted the batch for a conflict with another writer ("
+                    + e.getMessage() + "); nothing of it was committed", e);
         }
         if (isConnectionLost(e) || closed) {
             throw new TargetUnavailableException("lost the connection to " + target.url() + " (" + e.getMessage()
@@ -392,8 +467,9 @@ final class PostgresUpsertWriter {
         if (assignedByTarget && updates.isEmpty()) {
             updates = quote(key) + " = EXCLUDED." + quote(key); // so RETURNING also reports rows that existed
         }
+        // in key order: two sinks writing one table lock its rows in the same order, so they wait instead of deadlocking
         String insert = "INSERT INTO " + qualified(table) + " (" + columnList + ") SELECT " + columnList
-                + " FROM " + stage + " ON CONFLICT (" + quote(key) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates);
+                + " FROM " + stage + " ORDER BY " + quote(key) + " ON CONFLICT (" + quote(key) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates);
         try (Statement s = connection.createStatement()) {
             if (assignedByTarget) {
                 Map<String, String> ids = assignedIds.computeIfAbsent(table, t -> new java.util.HashMap<>());

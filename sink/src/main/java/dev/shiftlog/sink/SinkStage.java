@@ -177,6 +177,13 @@ public final class SinkStage implements AutoCloseable {
                 }
                 T result = work.run(session.writer());
                 return result;
+            } catch (PostgresUpsertWriter.TargetConflictException e) {
+                // another sink holds rows this batch needs: both rolled back or one did; retry after a random pause
+                long jitter = 100 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.min(pauseMs, 5_000) + 400);
+                LOG.info("deadlock with another writer of the target while writing {}; rolled back, retrying in {} ms", what, jitter);
+                keepMembershipFor(jitter);
+                pauseMs = Math.min(pauseMs * 2, 10_000);
+                continue;
             } catch (PostgresUpsertWriter.TargetUnavailableException e) {
                 LOG.warn("target database {} unavailable while writing {} ({}); nothing of it was committed, offsets stay;"
                         + " reconnecting in {} ms", spec.target().url(), what, rootMessage(e), pauseMs);

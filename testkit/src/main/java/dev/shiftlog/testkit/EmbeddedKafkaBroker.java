@@ -20,12 +20,23 @@ import org.apache.kafka.common.utils.Time;
  * Reopening the same data directory keeps the topics, so a demo can be resumed.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
-    private final KafkaRaftServer server;
+    private KafkaRaftServer server;
     private final String bootstrapServers;
+    private final Properties props;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Properties props) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.props = props;
+    }
+
+    /** Stops the broker, keeps it down for {@code down}, starts it again on the same ports and data: for fault tests. */
+    public void restart(java.time.Duration down) throws InterruptedException {
+        server.shutdown();
+        server.awaitShutdown();
+        Thread.sleep(down.toMillis());
+        server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
+        server.startup();
     }
 
     /** Formats {@code dataDir} if it is new and starts the broker on free loopback ports. */
@@ -70,7 +81,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props), Time.SYSTEM);
         server.startup();
-        return new EmbeddedKafkaBroker(server, "127.0.0.1:" + brokerPort);
+        return new EmbeddedKafkaBroker(server, "127.0.0.1:" + brokerPort, props);
     }
 
     public String bootstrapServers() {
