@@ -125,6 +125,7 @@ class ChinookIT {
     }
 
     private static TestServers servers;
+    private static InProcessPipeline run;
     private static KafkaEndpoint kafka;
     private static Pipeline pipeline;
     private static MigrationDef spec;
@@ -136,19 +137,16 @@ class ChinookIT {
         String script = Files.readString(SCRIPT, StandardCharsets.UTF_8);
         servers.legacySql(script.substring(script.indexOf("\\c chinook;") + "\\c chinook;".length())); // after psql's own commands
         servers.targetSql(TARGET_DDL);
-        spec = new SpecParser(servers.env()).parse("chinook.yaml", SPEC);
-        kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
-        pipeline = new Pipeline();
-        pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
+        run = InProcessPipeline.start(servers, "chinook.yaml", SPEC);
+        spec = run.spec;
+        kafka = run.kafka;
+        pipeline = run.pipeline;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (run != null) {
+            run.close();
         }
         if (servers != null) {
             servers.close();
@@ -173,10 +171,7 @@ class ChinookIT {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             assertThat(differences()).as(what + ": target differs from the legacy rows").isEmpty();
         }
-        try (DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
-            dlq.readToEnd(Duration.ofSeconds(10));
-            assertThat(dlq.tables()).as("nothing in the DLQ").isEmpty();
-        }
+        assertThat(run.dlq()).as("nothing in the DLQ").isEmpty();
     }
 
     @Test

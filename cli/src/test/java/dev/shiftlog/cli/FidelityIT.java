@@ -107,6 +107,7 @@ class FidelityIT {
             """.formatted(COLS.stream().map(c -> "      " + c.name() + ": " + c.name()).collect(Collectors.joining("\n")));
 
     private static TestServers servers;
+    private static InProcessPipeline run;
     private static KafkaEndpoint kafka;
     private static Pipeline pipeline;
     private static MigrationDef spec;
@@ -134,19 +135,16 @@ class FidelityIT {
                 + " INSERT INTO payments SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END, g * 1.25, 'n' || g FROM generate_series(1, 50) g;");
         servers.targetSql("CREATE TABLE payments_new (id uuid PRIMARY KEY, legacy_id text NOT NULL UNIQUE, region text NOT NULL,"
                 + " amount numeric(10,2), note text, t text, e text);"); // t and e: the names verify's own aliases once had
-        spec = new SpecParser(servers.env()).parse("fidelity.yaml", SPEC);
-        kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
-        pipeline = new Pipeline();
-        pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
+        run = InProcessPipeline.start(servers, "fidelity.yaml", SPEC);
+        spec = run.spec;
+        kafka = run.kafka;
+        pipeline = run.pipeline;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (run != null) {
+            run.close();
         }
         servers.close();
     }
@@ -182,28 +180,12 @@ class FidelityIT {
         }
     }
 
-    private static void awaitEqual(String what, ThrowingSupplier expected, ThrowingSupplier actual) throws Exception {
-        RowsAsText want = expected.get();
-        try {
-            await().alias(what).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> want.diff(actual.get()).isEmpty());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            assertThat(want.diff(actual.get())).as(what + ": target differs from the legacy rows").isEmpty();
-        }
-    }
-
-    private interface ThrowingSupplier {
-        RowsAsText get() throws Exception;
+    private static void awaitEqual(String what, InProcessPipeline.Rows expected, InProcessPipeline.Rows actual) throws Exception {
+        run.awaitEqual(what, expected, actual, Duration.ofSeconds(90));
     }
 
     private static void assertDlqEmpty() {
-        try (DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
-            dlq.readToEnd(Duration.ofSeconds(10));
-            Map<String, Map<String, Long>> rules = new java.util.TreeMap<>();
-            dlq.tables().forEach(t -> rules.put(t, dlq.byRule(t)));
-            assertThat(rules).as("rows in the DLQ: " + dlq.tables().stream()
-                    .flatMap(t -> dlq.byRule(t).keySet().stream().map(r -> dlq.example(t, r))).toList()).isEmpty();
-        }
+        assertThat(run.dlq()).as("rows in the DLQ").isEmpty();
     }
 
     @Test

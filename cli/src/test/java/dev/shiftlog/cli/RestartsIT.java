@@ -26,8 +26,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class RestartsIT {
     private static final int ROWS = 3_000;
     private static TestServers servers;
-    private static KafkaEndpoint kafka;
-    private static Pipeline pipeline;
+    private static InProcessPipeline run;
 
     @BeforeAll
     static void start() throws Exception {
@@ -35,20 +34,14 @@ class RestartsIT {
         servers.legacySql(ItemsScenario.LEGACY_DDL);
         servers.legacySql(ItemsScenario.insert(1, ROWS));
         servers.targetSql(ItemsScenario.TARGET_DDL);
-        MigrationDef spec = new SpecParser(servers.env()).parse("items.yaml", ItemsScenario.SPEC);
-        kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
-        pipeline = new Pipeline();
-        pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
+        run = InProcessPipeline.start(servers, "items.yaml", ItemsScenario.SPEC);
         awaitTargetEqualsLegacy("the snapshot");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (run != null) {
+            run.close();
         }
         servers.close();
     }
@@ -66,7 +59,7 @@ class RestartsIT {
                 assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(target))).as("after " + after).isEmpty();
             }
         }
-        assertThat(pipeline.anyStopped()).as("a stage stopped").isNotDone();
+        assertThat(run.pipeline.anyStopped()).as("a stage stopped").isNotDone();
     }
 
     private static void writes(int round) throws Exception {

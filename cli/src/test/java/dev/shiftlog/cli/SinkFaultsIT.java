@@ -55,6 +55,7 @@ class SinkFaultsIT {
             """;
 
     private static TestServers servers;
+    private static InProcessPipeline run;
     private static KafkaEndpoint kafka;
     private static Pipeline pipeline;
     private static MigrationDef spec;
@@ -82,19 +83,16 @@ class SinkFaultsIT {
                 CREATE TABLE rings_new (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
                   next_id uuid REFERENCES rings_new(id), name text);
                 """);
-        spec = new SpecParser(servers.env()).parse("faults.yaml", SPEC);
-        kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
-        pipeline = new Pipeline();
-        pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
+        run = InProcessPipeline.start(servers, "faults.yaml", SPEC);
+        spec = run.spec;
+        kafka = run.kafka;
+        pipeline = run.pipeline;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (pipeline != null) {
-            pipeline.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (run != null) {
+            run.close();
         }
         servers.close();
     }
@@ -127,30 +125,15 @@ class SinkFaultsIT {
         }
     }
 
-    private interface Rows {
-        RowsAsText get() throws Exception;
+    private interface Rows extends InProcessPipeline.Rows {}
+
+    private static void awaitEqual(String what, InProcessPipeline.Rows expected, InProcessPipeline.Rows actual, Duration atMost) throws Exception {
+        run.awaitEqual(what, expected, actual, atMost);
     }
 
-    private static void awaitEqual(String what, Rows expected, Rows actual, Duration atMost) throws Exception {
-        try {
-            await().alias(what).atMost(atMost).pollInterval(Duration.ofMillis(500))
-                    .until(() -> expected.get().diff(actual.get()).isEmpty());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            assertThat(expected.get().diff(actual.get())).as(what + ": target differs from the legacy rows").isEmpty();
-        }
-        assertThat(pipeline.anyStopped()).as("a stage stopped").isNotDone();
-    }
-
-    /** table → legacy key → rule of every row in the DLQ. */
+    /** table → legacy key → rule and reason of every row in the DLQ. */
     private static Map<String, Map<String, String>> dlq() {
-        try (DlqTally tally = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
-            tally.readToEnd(Duration.ofSeconds(10));
-            Map<String, Map<String, String>> out = new TreeMap<>();
-            for (String table : tally.tables()) {
-                tally.rows(table).forEach((key, row) -> out.computeIfAbsent(table, t -> new TreeMap<>()).put(key, row.rule()));
-            }
-            return out;
-        }
+        return run.dlq();
     }
 
     @Test
