@@ -3,16 +3,12 @@ package dev.shiftlog.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.shiftlog.operate.DlqTally;
-import dev.shiftlog.schemas.spec.MigrationDef;
-import dev.shiftlog.schemas.spec.SpecParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,9 +122,6 @@ class ChinookIT {
 
     private static TestServers servers;
     private static InProcessPipeline run;
-    private static KafkaEndpoint kafka;
-    private static Pipeline pipeline;
-    private static MigrationDef spec;
 
     @BeforeAll
     static void start() throws Exception {
@@ -138,9 +131,6 @@ class ChinookIT {
         servers.legacySql(script.substring(script.indexOf("\\c chinook;") + "\\c chinook;".length())); // after psql's own commands
         servers.targetSql(TARGET_DDL);
         run = InProcessPipeline.start(servers, "chinook.yaml", SPEC);
-        spec = run.spec;
-        kafka = run.kafka;
-        pipeline = run.pipeline;
     }
 
     @AfterAll

@@ -99,8 +99,12 @@ class CrashRecoveryIT {
     private void awaitTargetEqualsLegacy(String alias) throws Exception {
         try (Connection legacy = servers.legacy.connect("legacy"); Connection target = servers.target.connect("app")) {
             Map<Long, List<String>> expected = ItemsScenario.expected(legacy);
-            await().alias(alias).atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> ItemsScenario.actual(target).equals(expected));
+            try {
+                await().alias(alias).atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> ItemsScenario.actual(target).equals(expected));
+            } catch (org.awaitility.core.ConditionTimeoutException e) { // show which rows differ
+                assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(target))).as(alias).isEmpty();
+            }
             assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(target))).isEmpty();
             try (var s = target.createStatement(); var rs = s.executeQuery("SELECT count(*), count(DISTINCT legacy_id) FROM items_new")) {
                 rs.next();

@@ -3,14 +3,10 @@ package dev.shiftlog.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.shiftlog.operate.DlqTally;
-import dev.shiftlog.schemas.spec.MigrationDef;
-import dev.shiftlog.schemas.spec.SpecParser;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -108,9 +104,6 @@ class FidelityIT {
 
     private static TestServers servers;
     private static InProcessPipeline run;
-    private static KafkaEndpoint kafka;
-    private static Pipeline pipeline;
-    private static MigrationDef spec;
 
     @BeforeAll
     static void startPipeline() throws Exception {
@@ -136,9 +129,6 @@ class FidelityIT {
         servers.targetSql("CREATE TABLE payments_new (id uuid PRIMARY KEY, legacy_id text NOT NULL UNIQUE, region text NOT NULL,"
                 + " amount numeric(10,2), note text, t text, e text);"); // t and e: the names verify's own aliases once had
         run = InProcessPipeline.start(servers, "fidelity.yaml", SPEC);
-        spec = run.spec;
-        kafka = run.kafka;
-        pipeline = run.pipeline;
     }
 
     @AfterAll

@@ -3,14 +3,11 @@ package dev.shiftlog.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.shiftlog.operate.DlqTally;
 import dev.shiftlog.operate.status.StatusProbe;
 import dev.shiftlog.operate.status.StatusReport;
 import dev.shiftlog.schemas.spec.MigrationDef;
-import dev.shiftlog.schemas.spec.SpecParser;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
@@ -56,9 +53,6 @@ class SinkFaultsIT {
 
     private static TestServers servers;
     private static InProcessPipeline run;
-    private static KafkaEndpoint kafka;
-    private static Pipeline pipeline;
-    private static MigrationDef spec;
 
     @BeforeAll
     static void startPipeline() throws Exception {
@@ -84,9 +78,6 @@ class SinkFaultsIT {
                   next_id uuid REFERENCES rings_new(id), name text);
                 """);
         run = InProcessPipeline.start(servers, "faults.yaml", SPEC);
-        spec = run.spec;
-        kafka = run.kafka;
-        pipeline = run.pipeline;
     }
 
     @AfterAll
@@ -218,10 +209,11 @@ class SinkFaultsIT {
     @Test
     @Order(5)
     void statusIsHonestAboutExtraRowsTheDlqAndLegacyChanges() throws Exception {
+        MigrationDef spec = run.spec;
         MigrationDef strict = new MigrationDef(spec.name(), spec.source(), spec.target(), spec.kafka(), spec.tables(), 100.0,
                 spec.cleanup(), spec.file());
-        try (StatusProbe probe = new StatusProbe(spec, kafka.clientConfig(), kafka.registry());
-             StatusProbe strictProbe = new StatusProbe(strict, kafka.clientConfig(), kafka.registry());
+        try (StatusProbe probe = new StatusProbe(run.spec, run.kafka.clientConfig(), run.kafka.registry());
+             StatusProbe strictProbe = new StatusProbe(strict, run.kafka.clientConfig(), run.kafka.registry());
              Connection legacy = servers.legacy.connect("legacy")) {
             await().alias("caught up, the DLQ within success-rate 90").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> probe.sample().caughtUp());
