@@ -3,7 +3,6 @@ package dev.shiftlog.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -157,17 +156,13 @@ class FidelityIT {
     }
 
     private static RowsAsText expectedEveryType() throws Exception {
-        try (Connection c = servers.legacy.connect("legacy")) {
-            return RowsAsText.query(c, renderings("id", "every_type").replace(" FROM every_type",
-                    ", coalesce(c_text_array, '{}')::text AS e_tags, lower(c_varchar)::text AS e_lower FROM every_type"));
-        }
+        return servers.legacyRows(renderings("id", "every_type").replace(" FROM every_type",
+                ", coalesce(c_text_array, '{}')::text AS e_tags, lower(c_varchar)::text AS e_lower FROM every_type"));
     }
 
     private static RowsAsText actualEveryType() throws Exception {
-        try (Connection c = servers.target.connect("app")) {
-            return RowsAsText.query(c, renderings("legacy_id", "every_type_new").replace(" FROM every_type_new",
-                    ", e_tags::text, e_lower::text FROM every_type_new"));
-        }
+        return servers.targetRows(renderings("legacy_id", "every_type_new").replace(" FROM every_type_new",
+                ", e_tags::text, e_lower::text FROM every_type_new"));
     }
 
     private static void awaitEqual(String what, InProcessPipeline.Rows expected, InProcessPipeline.Rows actual) throws Exception {
@@ -201,9 +196,7 @@ class FidelityIT {
         String sql = "SELECT " + (legacy ? "id" : "legacy_id") + "::text, small::text, md5(big_text) AS big_text, md5(big_jsonb::text) AS big_jsonb,"
                 + " md5(big_array::text) AS big_array, md5(big_bytea) AS big_bytea, length(big_text)::text AS len FROM "
                 + (legacy ? "big_docs" : "big_docs_new");
-        try (Connection c = legacy ? servers.legacy.connect("legacy") : servers.target.connect("app")) {
-            return RowsAsText.query(c, sql);
-        }
+        return legacy ? servers.legacyRows(sql) : servers.targetRows(sql);
     }
 
     @Test
@@ -222,9 +215,7 @@ class FidelityIT {
     private static RowsAsText payments(boolean legacy) throws Exception {
         String sql = legacy ? "SELECT id || '/' || region, region, amount::text, note FROM payments"
                 : "SELECT legacy_id, region, amount::text, note FROM payments_new";
-        try (Connection c = legacy ? servers.legacy.connect("legacy") : servers.target.connect("app")) {
-            return RowsAsText.query(c, sql);
-        }
+        return legacy ? servers.legacyRows(sql) : servers.targetRows(sql);
     }
 
     @Test

@@ -90,30 +90,22 @@ class SinkFaultsIT {
 
     /** Legacy nodes the target can hold (not named 'bad'), as legacy id → parent's legacy id and name. */
     private static RowsAsText expectedNodes() throws Exception {
-        try (Connection c = servers.legacy.connect("legacy")) {
-            return RowsAsText.query(c, "SELECT n.id::text, n.parent_id::text AS parent, n.name FROM nodes n WHERE n.name <> 'bad'");
-        }
+        return servers.legacyRows("SELECT n.id::text, n.parent_id::text AS parent, n.name FROM nodes n WHERE n.name <> 'bad'");
     }
 
     private static RowsAsText actualNodes() throws Exception {
-        try (Connection c = servers.target.connect("app")) {
-            return RowsAsText.query(c, "SELECT n.legacy_id::text, p.legacy_id::text AS parent, n.name FROM nodes_new n"
+        return servers.targetRows("SELECT n.legacy_id::text, p.legacy_id::text AS parent, n.name FROM nodes_new n"
                     + " LEFT JOIN nodes_new p ON p.id = n.parent_id");
-        }
     }
 
     private static RowsAsText expectedLinks() throws Exception {
-        try (Connection c = servers.legacy.connect("legacy")) {
-            // a refused update leaves the version the target accepted last (link 21 was 'a')
-            return RowsAsText.query(c, "SELECT id::text, CASE WHEN id = 21 THEN 'a' ELSE kind END, label FROM links"
-                    + " WHERE kind IN ('a', 'b') OR id = 21");
-        }
+        // a refused update leaves the version the target accepted last (link 21 was 'a')
+        return servers.legacyRows("SELECT id::text, CASE WHEN id = 21 THEN 'a' ELSE kind END, label FROM links"
+                + " WHERE kind IN ('a', 'b') OR id = 21");
     }
 
     private static RowsAsText actualLinks() throws Exception {
-        try (Connection c = servers.target.connect("app")) {
-            return RowsAsText.query(c, "SELECT legacy_id::text, kind, label FROM links_new");
-        }
+        return servers.targetRows("SELECT legacy_id::text, kind, label FROM links_new");
     }
 
     private interface Rows extends InProcessPipeline.Rows {}
@@ -171,15 +163,11 @@ class SinkFaultsIT {
     @Order(3)
     void aCycleWithLandNullThenPatchLandsWholeAndPatched() throws Exception {
         Rows expected = () -> {
-            try (Connection c = servers.legacy.connect("legacy")) {
-                return RowsAsText.query(c, "SELECT id::text, next_id::text AS next, name FROM rings");
-            }
+            return servers.legacyRows("SELECT id::text, next_id::text AS next, name FROM rings");
         };
         Rows actual = () -> {
-            try (Connection c = servers.target.connect("app")) {
-                return RowsAsText.query(c, "SELECT r.legacy_id::text, n.legacy_id::text AS next, r.name FROM rings_new r"
+            return servers.targetRows("SELECT r.legacy_id::text, n.legacy_id::text AS next, r.name FROM rings_new r"
                         + " LEFT JOIN rings_new n ON n.id = r.next_id");
-            }
         };
         awaitEqual("the ring a → b → c → a, patched", expected, actual, Duration.ofSeconds(60));
         servers.legacySql("INSERT INTO rings VALUES (5, 6, 'e'), (6, 5, 'f'); UPDATE rings SET next_id = 4 WHERE id = 3");

@@ -63,6 +63,20 @@ final class TestServers implements AutoCloseable {
         }
     }
 
+    /** Rows of a query on the legacy database, rendered by PostgreSQL (the tests' oracle side). */
+    RowsAsText legacyRows(String sql) throws Exception {
+        try (Connection c = legacy.connect("legacy")) {
+            return RowsAsText.query(c, sql);
+        }
+    }
+
+    /** Rows of a query on the target database, rendered by PostgreSQL. */
+    RowsAsText targetRows(String sql) throws Exception {
+        try (Connection c = target.connect("app")) {
+            return RowsAsText.query(c, sql);
+        }
+    }
+
     void targetSql(String sql) throws Exception {
         try (Connection c = target.connect("app"); Statement s = c.createStatement()) {
             s.execute(sql);

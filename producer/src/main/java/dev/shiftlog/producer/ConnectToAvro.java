@@ -47,16 +47,17 @@ final class ConnectToAvro {
 
     /** Debezium's stand-in for a value the WAL did not carry (its {@code unavailable.value.placeholder}). */
     static final String UNAVAILABLE = "__debezium_unavailable_value";
+    private static final byte[] UNAVAILABLE_BYTES = UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     private static boolean isUnavailable(Object v) {
         if (v instanceof String s) {
             return s.equals(UNAVAILABLE);
         }
         if (v instanceof byte[] b) {
-            return java.util.Arrays.equals(b, UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.Arrays.equals(b, UNAVAILABLE_BYTES);
         }
         if (v instanceof ByteBuffer b) {
-            return b.equals(ByteBuffer.wrap(UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return b.equals(ByteBuffer.wrap(UNAVAILABLE_BYTES));
         }
         return v instanceof List<?> list && list.size() == 1 && isUnavailable(list.get(0));
     }

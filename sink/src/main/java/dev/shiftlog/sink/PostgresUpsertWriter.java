@@ -88,14 +88,16 @@ final class PostgresUpsertWriter {
         assignedIds.clear();
         try {
             prepareStaging(ordered, tables);
-            List<Step> refusedRows = applyPhase(rowSteps(ordered, tables), () -> {
+            boolean anyRows = ordered.stream().anyMatch(b -> b.upsertCount() > 0);
+            boolean anyDeletes = ordered.stream().anyMatch(b -> b.deleteCount() > 0);
+            List<Step> refusedRows = !anyRows ? List.of() : applyPhase(() -> rowSteps(ordered, tables), () -> {
                 for (TableBatch batch : ordered) {
                     TableMappingDef table = tables.apply(batch.table());
                     deleteKeys(table, batch.deletesBeforeRows());
                     upsert(batch, table);
                 }
             });
-            List<Step> refusedDeletes = applyPhase(deleteSteps(ordered, tables), () -> {
+            List<Step> refusedDeletes = !anyDeletes ? List.of() : applyPhase(() -> deleteSteps(ordered, tables), () -> {
                 for (int i = ordered.size() - 1; i >= 0; i--) {
                     deleteKeys(tables.apply(ordered.get(i).table()), ordered.get(i).deletesAfterRows());
                 }
@@ -123,13 +125,10 @@ final class PostgresUpsertWriter {
     }
 
     /**
-     * Runs a phase as one set-based write under a savepoint; when the database refuses a row in it, redoes just this
-     * phase change by change. Returns the changes still refused.
+     * Runs a phase as one set-based write under a savepoint; when the database refuses
+     * a row in it, redoes just this phase change by change. Returns the changes still refused.
      */
-    private List<Step> applyPhase(List<Step> steps, PhaseWrite write) throws SQLException, IOException {
-        if (steps.isEmpty()) {
-            return List.of();
-        }
+    private List<Step> applyPhase(java.util.function.Supplier<List<Step>> steps, PhaseWrite write) throws SQLException, IOException {
         Savepoint phase = connection.setSavepoint();
         try {
             write.run();
@@ -142,7 +141,7 @@ final class PostgresUpsertWriter {
             }
         }
         assignedIds.clear(); // the rolled-back ids; the passes below collect them again
-        return changeByChange(steps);
+        return changeByChange(steps.get()); // the per-change steps only when a phase was refused: off the hot path
     }
 
     private static List<Step> rowSteps(List<TableBatch> ordered, Function<String, TableMappingDef> tables) {

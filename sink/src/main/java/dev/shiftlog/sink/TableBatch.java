@@ -36,6 +36,8 @@ final class TableBatch {
     private final boolean consolidated;
     private final Map<List<Object>, Change> deletes = new LinkedHashMap<>();
     private final Map<List<Object>, Change> upserts = new LinkedHashMap<>();
+    /** Keys that have a row in this batch; computed once when first asked, since held deletes ask per delete. */
+    private Set<List<Object>> rewritten;
 
     /** @param consolidated rows of several mappings share one target row ({@code match-on}) */
     TableBatch(String table, boolean consolidated) {
@@ -48,6 +50,7 @@ final class TableBatch {
     }
 
     void add(Change change) {
+        rewritten = null;
         List<Object> id = change.id();
         if (change.isDelete()) {
             // a delete wins over every earlier row of the key, whatever its shape
@@ -88,9 +91,11 @@ final class TableBatch {
     }
 
     private Set<List<Object>> rewrittenIds() {
-        Set<List<Object>> ids = new HashSet<>();
-        upserts.keySet().forEach(k -> ids.add(castId(k.get(0))));
-        return ids;
+        if (rewritten == null) {
+            rewritten = new HashSet<>();
+            upserts.keySet().forEach(k -> rewritten.add(castId(k.get(0))));
+        }
+        return rewritten;
     }
 
     @SuppressWarnings("unchecked")
