@@ -15,7 +15,7 @@ final class BackupCommand extends OperatingCommand {
         BackupRecord record = backups(spec).backup("backup", List.of());
         audit(spec, "backup", Map.of("file", record.file(), "sha256", record.sha256(), "bytes", record.bytes()));
         System.out.println("backup of " + spec.target().url() + " written to " + record.file());
-        System.out.println("sha256 " + record.sha256() + " (" + record.bytes() + " bytes); undo with: shiftlog restore -f " + specFile);
+        System.out.println("sha256 " + record.sha256() + " (" + record.bytes() + " bytes); undo with: shiftlog restore -f " + specFile());
         return 0;
     }
 }

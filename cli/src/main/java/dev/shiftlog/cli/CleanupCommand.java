@@ -85,7 +85,7 @@ final class CleanupCommand extends OperatingCommand {
             dropped.forEach(d -> System.out.println("dropped " + d));
             captureDropped.forEach(d -> System.out.println("dropped " + d + " in " + spec.source().url()));
             if (!backups.isEmpty()) {
-                System.out.println("to undo: " + String.join("; ", backups.stream().map(b -> "shiftlog restore -f " + specFile
+                System.out.println("to undo: " + String.join("; ", backups.stream().map(b -> "shiftlog restore -f " + specFile()
                         + " --from " + b.file()).toList()));
             }
             System.out.println("the Kafka topics of " + spec.name() + " (" + spec.name() + ".*) are left as they are");

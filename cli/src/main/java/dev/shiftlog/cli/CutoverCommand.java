@@ -47,7 +47,7 @@ final class CutoverCommand extends OperatingCommand {
                     quiet = last.totalLag() == 0 && last.parked() == 0 ? quiet + 1 : 0;
                     if (quiet < 2 && Instant.now().isAfter(deadline)) {
                         System.err.println("cutover gave up after " + timeout + ": lag " + last.totalLag() + ", parked " + last.parked()
-                                + " (see: shiftlog status -f " + specFile + ")");
+                                + " (see: shiftlog status -f " + specFile() + ")");
                         return 1;
                     }
                     if (quiet < 2) {
@@ -65,9 +65,9 @@ final class CutoverCommand extends OperatingCommand {
                 return 1;
             }
             System.out.println("SYNC POINT: legacy LSN " + lsn + " landed and verified at " + synced);
-            System.out.println("Next steps: 1) stop writes to the legacy database  2) run 'shiftlog cutover -f " + specFile
+            System.out.println("Next steps: 1) stop writes to the legacy database  2) run 'shiftlog cutover -f " + specFile()
                     + "' once more to catch the last writes  3) point the applications at the target  4) stop 'shiftlog up' "
-                    + "(CDC is still running until you do)  5) when satisfied: shiftlog backup, then shiftlog cleanup -f " + specFile
+                    + "(CDC is still running until you do)  5) when satisfied: shiftlog backup, then shiftlog cleanup -f " + specFile()
                     + " (a dry run; --confirm drops the replication slot and what the spec's cleanup names)");
             return 0;
         }

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code shiftlog} command: one entry point for every stage and operation. */
-@Command(name = "shiftlog", mixinStandardHelpOptions = true, version = "shiftlog 0.1.0",
+@Command(name = "shiftlog", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "shiftlog 0.1.0",
         description = "Migrates a legacy database into a new schema through Kafka, and keeps it in sync until cutover.",
         subcommands = {DemoCommand.class, UpCommand.class, RunCommand.class, PlanCommand.class, BenchCommand.class,
                 VerifyCommand.class, BackupCommand.class, RestoreCommand.class, ResetTargetCommand.class,

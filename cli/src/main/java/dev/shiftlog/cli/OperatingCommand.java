@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /**
@@ -18,18 +18,18 @@ import picocli.CommandLine.Spec;
  * the same exit codes (2 for a spec or environment that does not work, with every error printed) and the audit trail.
  */
 abstract class OperatingCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, required = true, description = "The migration spec (YAML).")
-    Path specFile;
+    @Mixin
+    SpecFileOption specOption;
 
-    @Option(names = "--work-dir", description = "Local state of the migration's run. Default: .shiftlog/<migration>")
-    Path workDir;
+    @Mixin
+    WorkDirOption workDirOption;
 
     @Spec
     CommandSpec command;
 
     @Override
     public final Integer call() {
-        Optional<MigrationDef> loaded = new SpecLoader(Map.of()).load(specFile, System.err);
+        Optional<MigrationDef> loaded = new SpecLoader(Map.of()).load(specFile(), System.err);
         if (loaded.isEmpty()) {
             return 2;
         }
@@ -49,7 +49,11 @@ abstract class OperatingCommand implements Callable<Integer> {
     abstract int run(MigrationDef spec) throws Exception;
 
     Path workDir(MigrationDef spec) {
-        return workDir != null ? workDir : Path.of(".shiftlog", spec.name());
+        return workDirOption.resolve(spec);
+    }
+
+    Path specFile() {
+        return specOption.file;
     }
 
     KafkaEndpoint attachKafka(MigrationDef spec) throws IOException {

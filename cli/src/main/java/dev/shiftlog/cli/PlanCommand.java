@@ -8,28 +8,27 @@ import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code shiftlog plan}: checks a spec against both catalogs and shows what will run, writing nothing. */
 @Command(name = "plan", description = "Validate a spec against the source and target catalogs and print the table plan.")
 final class PlanCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, required = true, description = "The migration spec (YAML).")
-    Path specFile;
+    @Mixin
+    SpecFileOption specOption;
 
     @Override
     public Integer call() {
-        Optional<MigrationDef> loaded = new SpecLoader(Map.of()).load(specFile, System.err);
+        Optional<MigrationDef> loaded = new SpecLoader(Map.of()).load(specOption.file, System.err);
         if (loaded.isEmpty()) {
             return 2;
         }
         MigrationDef spec = loaded.get();
-        Optional<List<SchemaDrift>> drift = checkCatalogs(spec, specFile.toString(), true);
+        Optional<List<SchemaDrift>> drift = checkCatalogs(spec, specOption.file.toString(), true);
         if (drift.isEmpty()) {
             return 2;
         }

@@ -24,7 +24,7 @@ final class ResetTargetCommand extends OperatingCommand {
         List<String> tables = spec.targetTables();
         if (!force && backups(spec).latestFull().isEmpty()) {
             System.err.println("reset-target refuses: migration " + spec.name() + " has no backup in " + workDir(spec).resolve("backups")
-                    + ". Take one first (shiftlog backup -f " + specFile + ") or pass --force.");
+                    + ". Take one first (shiftlog backup -f " + specFile() + ") or pass --force.");
             return 2;
         }
         String list = tables.stream().map(t -> SqlIdentifiers.qualified(spec.target().schema(), t)).collect(Collectors.joining(", "));

@@ -23,7 +23,7 @@ final class RestoreCommand extends OperatingCommand {
                 .filter(r -> Path.of(r.file()).equals(from.toAbsolutePath())).reduce((a, b) -> b);
         if (record.isEmpty()) {
             System.err.println("no backup " + (from == null ? "of migration " + spec.name() : from) + " recorded in "
-                    + workDir(spec).resolve("backups") + "; take one with: shiftlog backup -f " + specFile);
+                    + workDir(spec).resolve("backups") + "; take one with: shiftlog backup -f " + specFile());
             return 2;
         }
         backups.restore(record.get());

@@ -1,10 +1,9 @@
 package dev.shiftlog.cli;
 
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code shiftlog run STAGE}: one stage per process, for scaling stages separately. */
@@ -13,18 +12,17 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "producer | transformer | sink")
     Pipeline.Stage stage;
 
-    @Option(names = {"-f", "--file"}, required = true, description = "The migration spec (YAML).")
-    Path specFile;
+    @Mixin
+    SpecFileOption spec;
 
-    @Option(names = "--work-dir", description = "Local state (Streams state). Default: .shiftlog/<migration>")
-    Path workDir;
+    @Mixin
+    WorkDirOption workDir;
 
-    @Option(names = "--http", defaultValue = "127.0.0.1:9464", description = "host:port of /metrics and /status, or 'off'. "
-            + "Beyond localhost a bearer token from SHIFTLOG_HTTP_TOKEN is required. A busy port falls back to a free one.")
-    String http;
+    @Mixin
+    HttpOption http;
 
     @Override
     public Integer call() throws Exception {
-        return UpCommand.runStages(specFile, workDir, EnumSet.of(stage), http);
+        return UpCommand.runStages(spec.file, workDir, EnumSet.of(stage), http.address);
     }
 }

@@ -8,28 +8,27 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code shiftlog up}: every stage of a spec in this process, until Ctrl-C or a stage fails. */
 @Command(name = "up", description = "Run producer, transformer and sink of a spec in one process (CDC keeps running).")
 final class UpCommand implements Callable<Integer> {
-    @Option(names = {"-f", "--file"}, required = true, description = "The migration spec (YAML).")
-    Path specFile;
+    @Mixin
+    SpecFileOption spec;
 
-    @Option(names = "--work-dir", description = "Local state (embedded broker, Streams state). Default: .shiftlog/<migration>")
-    Path workDir;
+    @Mixin
+    WorkDirOption workDir;
 
-    @Option(names = "--http", defaultValue = "127.0.0.1:9464", description = "host:port of /metrics and /status, or 'off'. "
-            + "Beyond localhost a bearer token from SHIFTLOG_HTTP_TOKEN is required. Default: 127.0.0.1:9464.")
-    String http;
+    @Mixin
+    HttpOption http;
 
     @Override
     public Integer call() throws Exception {
-        return runStages(specFile, workDir, EnumSet.allOf(Pipeline.Stage.class), http);
+        return runStages(spec.file, workDir, EnumSet.allOf(Pipeline.Stage.class), http.address);
     }
 
     /** Shared by {@code up} and {@code run}: starts the stages and blocks until one stops or the JVM is asked to exit. */
-    static int runStages(Path specFile, Path workDir, EnumSet<Pipeline.Stage> stages, String http) throws Exception {
+    static int runStages(Path specFile, WorkDirOption workDir, EnumSet<Pipeline.Stage> stages, String http) throws Exception {
         SpecLoader loader = new SpecLoader(Map.of());
         Optional<MigrationDef> loaded = loader.load(specFile, System.err);
         if (loaded.isEmpty()) {
@@ -39,7 +38,7 @@ final class UpCommand implements Callable<Integer> {
         if (PlanCommand.checkCatalogs(spec, specFile.toString()).isEmpty()) {
             return 2;
         }
-        Path dir = workDir != null ? workDir : Path.of(".shiftlog", spec.name());
+        Path dir = workDir.resolve(spec);
         KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), dir);
         Pipeline pipeline = new Pipeline();
         WorkerOperations[] operations = new WorkerOperations[1];

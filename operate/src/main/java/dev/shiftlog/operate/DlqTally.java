@@ -112,18 +112,14 @@ public final class DlqTally implements AutoCloseable {
 
     /**
      * Cycles among the rows of a self-referencing table that never landed: each DLQ entry of rule
-     * {@code parent <table>} names its missing parent, so rows waiting for each other in a ring are a cycle. Each
+     * {@code parent <table>} carries its missing parent's legacy key, so rows waiting for each other in a ring are a cycle. Each
      * cycle is listed once, from its smallest key, e.g. {@code [900002, 900003, 900002]}.
      */
     public List<List<String>> cycles(String table) {
         Map<String, String> parentOf = new TreeMap<>();
-        java.util.regex.Pattern missing = java.util.regex.Pattern.compile("^parent " + java.util.regex.Pattern.quote(table) + ":(.+?) never landed");
         for (RejectedRow r : rejected.getOrDefault(table, Map.of()).values()) {
-            if (r.rule().equals("parent " + table)) {
-                java.util.regex.Matcher m = missing.matcher(r.message());
-                if (m.find()) {
-                    parentOf.put(r.legacyKey(), m.group(1));
-                }
+            if (r.rule().equals("parent " + table) && r.missingParent() != null) {
+                parentOf.put(r.legacyKey(), r.missingParent());
             }
         }
         List<List<String>> cycles = new java.util.ArrayList<>();

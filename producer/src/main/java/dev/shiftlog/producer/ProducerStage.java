@@ -131,9 +131,7 @@ public final class ProducerStage implements AutoCloseable {
         Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        producerConfig.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        dev.shiftlog.schemas.ProducerTuning.applyTo(producerConfig);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-producer");
         producer = new KafkaProducer<>(producerConfig, new AvroSerializer(registry, true), new AvroSerializer(registry, false));
         publisher = new ChangeEventPublisher(spec.name(), names, producer, legacyTables(spec), snapshotListener,

@@ -15,9 +15,14 @@ public record TopicNames(String migration) {
         return migration + ".landed";
     }
 
-    /** Rows of a table that references another, keyed by the referenced row, on their way to the parking gate. */
+    /** Requests of a referencing table's rows to the parking gate, keyed by the row they reference. */
     public String references(String targetTable) {
         return migration + ".refs." + targetTable;
+    }
+
+    /** The parking gate's answers (the parent landed, or did not in time), sent back to each child's own partition. */
+    public String parentAnswers(String targetTable) {
+        return migration + ".parents." + targetTable;
     }
 
     public String dlq() {

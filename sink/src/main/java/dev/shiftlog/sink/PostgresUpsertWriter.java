@@ -8,7 +8,10 @@ import dev.shiftlog.schemas.spec.OnError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.io.IOException;
 import java.io.StringReader;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Savepoint;
+import java.util.Collection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,6 +43,8 @@ final class PostgresUpsertWriter {
     private final Set<String> stagingTables = new HashSet<>();
     /** table → legacy key → id the database assigned, for {@code id: target} tables, from the last {@link #write}. */
     private final Map<String, Map<String, String>> assignedIds = new java.util.HashMap<>();
+    /** target table \0 constraint name → whether that foreign key covers the table's spec reference column. */
+    private final Map<String, Boolean> referenceConstraints = new java.util.HashMap<>();
 
     /** @param migration the migration's name, the first column of {@value TableMappingDef#ID_MAP} */
     PostgresUpsertWriter(String migration, ConnectionDef target, Connection connection, boolean needsIdMap) throws SQLException {
@@ -73,6 +78,9 @@ final class PostgresUpsertWriter {
      * <ul>
      * <li>a delete refused by a foreign key is <em>held</em> — returned so the stage retries it once the rows that
      * reference it have moved or gone (they may be in another partition or table, applied later);</li>
+     * <li>so is a row refused by the foreign key of its spec reference: the transformer sent it only after its parent
+     * landed, so the parent was deleted since — this is an older version, and the newer one (another parent, or
+     * none) is on its way in this partition, or the parent comes back;</li>
      * <li>with {@code on-error: dlq} any other change is returned for the DLQ, and the rest is committed;</li>
      * <li>with {@code stop} nothing is committed and the exception names the table, legacy key and reason.</li>
      * </ul>
@@ -209,7 +217,7 @@ final class PostgresUpsertWriter {
     }
 
     /** Held deletes, DLQ entries, or (on-error: stop) the exception, for what stayed refused. */
-    private Outcome classify(List<Step> refusedRows, List<Step> refusedDeletes) {
+    private Outcome classify(List<Step> refusedRows, List<Step> refusedDeletes) throws SQLException {
         if (refusedRows.isEmpty() && refusedDeletes.isEmpty()) {
             return Outcome.CLEAN;
         }
@@ -218,7 +226,8 @@ final class PostgresUpsertWriter {
         List<Step> all = new ArrayList<>(refusedRows);
         all.addAll(refusedDeletes);
         for (Step step : all) {
-            if (step.change.isDelete() && !step.rewritten && isForeignKeyViolation(step.refusal)) {
+            if (!step.rewritten && isForeignKeyViolation(step.refusal)
+                    && (step.change.isDelete() || violatesSpecReference(step.table, step.refusal))) {
                 held.add(step.change);
                 continue;
             }
@@ -269,25 +278,26 @@ final class PostgresUpsertWriter {
     }
 
     /**
-     * Retries deletes held back by a foreign key, each under a savepoint with every constraint checked at once;
+     * Retries changes held back by a foreign key, each under a savepoint with every constraint checked at once;
      * returns the ones that went through (committed).
      */
-    List<TableBatch.Change> retryHeldDeletes(List<TableBatch.Change> held, Function<String, TableMappingDef> tables) throws SinkException {
+    List<TableBatch.Change> retryHeld(List<TableBatch.Change> held, Function<String, TableMappingDef> tables) throws SinkException {
         List<TableBatch.Change> done = new ArrayList<>();
+        assignedIds.clear();
         try (Statement s = connection.createStatement()) {
-            prepareDeleteStaging(held, tables);
+            prepareStagingOf(held, tables);
             s.execute("SET CONSTRAINTS ALL IMMEDIATE");
             for (TableBatch.Change change : held) {
                 Savepoint savepoint = connection.setSavepoint();
                 try {
-                    deleteKeys(tables.apply(change.table()), List.of(change));
+                    applyOne(new Step(tables.apply(change.table()), change, false));
                     connection.releaseSavepoint(savepoint);
                     done.add(change);
                 } catch (SQLException | IOException e) {
                     connection.rollback(savepoint);
                     failIfConnectionLost(e);
                     if (!isRowLevel(e)) {
-                        throw new SinkException("retrying held deletes on " + target.url() + " failed: " + e.getMessage(), e);
+                        throw new SinkException("retrying held changes on " + target.url() + " failed: " + e.getMessage(), e);
                     }
                 }
             }
@@ -296,18 +306,18 @@ final class PostgresUpsertWriter {
         } catch (SQLException e) {
             rollback();
             failIfConnectionLost(e);
-            throw new SinkException("retrying held deletes on " + target.url() + " failed: " + e.getMessage(), e);
+            throw new SinkException("retrying held changes on " + target.url() + " failed: " + e.getMessage(), e);
         }
     }
 
-    /** Why a held delete is still refused: the database's own message for it, for the DLQ when it expires. */
-    SQLException refusalOf(TableBatch.Change delete, TableMappingDef table) {
+    /** Why a held change is still refused: the database's own message for it, for the DLQ when it expires. */
+    SQLException refusalOf(TableBatch.Change change, TableMappingDef table) {
         try (Statement s = connection.createStatement()) {
-            prepareDeleteStaging(List.of(delete), t -> table);
+            prepareStagingOf(List.of(change), t -> table);
             s.execute("SET CONSTRAINTS ALL IMMEDIATE");
             Savepoint savepoint = connection.setSavepoint();
             try {
-                deleteKeys(table, List.of(delete));
+                applyOne(new Step(table, change, false));
                 return null;
             } catch (SQLException e) {
                 return e;
@@ -337,9 +347,15 @@ final class PostgresUpsertWriter {
         }
     }
 
-    private void prepareDeleteStaging(List<TableBatch.Change> deletes, Function<String, TableMappingDef> tables) throws SQLException {
-        for (TableBatch.Change change : deletes) {
-            ensureStaging(change.table(), List.of(tables.apply(change.table()).rowKeyColumn()), "d", false);
+    /** The staging tables of single changes (held ones), committed like {@link #prepareStaging(List, Function)}'s. */
+    private void prepareStagingOf(Collection<TableBatch.Change> changes, Function<String, TableMappingDef> tables) throws SQLException {
+        for (TableBatch.Change change : changes) {
+            TableMappingDef table = tables.apply(change.table());
+            if (change.isDelete()) {
+                ensureStaging(change.table(), List.of(table.rowKeyColumn()), "d", false);
+            } else {
+                ensureStaging(table.target(), upsertColumns(table, change.value().getSchema()), "u", table.keepsLegacyKeyInIdMap());
+            }
         }
     }
 
@@ -404,6 +420,32 @@ final class PostgresUpsertWriter {
 
     private static boolean isForeignKeyViolation(Exception e) {
         return e instanceof SQLException sql && "23503".equals(sql.getSQLState());
+    }
+
+    /** Whether the violated constraint covers the table's spec reference column, from the catalog (cached). */
+    private boolean violatesSpecReference(TableMappingDef table, Exception e) throws SQLException {
+        if (table.reference() == null || !(e instanceof PSQLException p) || p.getServerErrorMessage() == null
+                || p.getServerErrorMessage().getConstraint() == null) {
+            return false;
+        }
+        String constraint = p.getServerErrorMessage().getConstraint();
+        String cacheKey = table.target() + '\u0000' + constraint;
+        Boolean known = referenceConstraints.get(cacheKey);
+        if (known == null) {
+            try (PreparedStatement q = connection.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_attribute a"
+                    + " ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) WHERE c.contype = 'f' AND c.conname = ?"
+                    + " AND c.conrelid = ?::regclass AND a.attname = ?)")) {
+                q.setString(1, constraint);
+                q.setString(2, quote(target.schema()) + "." + quote(table.target()));
+                q.setString(3, table.reference().target());
+                try (ResultSet rs = q.executeQuery()) {
+                    rs.next();
+                    known = rs.getBoolean(1);
+                }
+            }
+            referenceConstraints.put(cacheKey, known);
+        }
+        return known;
     }
 
 

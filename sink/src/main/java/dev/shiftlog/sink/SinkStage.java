@@ -62,7 +62,7 @@ public final class SinkStage implements AutoCloseable {
     private final List<String> tableOrder;
     /** Target tables whose rows several mappings fill ({@code match-on}). */
     private final java.util.Set<String> consolidated = new java.util.HashSet<>();
-    private final HeldDeletes held = new HeldDeletes();
+    private final HeldChanges held = new HeldChanges();
     /** Set by the rebalance listener (on the sink thread, inside poll). */
     private boolean rebalanced;
     private TargetSession session;
@@ -122,8 +122,7 @@ public final class SinkStage implements AutoCloseable {
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink-events");
-        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        producerConfig.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        dev.shiftlog.schemas.ProducerTuning.applyTo(producerConfig);
         KafkaProducer<GenericRecord, GenericRecord> eventsProducer = new KafkaProducer<>(producerConfig,
                 new AvroSerializer(registry, true), new AvroSerializer(registry, false));
         thread = new Thread(() -> run(eventsProducer), "shiftlog-sink");
@@ -262,7 +261,12 @@ public final class SinkStage implements AutoCloseable {
                     list = toWrite;
                     long now = System.currentTimeMillis();
                     for (TableBatch.Change c : outcome.held()) {
-                        LOG.info("target table {}: delete of {} held until the rows that reference it move or go", c.table(), c.key());
+                        if (c.isDelete()) {
+                            LOG.info("target table {}: delete of {} held until the rows that reference it move or go", c.table(), c.key());
+                        } else {
+                            LOG.info("target table {}: row {} held: its parent is not in the target (deleted since; a newer version"
+                                    + " or the parent should follow)", c.table(), c.key());
+                        }
                         held.hold(c, now);
                     }
                     // DLQ entries and landings are acknowledged before the offsets move on: a crash in between repeats
@@ -270,19 +274,21 @@ public final class SinkStage implements AutoCloseable {
                     // landings; nothing is lost and rows waiting for a parent are released after its commit.
                     sendToDlq(eventsProducer, outcome.rejected());
                     PostgresUpsertWriter writer = session.writer();
-                    announceLanded(eventsProducer, list, outcome.rejected(), writer);
+                    announceLanded(eventsProducer, list, outcome.rejected(), outcome.held(), writer);
                 }
                 if (!held.isEmpty() && (!records.isEmpty() || System.currentTimeMillis() - lastRetry > 1000)) {
                     lastRetry = System.currentTimeMillis();
                     retryHeld(eventsProducer);
                 }
                 commitPositions(committed);
-                java.util.Map<String, Long> heldPerTable = new HashMap<>();
-                outcome.held().forEach(c -> heldPerTable.merge(c.table(), 1L, Long::sum));
+                Map<String, Long> heldDeletes = new HashMap<>();
+                Map<String, Long> heldRows = new HashMap<>();
+                outcome.held().forEach(c -> (c.isDelete() ? heldDeletes : heldRows).merge(c.table(), 1L, Long::sum));
                 for (TableBatch b : list) {
-                    long deletes = b.deleteCount() - heldPerTable.getOrDefault(b.table(), 0L);
-                    landed.computeIfAbsent(b.table(), t -> new LongAdder()).add(b.upsertCount() + deletes);
-                    listener.applied(b.table(), b.upsertCount(), (int) deletes);
+                    long deletes = b.deleteCount() - heldDeletes.getOrDefault(b.table(), 0L);
+                    long rows = b.upsertCount() - heldRows.getOrDefault(b.table(), 0L);
+                    landed.computeIfAbsent(b.table(), t -> new LongAdder()).add(rows + deletes);
+                    listener.applied(b.table(), (int) rows, (int) deletes);
                 }
             }
             stopped.complete(null);
@@ -300,26 +306,36 @@ public final class SinkStage implements AutoCloseable {
         }
     }
 
-    /** Retries the held deletes; the ones waiting longer than their table's park-timeout go to the DLQ. */
+    /** Retries the held changes; the ones waiting longer than their table's park-timeout go to the DLQ. */
     private void retryHeld(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
-        List<TableBatch.Change> done = onTarget(w -> w.retryHeldDeletes(held.all(), tableByName::get), held.size() + " held delete(s)");
+        List<TableBatch.Change> done = onTarget(w -> w.retryHeld(held.all(), tableByName::get), held.size() + " held change(s)");
+        PostgresUpsertWriter writer = session.writer();
+        String topic = new TopicNames(spec.name()).landed();
+        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+        for (TableBatch.Change c : done) {
+            LandedRow landing = c.isDelete() || !referenced.contains(c.table()) ? null : landing(tableByName.get(c.table()), c.value(), writer);
+            if (landing != null) {
+                sends.add(eventsProducer.send(new ProducerRecord<>(topic, landing.key(), landing.value())));
+            }
+        }
+        awaitAll(sends, topic);
         held.release(done);
         done.forEach(c -> {
             landed.computeIfAbsent(c.table(), t -> new LongAdder()).increment();
-            listener.applied(c.table(), 0, 1);
+            listener.applied(c.table(), c.isDelete() ? 0 : 1, c.isDelete() ? 1 : 0);
         });
         long now = System.currentTimeMillis();
         List<RejectedRow> expired = new ArrayList<>();
         List<TableBatch.Change> gone = new ArrayList<>();
-        for (HeldDeletes.Held h : held.held()) {
+        for (HeldChanges.Held h : held.held()) {
             TableMappingDef table = tableByName.get(h.change().table());
             if (now - h.sinceMillis() >= table.parkTimeout().toMillis()) {
-                SQLException reason = onTarget(w -> w.refusalOf(h.change(), table), "the reason of a held delete");
+                SQLException reason = onTarget(w -> w.refusalOf(h.change(), table), "the reason of a held change");
                 if (reason == null) { // went through just now
                     continue;
                 }
                 expired.add(PostgresUpsertWriter.rejection(table, h.change(), String.valueOf(h.change().key().get(0)),
-                        new SQLException("delete still refused after park-timeout " + table.parkTimeout() + ": " + reason.getMessage(),
+                        new SQLException((h.change().isDelete() ? "delete" : "row") + " still refused after park-timeout " + table.parkTimeout() + ": " + reason.getMessage(),
                                 reason.getSQLState())));
                 gone.add(h.change());
             }
@@ -332,10 +348,12 @@ public final class SinkStage implements AutoCloseable {
 
     /** Publishes {@code <m>.landed} for the committed rows of tables that other tables reference. */
     private void announceLanded(KafkaProducer<GenericRecord, GenericRecord> producer, List<TableBatch> batches, List<RejectedRow> rejected,
-                                PostgresUpsertWriter writer) {
+                                List<TableBatch.Change> heldChanges, PostgresUpsertWriter writer) {
         String topic = new TopicNames(spec.name()).landed();
         java.util.Set<String> refused = new java.util.HashSet<>();
         rejected.forEach(r -> refused.add(r.targetTable() + '\u0000' + r.legacyKey()));
+        java.util.Set<GenericRecord> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        heldChanges.forEach(c -> held.add(c.value()));
         List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
         for (TableBatch batch : batches) {
             if (!referenced.contains(batch.table())) {
@@ -343,16 +361,21 @@ public final class SinkStage implements AutoCloseable {
             }
             TableMappingDef table = tableByName.get(batch.table());
             for (GenericRecord row : batch.upserts()) {
-                String legacyKey = AvroValues.text(row.getSchema().getField(table.legacyKey()).schema(), row.get(table.legacyKey()));
-                String id = table.id() == dev.shiftlog.schemas.spec.IdStrategy.TARGET ? writer.assignedId(batch.table(), legacyKey)
-                        : AvroValues.text(row.getSchema().getField(table.key()).schema(), row.get(table.key()));
-                if (!refused.contains(batch.table() + '\u0000' + legacyKey) && id != null) {
-                    LandedRow landed = new LandedRow(batch.table(), legacyKey, id);
+                LandedRow landed = held.contains(row) ? null : landing(table, row, writer);
+                if (landed != null && !refused.contains(batch.table() + '\u0000' + landed.legacyKey())) {
                     sends.add(producer.send(new ProducerRecord<>(topic, landed.key(), landed.value())));
                 }
             }
         }
         awaitAll(sends, topic);
+    }
+
+    /** The landing of a committed row: its legacy key and new id (assigned by the database for {@code id: target}). */
+    private static LandedRow landing(TableMappingDef table, GenericRecord row, PostgresUpsertWriter writer) {
+        String legacyKey = AvroValues.text(row.getSchema().getField(table.legacyKey()).schema(), row.get(table.legacyKey()));
+        String id = table.id() == dev.shiftlog.schemas.spec.IdStrategy.TARGET ? writer.assignedId(table.target(), legacyKey)
+                : AvroValues.text(row.getSchema().getField(table.key()).schema(), row.get(table.key()));
+        return id == null ? null : new LandedRow(table.target(), legacyKey, id);
     }
 
     private static void awaitAll(List<java.util.concurrent.Future<?>> sends, String topic) {

@@ -1,20 +1,12 @@
 package dev.shiftlog.transformer;
 
-import dev.shiftlog.schemas.TopicNames;
-import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.ParkedKeys;
-import dev.shiftlog.schemas.rows.RejectedRow;
-import dev.shiftlog.schemas.rows.RowMapper;
-import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -27,42 +19,38 @@ import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 /**
- * Holds back rows that reference a row which has not landed yet, so the target never sees a dangling foreign key.
+ * Tells a child's task when the row it references has landed, so the target never sees a dangling foreign key.
  *
  * <p>Its input is partitioned by the referenced row ({@code table}, {@code legacy_key}), like {@code <m>.landed}, so a
- * waiting row and the landing it waits for meet in the same task. A row whose parent has landed gets the parent's
- * new id and goes on at once; otherwise it is parked in {@code parked-<table>} and released when the landing
- * arrives (trees therefore land top-down). A row goes to the DLQ only when it has waited {@code park-timeout} AND no
- * row of the referenced table has landed in this task for that long: while an initial load is still landing parents,
- * a slow parent is not mistaken for a missing one. What expires is missing (an orphan) or waits itself (a cycle).
+ * child's {@link ParentRequest} and the landing it waits for meet in the same task. It answers at once when the
+ * parent has landed, else keeps the request in {@code waiting-<table>} and answers when the landing arrives (trees
+ * therefore land top-down). The gate never writes a target row itself: only the child's task does, after checking
+ * that the answer is for the child's current version — two tasks writing one output key could not keep a
+ * re-parented row's versions in order. A request expires only when it has waited {@code park-timeout} AND no row of
+ * the referenced table has landed in this task for that long, so a slow initial load is not mistaken for a missing
+ * parent; what expires is missing (an orphan) or waits itself (a cycle).
  */
 final class ParkingGate implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParkingGate.class);
-    /** Header that marks a routing message that carries a child's key instead of a row: {@code delete} or {@code unpark}. */
-    static final String MARKER_HEADER = "shiftlog.marker";
     static final String LANDED_STORE = "landed-ids";
 
-    private final String migration;
     private final TableMappingDef table;
-    private final ColumnDef reference;
-    private final String outputChild;
-    private final String dlqChild;
+    private final String parentTable;
+    private final String answerChild;
     private ProcessorContext<GenericRecord, GenericRecord> context;
     private KeyValueStore<String, String> landed;
-    private TimestampedKeyValueStore<String, GenericRecord> parked;
+    /** parent key \0 child key (+ {@link ParkedKeys#LANDED_WITH_NULL}) → "partition:version", stamped when asked. */
+    private TimestampedKeyValueStore<String, String> waiting;
     /** Wall-clock time of the last landing of a referenced row seen here; kept in memory, a restart only delays expiry. */
     private long lastLanding;
 
-    ParkingGate(String migration, TableMappingDef table, String outputChild, String dlqChild) {
-        this.migration = migration;
+    ParkingGate(TableMappingDef table, String answerChild) {
         this.table = table;
-        this.reference = table.reference();
-        this.outputChild = outputChild;
-        this.dlqChild = dlqChild;
+        this.parentTable = table.reference().ref();
+        this.answerChild = answerChild;
     }
 
-    static String parkedStoreName(TableMappingDef table) {
-        return "parked-" + table.target();
+    static String waitingStoreName(TableMappingDef table) {
+        return "waiting-" + table.target();
     }
 
     /** Key of the landed-ids store. */
@@ -74,7 +62,7 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
         this.landed = context.getStateStore(LANDED_STORE);
-        this.parked = context.getStateStore(parkedStoreName(table));
+        this.waiting = context.getStateStore(waitingStoreName(table));
         this.lastLanding = context.currentSystemTimeMs();
         long every = Math.max(200, Math.min(10_000, table.parkTimeout().toMillis() / 5));
         context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::expire);
@@ -88,93 +76,79 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         }
         String parentKey = record.key().get("legacy_key").toString();
         if (value.getSchema().getFullName().equals(LandedRow.VALUE_SCHEMA.getFullName())) {
-            if (reference.ref().equals(record.key().get("table").toString())) {
+            if (parentTable.equals(record.key().get("table").toString())) {
                 lastLanding = context.currentSystemTimeMs();
-                release(parentKey, value.get("id").toString(), record);
+                answerWaiting(parentKey, value.get("id").toString(), record.timestamp());
             }
             return;
         }
-        Header marker = record.headers().lastHeader(MARKER_HEADER);
-        if (marker != null) {
-            String childKey = value.get(0).toString();
-            parked.delete(parkedKey(parentKey, childKey));
-            parked.delete(parkedKey(parentKey, childKey) + ParkedKeys.LANDED_WITH_NULL);
-            if ("delete".equals(new String(marker.value(), StandardCharsets.UTF_8))) {
-                context.forward(new Record<>(value, (GenericRecord) null, record.timestamp()), outputChild);
-            }
+        ParentRequest request = ParentRequest.fromAvro(value);
+        String key = waitingKey(parentKey, request.childKey());
+        waiting.delete(key);
+        waiting.delete(key + ParkedKeys.LANDED_WITH_NULL);
+        if (request.kind() == ParentRequest.Kind.UNSUBSCRIBE) {
             return;
         }
-        String id = landed.get(landedKey(reference.ref(), parentKey));
+        String id = landed.get(landedKey(parentTable, parentKey));
         if (id != null) {
-            forwardWithParent(value, id, record.timestamp());
+            answer(new ParentAnswer(request.childKey(), request.partition(), parentKey, request.version(), id, 0), record.timestamp());
         } else {
-            parked.put(parkedKey(parentKey, value.get(table.rowKeyColumn()).toString()),
-                    ValueAndTimestamp.make(value, context.currentSystemTimeMs()));
+            String form = request.kind() == ParentRequest.Kind.SUBSCRIBE_LANDED_NULL ? key + ParkedKeys.LANDED_WITH_NULL : key;
+            waiting.put(form, ValueAndTimestamp.make(request.partition() + ":" + request.version(), context.currentSystemTimeMs()));
         }
     }
 
-    private void release(String parentKey, String id, Record<GenericRecord, GenericRecord> landing) {
-        List<KeyValue<String, ValueAndTimestamp<GenericRecord>>> waiting = new ArrayList<>();
-        try (KeyValueIterator<String, ValueAndTimestamp<GenericRecord>> it = parked.prefixScan(parentKey + '\u0000', new StringSerializer())) {
-            it.forEachRemaining(waiting::add);
+    private void answerWaiting(String parentKey, String id, long timestamp) {
+        List<KeyValue<String, ValueAndTimestamp<String>>> asked = new ArrayList<>();
+        try (KeyValueIterator<String, ValueAndTimestamp<String>> it = waiting.prefixScan(parentKey + '\u0000', new StringSerializer())) {
+            it.forEachRemaining(asked::add);
         }
-        for (KeyValue<String, ValueAndTimestamp<GenericRecord>> entry : waiting) {
-            parked.delete(entry.key);
-            forwardWithParent(entry.value.value(), id, landing.timestamp());
+        long now = context.currentSystemTimeMs();
+        for (KeyValue<String, ValueAndTimestamp<String>> entry : asked) {
+            waiting.delete(entry.key);
+            answer(answerFor(entry, id, now), timestamp);
         }
     }
 
-    private void forwardWithParent(GenericRecord row, String parentId, long timestamp) {
-        GenericRecord copy = new GenericData.Record((GenericData.Record) row, true);
-        org.apache.avro.Schema fkType = AvroValues.nonNull(copy.getSchema().getField(reference.target()).schema());
-        copy.put(reference.target(), switch (fkType.getType()) {
-            case INT -> Integer.parseInt(parentId);
-            case LONG -> Long.parseLong(parentId);
-            default -> parentId;
-        });
-        context.forward(new Record<>(RowMapper.keyOf(table, copy, migration), copy, timestamp), outputChild);
-    }
-
-    /** Sends rows that waited longer than the table's park-timeout, while no parent landed, to the DLQ. */
+    /** Answers requests that waited longer than the table's park-timeout while no parent landed: "not landed". */
     private void expire(long now) {
         long deadline = now - table.parkTimeout().toMillis();
         if (lastLanding > deadline) {
             return;
         }
-        List<KeyValue<String, ValueAndTimestamp<GenericRecord>>> expired = new ArrayList<>();
-        try (KeyValueIterator<String, ValueAndTimestamp<GenericRecord>> it = parked.all()) {
+        List<KeyValue<String, ValueAndTimestamp<String>>> expired = new ArrayList<>();
+        try (KeyValueIterator<String, ValueAndTimestamp<String>> it = waiting.all()) {
             it.forEachRemaining(kv -> {
                 if (kv.value.timestamp() <= deadline && !ParkedKeys.landedWithNull(kv.key)) {
                     expired.add(kv);
                 }
             });
         }
-        String topic = new TopicNames(migration).references(table.target());
-        for (KeyValue<String, ValueAndTimestamp<GenericRecord>> kv : expired) {
-            GenericRecord row = kv.value.value();
-            String parentKey = kv.key.substring(0, kv.key.indexOf('\u0000'));
+        for (KeyValue<String, ValueAndTimestamp<String>> kv : expired) {
+            waiting.delete(kv.key);
             if (table.landNullThenPatch()) {
-                // Land it now without its parent and keep it parked (never to expire again): if the parent lands
-                // later, the release patches the reference in. Members of a cycle land first, then patch each other.
-                LOG.warn("{}:{} lands with {} NULL: parent {}:{} has not landed (a cycle or an orphan); patched if it does",
-                        table.target(), row.get(table.legacyKey()), reference.target(), reference.ref(), parentKey);
-                // a changelog timestamp must be a real time (Kafka refuses one far in the future): the key says it instead
-                parked.delete(kv.key);
-                parked.put(kv.key + ParkedKeys.LANDED_WITH_NULL, ValueAndTimestamp.make(row, now));
-                context.forward(new Record<>(RowMapper.keyOf(table, row, migration), row, now), outputChild);
-                continue;
+                // the child lands with the reference NULL; keep listening (never to expire again) to patch it
+                waiting.put(kv.key + ParkedKeys.LANDED_WITH_NULL, ValueAndTimestamp.make(kv.value.value(), now));
             }
-            parked.delete(kv.key);
-            RejectedRow rejected = new RejectedRow("transformer", table.target(), topic, -1, -1,
-                    String.valueOf(row.get(table.legacyKey())), "parent " + reference.ref(),
-                    "parent " + reference.ref() + ":" + parentKey + " never landed (waited " + (now - kv.value.timestamp()) / 1000
-                            + " s, the last " + table.parkTimeout().toSeconds() + " s without any " + reference.ref()
-                            + " landing): it is missing (an orphan) or waits itself (a cycle)", GenericData.get().toString(row), now);
-            context.forward(new Record<>(rejected.key(), rejected.value(), now), dlqChild);
+            answer(answerFor(kv, null, now), now);
         }
     }
 
-    private static String parkedKey(String parentKey, String childKey) {
+    private static ParentAnswer answerFor(KeyValue<String, ValueAndTimestamp<String>> entry, String parentId, long now) {
+        String key = ParkedKeys.landedWithNull(entry.key) ? entry.key.substring(0, entry.key.length() - 1) : entry.key;
+        int split = key.indexOf('\u0000');
+        String stored = entry.value.value();
+        int colon = stored.indexOf(':');
+        return new ParentAnswer(key.substring(split + 1), Integer.parseInt(stored.substring(0, colon)), key.substring(0, split),
+                Long.parseLong(stored.substring(colon + 1)), parentId, now - entry.value.timestamp());
+    }
+
+    private void answer(ParentAnswer answer, long timestamp) {
+        context.forward(new Record<>(LandedRow.key(table.target(), answer.childKey()), answer.toAvro(), timestamp), answerChild);
+    }
+
+    /** Parent key first: a landing finds everything that waits for it with one prefix scan. */
+    private static String waitingKey(String parentKey, String childKey) {
         return parentKey + '\u0000' + childKey;
     }
 }

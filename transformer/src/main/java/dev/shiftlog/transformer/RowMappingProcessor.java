@@ -2,18 +2,17 @@ package dev.shiftlog.transformer;
 
 import dev.shiftlog.schemas.rows.IdRegistry;
 import dev.shiftlog.schemas.rows.LandedRow;
+import dev.shiftlog.schemas.rows.ParkedKeys;
 import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.OnError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -40,6 +39,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private IdRegistry ids;
 
     private KeyValueStore<String, String> references;
+    private KeyValueStore<String, GenericRecord> parked;
     private KeyValueStore<String, String> matches;
     private final boolean primary;
     private RowMapper lastRowMapper;
@@ -57,7 +57,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         this.routeChild = routeChild;
     }
 
-    /** Child legacy key → legacy key of the row it referenced last ("" for none): deletes and re-parenting need it. */
+    /** Child legacy key → its {@link ChildReference}: deletes, re-parenting and the gate's answers need it. */
     static String referencesStoreName(TableMappingDef table) {
         return "refs-" + table.target();
     }
@@ -70,6 +70,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         }
         if (routeChild != null) {
             references = context.getStateStore(referencesStoreName(table));
+            parked = context.getStateStore(ParkedRowReleaser.parkedStoreName(table));
         }
         if (table.matchOn() != null) {
             matches = context.getStateStore(matchesStoreName(table));
@@ -166,33 +167,55 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     }
 
     /**
-     * Sends a row of a table with a reference towards the gate of the row it references (by that row's key), so
-     * it lands only after its parent. Rows without a parent go straight out; a delete, or a move to another parent,
-     * first takes the row out of the gate where it may still wait.
+     * A row of a table with a reference lands only after the row it references: this version is parked in
+     * {@code parked-<table>} and a {@link ParentRequest} goes to the gate of its parent (keyed by that row), whose
+     * answer comes back to this task ({@link ParkedRowReleaser}). Rows without a parent, deletes, and versions under
+     * a parent already known to have landed go out at once; a delete or a move withdraws the request at the previous
+     * parent. Only this task writes the child's target row, so its versions reach the output topic in order.
      */
     private void route(Record<GenericRecord, GenericRecord> record, RowMapper mapper, GenericRecord newKey, GenericRecord newValue) {
-        String childLegacyKey = mapper.legacyKeyText(record.key());
-        String parentTable = table.reference().ref();
-        String previous = references.get(childLegacyKey);
+        String child = mapper.legacyKeyText(record.key());
+        RecordMetadata meta = context.recordMetadata().orElseThrow();
+        long version = meta.offset();
+        ChildReference previous = ChildReference.decode(references.get(child));
         String parent = newValue == null ? null : mapper.referencedKey(record.value());
-        if (previous != null && !previous.isEmpty() && !previous.equals(parent)) {
-            String marker = newValue == null ? "delete" : "unpark";
-            context.forward(new Record<>(LandedRow.key(parentTable, previous), newKey, record.timestamp(),
-                    new RecordHeaders().add(ParkingGate.MARKER_HEADER, marker.getBytes(StandardCharsets.UTF_8))), routeChild);
-            if (newValue == null) {
-                references.delete(childLegacyKey);
-                return;
-            }
+        String nullMarked = child + ParkedKeys.LANDED_WITH_NULL;
+        boolean landedWithNull = parked.get(nullMarked) != null;
+        parked.delete(child);
+        parked.delete(nullMarked);
+        if (previous != null && previous.parentKey() != null && !previous.references(parent)) {
+            request(previous.parentKey(), new ParentRequest(ParentRequest.Kind.UNSUBSCRIBE, child, meta.partition(), version), record);
         }
         if (newValue == null) {
-            references.delete(childLegacyKey);
+            references.delete(child);
             context.forward(record.withKey(newKey).withValue(null), outputChild);
-        } else if (parent == null) {
-            references.put(childLegacyKey, "");
-            context.forward(record.withKey(newKey).withValue(newValue), outputChild);
-        } else {
-            references.put(childLegacyKey, parent);
-            context.forward(new Record<>(LandedRow.key(parentTable, parent), newValue, record.timestamp(), new RecordHeaders()), routeChild);
+            return;
         }
+        if (parent == null) {
+            references.put(child, ChildReference.none(version).encode());
+            context.forward(record.withKey(newKey).withValue(newValue), outputChild);
+            return;
+        }
+        boolean sameParent = previous != null && previous.references(parent);
+        if (sameParent && previous.parentId() != null) {
+            references.put(child, new ChildReference(parent, version, previous.parentId()).encode());
+            context.forward(record.withKey(newKey).withValue(ParkedRowReleaser.withParent(newValue, table.reference(), previous.parentId())),
+                    outputChild);
+            return;
+        }
+        references.put(child, new ChildReference(parent, version, null).encode());
+        if (sameParent && landedWithNull) {
+            // its previous version already landed without the parent: so does this one, and it waits to be patched
+            parked.put(nullMarked, newValue);
+            context.forward(record.withKey(newKey).withValue(newValue), outputChild);
+            request(parent, new ParentRequest(ParentRequest.Kind.SUBSCRIBE_LANDED_NULL, child, meta.partition(), version), record);
+        } else {
+            parked.put(child, newValue);
+            request(parent, new ParentRequest(ParentRequest.Kind.SUBSCRIBE, child, meta.partition(), version), record);
+        }
+    }
+
+    private void request(String parentKey, ParentRequest request, Record<GenericRecord, GenericRecord> cause) {
+        context.forward(new Record<>(LandedRow.key(table.reference().ref(), parentKey), request.toAvro(), cause.timestamp()), routeChild);
     }
 }

@@ -11,7 +11,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.errors.StreamsException;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -46,7 +50,7 @@ public final class TransformerStage implements AutoCloseable {
         this.stateDir = stateDir;
     }
 
-    /** Streams settings: exactly-once v2, small batches that still compress well, state under {@code stateDir}. */
+    /** Streams settings: exactly-once v2, the shared {@link dev.shiftlog.schemas.ProducerTuning}, state under {@code stateDir}. */
     public static Properties config(MigrationDef spec, Map<String, Object> kafkaConfig, Path stateDir) {
         Properties p = new Properties();
         kafkaConfig.forEach(p::put);
@@ -55,9 +59,7 @@ public final class TransformerStage implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+        dev.shiftlog.schemas.ProducerTuning.applyToStreams(p);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 10_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
         return p;
@@ -94,6 +96,7 @@ public final class TransformerStage implements AutoCloseable {
                 String route = t.reference() == null ? null : "route-" + t.target();
                 topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route,
                         spec.tables().stream().filter(o -> o.target().equals(t.target())).findFirst().orElseThrow() == t), sourceName);
+                String[] writers = {processor};
                 if (t.matchOn() != null) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
                             RowMappingProcessor.matchesStoreName(t)), Serdes.String(), Serdes.String()), processor);
@@ -103,22 +106,32 @@ public final class TransformerStage implements AutoCloseable {
                             Stores.persistentKeyValueStore(RowMappingProcessor.idStoreName(t)), Serdes.String(), Serdes.String()),
                             processor);
                 }
-                topology.addSink(output, names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
-                topology.addSink(dlq, names.dlq(), keySerde.serializer(), valueSerde.serializer(), processor);
+                if (route != null) {
+                    // The gate's answers come back into this sub-topology, to the child's partition: only the
+                    // child's task writes its target row, so the versions of a re-parented row stay in order.
+                    String release = "release-" + t.target();
+                    String answers = "read-answers-" + t.target();
+                    topology.addSource(answers, keySerde.deserializer(), valueSerde.deserializer(), names.parentAnswers(t.target()));
+                    topology.addProcessor(release, () -> new ParkedRowReleaser(spec.name(), t, output, dlq), answers);
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                            RowMappingProcessor.referencesStoreName(t)), Serdes.String(), Serdes.String()), processor, release);
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                            ParkedRowReleaser.parkedStoreName(t)), Serdes.String(), valueSerde), processor, release);
+                    writers = new String[] {processor, release};
+                }
+                topology.addSink(output, names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), writers);
+                topology.addSink(dlq, names.dlq(), keySerde.serializer(), valueSerde.serializer(), writers);
                 if (route != null) {
                     // A separate sub-topology per gate input keeps the legacy topics out of the gate's co-partitioning.
-                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                            RowMappingProcessor.referencesStoreName(t)), Serdes.String(), Serdes.String()), processor);
                     topology.addSink(route, names.references(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
                     String gate = "gate-" + t.target();
                     topology.addSource("read-refs-" + t.target(), keySerde.deserializer(), valueSerde.deserializer(),
                             names.references(t.target()));
-                    topology.addProcessor(gate, () -> new ParkingGate(spec.name(), t, "release-" + t.target(), "dlq-gate-" + t.target()),
-                            "read-refs-" + t.target(), "record-landed");
+                    topology.addProcessor(gate, () -> new ParkingGate(t, "answer-" + t.target()), "read-refs-" + t.target(), "record-landed");
                     topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(
-                            ParkingGate.parkedStoreName(t)), Serdes.String(), valueSerde), gate);
-                    topology.addSink("release-" + t.target(), names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), gate);
-                    topology.addSink("dlq-gate-" + t.target(), names.dlq(), keySerde.serializer(), valueSerde.serializer(), gate);
+                            ParkingGate.waitingStoreName(t)), Serdes.String(), Serdes.String()), gate);
+                    topology.addSink("answer-" + t.target(), names.parentAnswers(t.target()), keySerde.serializer(), valueSerde.serializer(),
+                            TransformerStage::childPartition, gate);
                     gates.add(gate);
                 }
             }
@@ -129,6 +142,16 @@ public final class TransformerStage implements AutoCloseable {
                     gates.stream()).toArray(String[]::new));
         }
         return topology;
+    }
+
+    /** An answer goes to the partition its child's source row came from, which this sub-topology's task reads. */
+    private static Optional<Set<Integer>> childPartition(String topic, GenericRecord key, GenericRecord answer, int partitions) {
+        int partition = ParentAnswer.fromAvro(answer).partition();
+        if (partition >= partitions) {
+            throw new StreamsException(topic + " has " + partitions + " partitions but a child row came from source partition "
+                    + partition + ": a legacy topic and the answer topics must have as many partitions (kafka.partitions)");
+        }
+        return Optional.of(Set.of(partition));
     }
 
     /**
@@ -152,7 +175,10 @@ public final class TransformerStage implements AutoCloseable {
         topics.add(names.landed());
         // Its inputs too: Streams stops with MissingSourceTopicException if it starts before the producer made them.
         spec.tables().forEach(t -> topics.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable())));
-        spec.tables().stream().filter(t -> t.reference() != null).forEach(t -> topics.add(names.references(t.target())));
+        spec.tables().stream().filter(t -> t.reference() != null).forEach(t -> {
+            topics.add(names.references(t.target()));
+            topics.add(names.parentAnswers(t.target()));
+        });
         new TopicProvisioner(kafkaConfig).ensure(topics.stream().distinct().toList(), spec.kafka().partitions(), Map.of());
         streams = new KafkaStreams(buildTopology(spec, registry), config(spec, kafkaConfig, stateDir));
         streams.setUncaughtExceptionHandler(e -> {

@@ -95,6 +95,23 @@ public final class CelTypes {
 
     /** An expression result as the Avro value of {@link #avroOf} its type. */
     public static Object fromCel(Schema target, Object value) {
+        try {
+            return convert(target, value);
+        } catch (ClassCastException e) {
+            // a dyn result of another type for this row: the row's problem, not shiftlog's
+            throw new ValueConversionException("the result " + value + " (" + value.getClass().getSimpleName()
+                    + ") does not fit " + AvroValues.nonNull(target).getType().getName());
+        }
+    }
+
+    /** A value that does not fit its target column's type, for one row: such a row goes to the DLQ. */
+    public static final class ValueConversionException extends RuntimeException {
+        public ValueConversionException(String message) {
+            super(message);
+        }
+    }
+
+    private static Object convert(Schema target, Object value) {
         if (value == null || value instanceof dev.cel.common.values.NullValue
                 || value instanceof com.google.protobuf.NullValue) {
             return null;
@@ -106,7 +123,7 @@ public final class CelTypes {
             case BOOLEAN -> value;
             case BYTES -> value instanceof com.google.protobuf.ByteString bs
                     ? ByteBuffer.wrap(bs.toByteArray()) : ByteBuffer.wrap(value.toString().getBytes());
-            case ARRAY -> ((List<?>) value).stream().map(v -> fromCel(s.getElementType(), v)).toList();
+            case ARRAY -> ((List<?>) value).stream().map(v -> convert(s.getElementType(), v)).toList();
             // a dyn result: lists become PostgreSQL array literals and maps JSON, never Java's toString()
             default -> value instanceof List<?> list ? PgCopyText.arrayLiteral(list)
                     : value instanceof java.util.Map<?, ?> map ? MigrationFunctions.json(map) : value.toString();

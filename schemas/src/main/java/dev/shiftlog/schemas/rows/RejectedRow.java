@@ -13,9 +13,17 @@ import org.apache.avro.generic.GenericRecord;
  * @param stage {@code transformer} or {@code sink}
  * @param rule a stable name of the rule, e.g. {@code expr coaches.year_of_birth} or {@code target constraint}
  * @param row the rejected row as Avro JSON; null when only the key is known
+ * @param missingParent for a row whose parent never landed, that parent's legacy key (cycles are found from it);
+ *                      else null
  */
 public record RejectedRow(String stage, String targetTable, String sourceTopic, int sourcePartition, long sourceOffset,
-                          String legacyKey, String rule, String message, String row, long rejectedAtMillis) {
+                          String legacyKey, String rule, String message, String row, long rejectedAtMillis, String missingParent) {
+
+    /** A rejection for any reason but a missing parent. */
+    public RejectedRow(String stage, String targetTable, String sourceTopic, int sourcePartition, long sourceOffset,
+                       String legacyKey, String rule, String message, String row, long rejectedAtMillis) {
+        this(stage, targetTable, sourceTopic, sourcePartition, sourceOffset, legacyKey, rule, message, row, rejectedAtMillis, null);
+    }
 
     public static final Schema KEY_SCHEMA = SchemaBuilder.record("dlq_key").namespace("shiftlog")
             .fields().requiredString("target_table").requiredString("legacy_key").endRecord();
@@ -25,6 +33,7 @@ public record RejectedRow(String stage, String targetTable, String sourceTopic, 
             .requiredInt("source_partition").requiredLong("source_offset").requiredString("legacy_key")
             .requiredString("rule").requiredString("message").optionalString("row")
             .name("rejected_at").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault()
+            .optionalString("missing_parent")
             .endRecord();
 
     public GenericRecord key() {
@@ -46,6 +55,7 @@ public record RejectedRow(String stage, String targetTable, String sourceTopic, 
         v.put("message", message);
         v.put("row", row);
         v.put("rejected_at", rejectedAtMillis);
+        v.put("missing_parent", missingParent);
         return v;
     }
 
@@ -53,6 +63,7 @@ public record RejectedRow(String stage, String targetTable, String sourceTopic, 
         return new RejectedRow(v.get("stage").toString(), v.get("target_table").toString(), v.get("source_topic").toString(),
                 (Integer) v.get("source_partition"), (Long) v.get("source_offset"), v.get("legacy_key").toString(),
                 v.get("rule").toString(), v.get("message").toString(), v.get("row") == null ? null : v.get("row").toString(),
-                (Long) v.get("rejected_at"));
+                (Long) v.get("rejected_at"), v.getSchema().getField("missing_parent") == null || v.get("missing_parent") == null
+                        ? null : v.get("missing_parent").toString());
     }
 }

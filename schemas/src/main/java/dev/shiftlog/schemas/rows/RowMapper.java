@@ -183,7 +183,7 @@ public final class RowMapper {
         }
         try {
             return Boolean.TRUE.equals(where.evaluate(celValues(sourceKey, source)));
-        } catch (RuntimeException e) {
+        } catch (ColumnExpression.ExpressionException e) {
             throw new RowRejectedException("where " + table.target(), "row " + table.source() + ":" + legacyKeyText(sourceKey)
                     + " → 'where' of " + table.target() + ": " + e.getMessage());
         }
@@ -292,7 +292,7 @@ public final class RowMapper {
                 try {
                     Object result = expressions.get(column.target()).evaluate(celValues);
                     out.put(column.target(), CelTypes.fromCel(valueSchema.getField(column.target()).schema(), result));
-                } catch (RuntimeException e) {
+                } catch (ColumnExpression.ExpressionException | CelTypes.ValueConversionException e) {
                     throw new RowRejectedException("expr " + table.target() + "." + column.target(), "row " + table.source()
                             + ":" + legacyKeyText(sourceKey) + " → " + table.target() + "." + column.target() + ": " + e.getMessage());
                 }
@@ -311,7 +311,7 @@ public final class RowMapper {
         Object value;
         try {
             value = matchOn.evaluate(celValues(sourceKey, source));
-        } catch (RuntimeException e) {
+        } catch (ColumnExpression.ExpressionException e) {
             throw new RowRejectedException("match-on " + table.target(), "row " + table.source() + ":" + legacyKeyText(sourceKey)
                     + " → 'match-on' of " + table.target() + ": " + e.getMessage());
         }

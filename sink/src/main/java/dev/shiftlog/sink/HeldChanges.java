@@ -10,13 +10,15 @@ import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Deletes the target refused because rows still reference the deleted row — typically a child whose move to
- * another parent sits in another partition or table and has not been applied yet. They are retried until the
- * reference is gone, or sent to the DLQ after the table's park-timeout. While one is held, its partition's committed
- * offset stays at the held delete, so a crash or a rebalance redelivers it: holding never loses a delete.
+ * Changes the target refused for an order the partitions cannot promise: a delete of a row still referenced — a
+ * child whose move to another parent sits in another partition or table and has not been applied yet — and an
+ * older version of a row whose parent has been deleted since (its newer version, under another parent, follows in
+ * the same partition). They are retried until the foreign key lets them through, dropped when a later change of
+ * the same key replaces them, or sent to the DLQ after the table's park-timeout. While one is held, its partition's
+ * committed offset stays at it, so a crash or a rebalance redelivers it: holding never loses a change.
  */
-final class HeldDeletes {
-    /** A held delete and when it was first refused. */
+final class HeldChanges {
+    /** A held change and when it was first refused. */
     record Held(TableBatch.Change change, long sinceMillis) {}
 
     private final Map<TopicPartition, TreeMap<Long, Held>> byPartition = new HashMap<>();
@@ -26,7 +28,7 @@ final class HeldDeletes {
                 .put(change.offset(), new Held(change, nowMillis));
     }
 
-    /** Drops held deletes that a later change of the same key replaces (same key, same partition, later offset). */
+    /** Drops held changes that a later change of the same key replaces (same key, same partition, later offset). */
     void supersede(Map<String, TableBatch> batchesByTable) {
         for (TreeMap<Long, Held> held : byPartition.values()) {
             held.values().removeIf(h -> {
@@ -61,7 +63,7 @@ final class HeldDeletes {
         }
     }
 
-    /** The offset the partition may be committed to at most: its oldest held delete. */
+    /** The offset the partition may be committed to at most: its oldest held change. */
     OptionalLong oldestOffset(TopicPartition tp) {
         TreeMap<Long, Held> held = byPartition.get(tp);
         return held == null || held.isEmpty() ? OptionalLong.empty() : OptionalLong.of(held.firstKey());

@@ -1,0 +1,167 @@
+package dev.shiftlog.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.SpecParser;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import dev.shiftlog.testkit.EmbeddedPostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The writer against a real PostgreSQL: which refusals it holds for later (an order the partitions cannot promise)
+ * and which it sends to the DLQ at once. Expected rows are literal; the target is read back with plain SQL.
+ */
+class PostgresUpsertWriterIT {
+    private static final String SPEC = """
+            migration: w
+            source: { url: "jdbc:postgresql://localhost:1/legacy", user: u, password: "${NO_SUCH_VAR:-x}" }
+            target: { url: "jdbc:postgresql://localhost:1/target", user: u, password: "${NO_SUCH_VAR:-x}" }
+            kafka: { bootstrap-servers: "localhost:1" }
+            tables:
+              - target: nodes_new
+                source: nodes
+                columns: { name: name, kind: kind, parent_id: { ref: nodes_new, from: parent_id } }
+            """;
+    private static final UUID X = UUID.fromString("00000000-0000-0000-0000-00000000000a");
+    private static final UUID Y = UUID.fromString("00000000-0000-0000-0000-00000000000b");
+    private static final UUID C = UUID.fromString("00000000-0000-0000-0000-00000000000c");
+
+    private static EmbeddedPostgresServer server;
+    private static TableMappingDef table;
+    private static Connection connection;
+    private static PostgresUpsertWriter writer;
+    private static Schema rowSchema;
+    private long offset;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "writer-it-");
+        server = EmbeddedPostgresServer.start(dir);
+        server.createDatabase("target");
+        MigrationDef spec = new SpecParser(Map.of()).parse("writer.yaml", SPEC);
+        table = spec.tables().get(0);
+        connection = server.connect("target");
+        writer = new PostgresUpsertWriter("w", spec.target(), connection, false);
+        rowSchema = SchemaBuilder.record("nodes_new").namespace("shiftlog.w.out").fields()
+                .requiredString(table.key()).requiredInt(table.legacyKey()).optionalString("name").optionalInt("kind")
+                .optionalString("parent_id").endRecord();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        connection.close();
+        server.close();
+    }
+
+    @BeforeEach
+    void freshTables() throws Exception {
+        try (Statement s = connection.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS nodes_new, kinds");
+            s.execute("CREATE TABLE kinds (code int PRIMARY KEY)");
+            s.execute("INSERT INTO kinds VALUES (1)");
+            s.execute("CREATE TABLE nodes_new (" + table.key() + " uuid PRIMARY KEY, " + table.legacyKey() + " int NOT NULL UNIQUE,"
+                    + " name text, kind int REFERENCES kinds(code), parent_id uuid REFERENCES nodes_new(" + table.key() + "))");
+            s.execute("INSERT INTO nodes_new VALUES ('" + Y + "', 2, 'y', 1, NULL), ('" + C + "', 3, 'c', 1, '" + Y + "')");
+        }
+        connection.commit();
+    }
+
+    @Test
+    void aRowWhoseParentWasDeletedSinceIsHeldAndLandsWhenTheParentIsBack() throws Exception {
+        TableBatch batch = batch(row(C, 3, "c2", 1, X));
+        PostgresUpsertWriter.Outcome outcome = writer.write(List.of(batch), t -> table, List.of("nodes_new"));
+
+        assertThat(outcome.rejected()).as("nothing rejected").isEmpty();
+        assertThat(outcome.held()).extracting(c -> c.value().get("name").toString()).containsExactly("c2");
+        assertThat(rows()).as("the target keeps the landed version meanwhile")
+                .containsExactly("2|y|1|null", "3|c|1|" + Y);
+        assertThat((Throwable) writer.refusalOf(outcome.held().get(0), table)).hasMessageContaining("nodes_new_parent_id_fkey");
+
+        try (Statement s = connection.createStatement()) {
+            s.execute("INSERT INTO nodes_new VALUES ('" + X + "', 1, 'x', 1, NULL)");
+        }
+        connection.commit();
+        assertThat(writer.retryHeld(outcome.held(), t -> table)).hasSize(1);
+        assertThat(rows()).containsExactly("1|x|1|null", "2|y|1|null", "3|c2|1|" + X);
+    }
+
+    @Test
+    void aRowRefusedByAForeignKeyTheSpecDoesNotDeclareGoesToTheDlqAtOnce() throws Exception {
+        TableBatch batch = batch(row(UUID.fromString("00000000-0000-0000-0000-000000000004"), 4, "first", 1, null),
+                row(UUID.fromString("00000000-0000-0000-0000-000000000005"), 5, "bad kind", 99, null),
+                row(UUID.fromString("00000000-0000-0000-0000-000000000006"), 6, "last", 1, Y));
+        PostgresUpsertWriter.Outcome outcome = writer.write(List.of(batch), t -> table, List.of("nodes_new"));
+
+        assertThat(outcome.held()).isEmpty();
+        assertThat(outcome.rejected()).extracting(r -> r.legacyKey() + " " + r.rule()).containsExactly("5 target constraint nodes_new_kind_fkey");
+        assertThat(rows()).containsExactly("2|y|1|null", "3|c|1|" + Y, "4|first|1|null", "6|last|1|" + Y);
+    }
+
+    @Test
+    void aDeleteOfARowStillReferencedIsHeldAndGoesThroughOnceTheChildMoved() throws Exception {
+        TableBatch batch = new TableBatch("nodes_new", false);
+        batch.add(key(Y), null, "w.out.nodes_new", 0, offset++);
+        PostgresUpsertWriter.Outcome outcome = writer.write(List.of(batch), t -> table, List.of("nodes_new"));
+
+        assertThat(outcome.rejected()).isEmpty();
+        assertThat(outcome.held()).hasSize(1);
+        assertThat(rows()).containsExactly("2|y|1|null", "3|c|1|" + Y);
+        assertThat(writer.write(List.of(batch(row(C, 3, "c", 1, null))), t -> table, List.of("nodes_new")).held()).isEmpty();
+        assertThat(writer.retryHeld(outcome.held(), t -> table)).hasSize(1);
+        assertThat(rows()).containsExactly("3|c|1|null");
+    }
+
+    private TableBatch batch(GenericRecord... rows) {
+        TableBatch batch = new TableBatch("nodes_new", false);
+        for (GenericRecord row : rows) {
+            batch.add(RowMapper.keyOf(table, row, "w"), row, "w.out.nodes_new", 0, offset++);
+        }
+        return batch;
+    }
+
+    private GenericRecord key(UUID id) {
+        GenericRecord row = row(id, 0, null, null, null);
+        return RowMapper.keyOf(table, row, "w");
+    }
+
+    private static GenericRecord row(UUID id, int legacyId, String name, Integer kind, UUID parent) {
+        GenericRecord r = new GenericData.Record(rowSchema);
+        r.put(table.key(), id.toString());
+        r.put(table.legacyKey(), legacyId);
+        r.put("name", name);
+        r.put("kind", kind);
+        r.put("parent_id", parent == null ? null : parent.toString());
+        return r;
+    }
+
+    /** The target's rows in legacy-key order as {@code legacy|name|kind|parent}. */
+    private static List<String> rows() throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT " + table.legacyKey() + ", name, kind, parent_id FROM nodes_new ORDER BY 1")) {
+            while (rs.next()) {
+                out.add(rs.getInt(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getString(4));
+            }
+        }
+        connection.commit();
+        return out;
+    }
+}
