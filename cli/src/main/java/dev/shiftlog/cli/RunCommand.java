@@ -13,16 +13,10 @@ final class RunCommand implements Callable<Integer> {
     Pipeline.Stage stage;
 
     @Mixin
-    SpecFileOption spec;
-
-    @Mixin
-    WorkDirOption workDir;
-
-    @Mixin
-    HttpOption http;
+    StageOptions options;
 
     @Override
     public Integer call() throws Exception {
-        return UpCommand.runStages(spec.file, workDir, EnumSet.of(stage), http.address);
+        return UpCommand.runStages(options, EnumSet.of(stage));
     }
 }

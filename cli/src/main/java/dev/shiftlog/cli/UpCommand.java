@@ -14,21 +14,17 @@ import picocli.CommandLine.Mixin;
 @Command(name = "up", description = "Run producer, transformer and sink of a spec in one process (CDC keeps running).")
 final class UpCommand implements Callable<Integer> {
     @Mixin
-    SpecFileOption spec;
-
-    @Mixin
-    WorkDirOption workDir;
-
-    @Mixin
-    HttpOption http;
+    StageOptions options;
 
     @Override
     public Integer call() throws Exception {
-        return runStages(spec.file, workDir, EnumSet.allOf(Pipeline.Stage.class), http.address);
+        return runStages(options, EnumSet.allOf(Pipeline.Stage.class));
     }
 
     /** Shared by {@code up} and {@code run}: starts the stages and blocks until one stops or the JVM is asked to exit. */
-    static int runStages(Path specFile, WorkDirOption workDir, EnumSet<Pipeline.Stage> stages, String http) throws Exception {
+    static int runStages(StageOptions options, EnumSet<Pipeline.Stage> stages) throws Exception {
+        Path specFile = options.spec.file;
+        String http = options.http.address;
         SpecLoader loader = new SpecLoader(Map.of());
         Optional<MigrationDef> loaded = loader.load(specFile, System.err);
         if (loaded.isEmpty()) {
@@ -38,7 +34,7 @@ final class UpCommand implements Callable<Integer> {
         if (PlanCommand.checkCatalogs(spec, specFile.toString()).isEmpty()) {
             return 2;
         }
-        Path dir = workDir.resolve(spec);
+        Path dir = options.workDir.resolve(spec);
         KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), dir);
         Pipeline pipeline = new Pipeline();
         WorkerOperations[] operations = new WorkerOperations[1];
