@@ -4,9 +4,10 @@ package dev.shiftlog.schemas.spec;
  * A database the migration reads from or writes to.
  *
  * @param url JDBC URL without credentials, e.g. {@code jdbc:postgresql://host:5432/db}
- * @param schema the schema that unqualified table names live in; defaults to {@code public}
+ * @param schema the schema that unqualified table names live in; defaults to {@value #DEFAULT_SCHEMA}
  */
 public record ConnectionDef(String url, String user, Secret password, String schema, Location location) {
+    public static final String DEFAULT_SCHEMA = "public";
 
     /** Host of the JDBC URL, for tools (Debezium) that want it split. */
     public String host() {

@@ -19,6 +19,8 @@ public enum IdStrategy {
      */
     TARGET;
 
+    public static final IdStrategy DEFAULT = UUID5;
+
     /** True when the id is random and must be remembered rather than recomputed. */
     public boolean isAssigned() {
         return this == UUID7 || this == CUID2;

@@ -13,6 +13,7 @@ import java.util.Map;
  */
 public record KafkaDef(String bootstrapServers, int partitions, String schemaRegistry, Map<String, String> properties) {
     public static final int DEFAULT_PARTITIONS = 4;
+    public static final String DEFAULT_SCHEMA_REGISTRY = "kafka";
 
     public boolean embedded() {
         return bootstrapServers == null || bootstrapServers.isBlank();

@@ -10,6 +10,8 @@ public enum OnError {
     /** Stop the stage; nothing after the row is processed until the spec or the data is fixed. */
     STOP;
 
+    public static final OnError DEFAULT = DLQ;
+
     public String specName() {
         return name().toLowerCase();
     }

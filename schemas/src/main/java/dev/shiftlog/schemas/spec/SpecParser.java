@@ -38,12 +38,13 @@ public final class SpecParser {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
-    static final Set<String> TOP_KEYS = Set.of("migration", "source", "target", "kafka", "tables", "success-rate", "cleanup");
-    static final Set<String> CLEANUP_KEYS = Set.of("drop-columns", "drop-tables");
-    static final Set<String> CONNECTION_KEYS = Set.of("url", "user", "password", "schema");
-    static final Set<String> KAFKA_KEYS = Set.of("bootstrap-servers", "partitions", "schema-registry", "properties");
-    static final Set<String> TABLE_KEYS = Set.of("target", "source", "key", "id", "legacy-key", "columns", "on-error", "where", "park-timeout", "match-on", "on-missing-parent");
-    static final Set<String> COLUMN_KEYS = Set.of("from", "expr", "ref");
+    // the keys each block allows, from the one table of keys
+    static final Set<String> TOP_KEYS = SpecKeys.names(SpecKey.Block.TOP);
+    static final Set<String> CLEANUP_KEYS = SpecKeys.names(SpecKey.Block.CLEANUP);
+    static final Set<String> CONNECTION_KEYS = SpecKeys.names(SpecKey.Block.CONNECTION);
+    static final Set<String> KAFKA_KEYS = SpecKeys.names(SpecKey.Block.KAFKA);
+    static final Set<String> TABLE_KEYS = SpecKeys.names(SpecKey.Block.TABLE);
+    static final Set<String> COLUMN_KEYS = SpecKeys.names(SpecKey.Block.COLUMN);
 
     private final Map<String, String> env;
 
@@ -275,12 +276,12 @@ public final class SpecParser {
             String password = scalar(keys, "password", map, false);
             String schema = scalar(keys, "schema", map, false);
             return new ConnectionDef(url, user, password == null ? Secret.NONE : new Secret(password),
-                    schema == null ? "public" : schema, at(map));
+                    schema == null ? ConnectionDef.DEFAULT_SCHEMA : schema, at(map));
         }
 
         KafkaDef kafka(Node node) {
             if (node == null) {
-                return new KafkaDef(null, KafkaDef.DEFAULT_PARTITIONS, "kafka", Map.of());
+                return new KafkaDef(null, KafkaDef.DEFAULT_PARTITIONS, KafkaDef.DEFAULT_SCHEMA_REGISTRY, Map.of());
             }
             MappingNode map = mapping(node, "'kafka'");
             if (map == null) {
@@ -293,11 +294,12 @@ public final class SpecParser {
             if (partitionsText != null) {
                 try {
                     partitions = Integer.parseInt(partitionsText);
-                    if (partitions < 1 || partitions > 1024) {
+                    if (partitions < SpecKeys.PARTITIONS.minimum() || partitions > SpecKeys.PARTITIONS.maximum()) {
                         throw new NumberFormatException();
                     }
                 } catch (NumberFormatException e) {
-                    error(keys.get("partitions"), "'kafka.partitions' must be a whole number from 1 to 1024, not '" + partitionsText + "'");
+                    error(keys.get("partitions"), "'kafka.partitions' must be a whole number from " + SpecKeys.PARTITIONS.minimum() + " to "
+                            + SpecKeys.PARTITIONS.maximum() + ", not '" + partitionsText + "'");
                 }
             }
             String registry = scalar(keys, "schema-registry", map, false);
@@ -318,7 +320,7 @@ public final class SpecParser {
                     }
                 }
             }
-            return new KafkaDef(servers, partitions, registry == null ? "kafka" : registry, Map.copyOf(props));
+            return new KafkaDef(servers, partitions, registry == null ? KafkaDef.DEFAULT_SCHEMA_REGISTRY : registry, Map.copyOf(props));
         }
 
         List<TableMappingDef> tables(Node node, Node parent) {
@@ -358,27 +360,28 @@ public final class SpecParser {
             String source = identifier(keys, "source", map, true);
             String key = identifier(keys, "key", map, false);
             String legacyKey = identifier(keys, "legacy-key", map, false);
-            if (legacyKey != null && legacyKey.equals(key == null ? "id" : key)) {
+            if (legacyKey != null && legacyKey.equals(key == null ? TableMappingDef.DEFAULT_KEY : key)) {
                 error(keys.get("legacy-key"), "'legacy-key: " + legacyKey + "' names the key column itself; the legacy key needs a"
-                        + " column of its own (default legacy_id), or 'legacy-key: " + TableMappingDef.ID_MAP + "' to keep it in"
+                        + " column of its own (default " + TableMappingDef.DEFAULT_LEGACY_KEY + "), or 'legacy-key: " + TableMappingDef.ID_MAP + "' to keep it in"
                         + " shiftlog's id map" + " (with 'id: preserve' the key already is the legacy key: leave legacy-key out)");
                 legacyKey = null;
             }
-            IdStrategy id = choice(keys, "id", map, IdStrategy.class, IdStrategy.UUID5, "id strategy", IdStrategy.allowed());
-            OnError onError = choice(keys, "on-error", map, OnError.class, OnError.DLQ, "on-error policy", OnError.allowed());
+            IdStrategy id = choice(keys, "id", map, IdStrategy.class, IdStrategy.DEFAULT, "id strategy", IdStrategy.allowed());
+            OnError onError = choice(keys, "on-error", map, OnError.class, OnError.DEFAULT, "on-error policy", OnError.allowed());
             String timeoutText = scalar(keys, "park-timeout", map, false);
-            java.time.Duration parkTimeout = java.time.Duration.ofMinutes(10);
+            java.time.Duration parkTimeout = TableMappingDef.DEFAULT_PARK_TIMEOUT;
             if (timeoutText != null) {
-                try {
-                    parkTimeout = java.time.Duration.parse("PT" + timeoutText.toUpperCase());
-                } catch (java.time.format.DateTimeParseException e) {
-                    error(keys.get("park-timeout"), "'park-timeout' is a duration like 30s, 10m or 2h, not '" + timeoutText + "'");
+                java.time.Duration parsed = SpecDuration.parse(timeoutText);
+                if (parsed == null) {
+                    error(keys.get("park-timeout"), "'park-timeout' is a duration like 30s, 10m, 2h or 1h30m, not '" + timeoutText + "'");
+                } else {
+                    parkTimeout = parsed;
                 }
             }
             String missingParent = scalar(keys, "on-missing-parent", map, false);
-            if (missingParent != null && !missingParent.equals("dlq") && !missingParent.equals("land-null-then-patch")) {
+            if (missingParent != null && !SpecKeys.ON_MISSING_PARENT.choices().contains(missingParent)) {
                 error(keys.get("on-missing-parent"), "unknown on-missing-parent policy '" + missingParent
-                        + "'; allowed: dlq, land-null-then-patch");
+                        + "'; allowed: " + String.join(", ", SpecKeys.ON_MISSING_PARENT.choices()));
             }
             String matchText = scalar(keys, "match-on", map, false);
             ColumnDef matchOn = matchText == null ? null : new ColumnDef("match-on", null, matchText, at(keys.get("match-on")));
@@ -403,8 +406,8 @@ public final class SpecParser {
                     }
                 }
             }
-            return new TableMappingDef(target, source, key == null ? "id" : key, id,
-                    legacyKey == null ? "legacy_id" : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn,
+            return new TableMappingDef(target, source, key == null ? TableMappingDef.DEFAULT_KEY : key, id,
+                    legacyKey == null ? TableMappingDef.DEFAULT_LEGACY_KEY : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn,
                     "land-null-then-patch".equals(missingParent), at(map));
         }
 

@@ -40,6 +40,9 @@ public record TableMappingDef(
 
     /** The table that keeps legacy keys for mappings whose target table has no column for them. */
     public static final String ID_MAP = "shiftlog_id_map";
+    public static final String DEFAULT_KEY = "id";
+    public static final String DEFAULT_LEGACY_KEY = "legacy_id";
+    public static final java.time.Duration DEFAULT_PARK_TIMEOUT = java.time.Duration.ofMinutes(10);
 
     /** True when the legacy key is kept in {@value #ID_MAP} rather than in a column of the target table. */
     public boolean keepsLegacyKeyInIdMap() {

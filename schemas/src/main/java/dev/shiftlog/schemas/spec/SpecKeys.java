@@ -1,0 +1,175 @@
+package dev.shiftlog.schemas.spec;
+
+import dev.shiftlog.schemas.spec.SpecKey.Block;
+import dev.shiftlog.schemas.spec.SpecKey.Kind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every key a spec may hold, in the order the reference lists them: the one table that {@link SpecParser},
+ * {@link SpecJsonSchema} and {@link SpecReference} read, so a key, its default and its doc cannot drift apart.
+ * Defaults come from the constants of the records they end up in ({@link KafkaDef#DEFAULT_PARTITIONS} …).
+ */
+public final class SpecKeys {
+    private static final List<SpecKey> KEYS = new ArrayList<>();
+
+    public static final SpecKey MIGRATION = key(Block.TOP, "migration", Kind.NAME, true, null,
+            "Name of the migration; prefixes every topic (<m>.src.*, <m>.out.*, <m>.dlq) and consumer group.");
+    public static final SpecKey SOURCE = key(Block.TOP, "source", Kind.CONNECTION, true, null,
+            "The legacy PostgreSQL database (wal_level=logical).");
+    public static final SpecKey TARGET = key(Block.TOP, "target", Kind.CONNECTION, true, null,
+            "The database the new rows are written to.");
+    public static final SpecKey KAFKA = key(Block.TOP, "kafka", Kind.KAFKA, false, null,
+            "Where the change log lives. Without it, an embedded broker is used (or $SHIFTLOG_BOOTSTRAP_SERVERS).");
+    public static final SpecKey TABLES = key(Block.TOP, "tables", Kind.TABLES, true, null,
+            "The table mappings, at least one.");
+    public static final SpecKey SUCCESS_RATE = key(Block.TOP, "success-rate", Kind.PERCENT, false,
+            plain(MigrationDef.DEFAULT_SUCCESS_RATE),
+            "Percent of legacy rows that must land for 'verify' to pass (the rest are in the DLQ with reasons); S3 asks 99.5.");
+    public static final SpecKey CLEANUP = key(Block.TOP, "cleanup", Kind.CLEANUP, false, null,
+            "The post-migration step 'cleanup --confirm' runs after a clean verify and a backup of exactly what it drops.");
+
+    public static final SpecKey URL = key(Block.CONNECTION, "url", Kind.JDBC_URL, true, null,
+            "JDBC URL without credentials, e.g. jdbc:postgresql://host:5432/db.");
+    public static final SpecKey USER = key(Block.CONNECTION, "user", Kind.STRING, true, null, "Database user.");
+    public static final SpecKey PASSWORD = key(Block.CONNECTION, "password", Kind.SECRET, false, null,
+            "One environment reference, ${ENV_VAR} or ${ENV_VAR:-default}: plan refuses a password written into the file.");
+    public static final SpecKey SCHEMA = key(Block.CONNECTION, "schema", Kind.STRING, false, ConnectionDef.DEFAULT_SCHEMA,
+            "Schema of unqualified table names.");
+
+    public static final SpecKey BOOTSTRAP_SERVERS = key(Block.KAFKA, "bootstrap-servers", Kind.STRING, false, null,
+            "host:port list; empty means an embedded broker.");
+    public static final SpecKey PARTITIONS = new Builder(Block.KAFKA, "partitions", Kind.INTEGER)
+            .defaultValue(String.valueOf(KafkaDef.DEFAULT_PARTITIONS)).range(1, 1024)
+            .doc("Partitions of every topic the migration creates: the most transformer and sink instances that share work.").add();
+    public static final SpecKey SCHEMA_REGISTRY = key(Block.KAFKA, "schema-registry", Kind.STRING, false,
+            KafkaDef.DEFAULT_SCHEMA_REGISTRY, "'kafka' (schemas in a compacted topic, no extra server) or an http(s):// "
+                    + "Confluent Schema Registry URL.");
+    public static final SpecKey PROPERTIES = key(Block.KAFKA, "properties", Kind.STRING_MAP, false, null,
+            "Passed to every Kafka client; wins over shiftlog's producer defaults (compression.type lz4, linger.ms 5, "
+                    + "batch.size 262144).");
+
+    public static final SpecKey DROP_COLUMNS = key(Block.CLEANUP, "drop-columns", Kind.NAME_LIST, false, null,
+            "Target columns as table.column.");
+    public static final SpecKey DROP_TABLES = key(Block.CLEANUP, "drop-tables", Kind.NAME_LIST, false, null,
+            "Tables of the target database (e.g. v1 tables), as table or schema.table.");
+
+    public static final SpecKey TABLE_TARGET = key(Block.TABLE, "target", Kind.IDENTIFIER, true, null, "Target table.");
+    public static final SpecKey TABLE_SOURCE = key(Block.TABLE, "source", Kind.IDENTIFIER, true, null,
+            "Legacy table, 'table' or 'schema.table'.");
+    public static final SpecKey ID = new Builder(Block.TABLE, "id", Kind.CHOICE).defaultValue(IdStrategy.DEFAULT.specName())
+            .choices(Arrays.stream(IdStrategy.values()).map(IdStrategy::specName).toList())
+            .doc("How the new primary key is made. uuid5 from migration, table and legacy key; preserve keeps the legacy key; "
+                    + "uuid7 and cuid2 are random, assigned once and remembered; target lets the database assign it (rows "
+                    + "are matched by the unique legacy-key column).").add();
+    public static final SpecKey KEY = key(Block.TABLE, "key", Kind.IDENTIFIER, false, TableMappingDef.DEFAULT_KEY,
+            "Target primary-key column.");
+    public static final SpecKey LEGACY_KEY = key(Block.TABLE, "legacy-key", Kind.IDENTIFIER, false,
+            TableMappingDef.DEFAULT_LEGACY_KEY, "Target column that keeps the legacy key; " + TableMappingDef.ID_MAP
+                    + " keeps it in that table instead (created by the sink).");
+    public static final SpecKey COLUMNS = key(Block.TABLE, "columns", Kind.COLUMNS, true, null,
+            "target column: a source column, {from: column}, {expr: CEL expression} or {ref: table, from: column}.");
+    public static final SpecKey ON_ERROR = new Builder(Block.TABLE, "on-error", Kind.CHOICE).defaultValue(OnError.DEFAULT.specName())
+            .choices(Arrays.stream(OnError.values()).map(OnError::specName).toList())
+            .doc("A row a rule rejects goes to <m>.dlq, or stops the stage.").add();
+    public static final SpecKey WHERE = key(Block.TABLE, "where", Kind.EXPRESSION, false, null,
+            "A CEL condition a legacy row must meet to have a target row here (splits: one legacy table into several targets).");
+    public static final SpecKey PARK_TIMEOUT = key(Block.TABLE, "park-timeout", Kind.DURATION, false,
+            SpecDuration.format(TableMappingDef.DEFAULT_PARK_TIMEOUT),
+            "How long a row waits for the row it references to land (counted while no parent lands) before "
+                    + "on-missing-parent applies.");
+    public static final SpecKey MATCH_ON = key(Block.TABLE, "match-on", Kind.EXPRESSION, false, null,
+            "A CEL expression (e.g. email.lowerAscii()) that identifies the target row; rows of several legacy tables with "
+                    + "the same value consolidate into one target row.");
+    public static final SpecKey ON_MISSING_PARENT = new Builder(Block.TABLE, "on-missing-parent", Kind.CHOICE).defaultValue("dlq")
+            .choices(List.of("dlq", "land-null-then-patch"))
+            .doc("A row whose parent has not landed after park-timeout goes to the DLQ, or lands with the reference NULL "
+                    + "and is patched if the parent lands later (lets a cycle land whole).").add();
+
+    public static final SpecKey FROM = key(Block.COLUMN, "from", Kind.IDENTIFIER, false, null, "A source column.");
+    public static final SpecKey EXPR = key(Block.COLUMN, "expr", Kind.EXPRESSION, false, null,
+            "A CEL expression over the source columns, e.g. enumMap(sex, {'M': 'male'}, 'other'); exactly one of from and expr.");
+    public static final SpecKey REF = key(Block.COLUMN, "ref", Kind.IDENTIFIER, false, null,
+            "With 'from': the column references this target table; it gets the new id of the referenced row, and the row "
+                    + "waits until that row has landed.");
+
+    private SpecKeys() {
+    }
+
+    /** Every key, in reference order. */
+    public static List<SpecKey> all() {
+        return List.copyOf(KEYS);
+    }
+
+    /** The keys of one block. */
+    public static List<SpecKey> of(Block block) {
+        return KEYS.stream().filter(k -> k.block() == block).toList();
+    }
+
+    /** The names allowed in one block, for the parser's unknown-key check. */
+    public static Set<String> names(Block block) {
+        Set<String> names = new LinkedHashSet<>();
+        of(block).forEach(k -> names.add(k.name()));
+        return Set.copyOf(names);
+    }
+
+    private static SpecKey key(Block block, String name, Kind kind, boolean required, String defaultValue, String doc) {
+        Builder b = new Builder(block, name, kind).defaultValue(defaultValue).doc(doc);
+        b.required = required;
+        return b.add();
+    }
+
+    /** 100.0 → "100", 99.5 → "99.5". */
+    private static String plain(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+    }
+
+    /** For the few keys with choices or a range. */
+    private static final class Builder {
+        private final Block block;
+        private final String name;
+        private final Kind kind;
+        private boolean required;
+        private String defaultValue;
+        private String doc = "";
+        private List<String> choices = List.of();
+        private Integer minimum;
+        private Integer maximum;
+
+        Builder(Block block, String name, Kind kind) {
+            this.block = block;
+            this.name = name;
+            this.kind = kind;
+        }
+
+        Builder defaultValue(String value) {
+            this.defaultValue = value;
+            return this;
+        }
+
+        Builder doc(String text) {
+            this.doc = text;
+            return this;
+        }
+
+        Builder choices(List<String> values) {
+            this.choices = List.copyOf(values);
+            return this;
+        }
+
+        Builder range(int min, int max) {
+            this.minimum = min;
+            this.maximum = max;
+            return this;
+        }
+
+        SpecKey add() {
+            SpecKey key = new SpecKey(block, name, kind, required, defaultValue, doc, choices, minimum, maximum);
+            KEYS.add(key);
+            return key;
+        }
+    }
+}
