@@ -3,17 +3,14 @@ package dev.shiftlog.cli;
 import dev.shiftlog.operate.backup.TargetBackup.BackupRecord;
 import dev.shiftlog.operate.cleanup.DroppedObject;
 import dev.shiftlog.operate.cleanup.PostMigrationCleanup;
+import dev.shiftlog.operate.lifecycle.MigrationRunbook;
 import dev.shiftlog.operate.verify.VerifyReport;
 import dev.shiftlog.producer.ProducerStage;
-import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -56,13 +53,14 @@ final class CleanupCommand extends OperatingCommand {
         }
         // open, not attach: with an embedded broker the workers are gone, so this starts it again on the run's data
         try (KafkaEndpoint kafka = KafkaEndpoint.open(spec, System.getenv(), workDir(spec))) {
-            List<String> running = activeGroups(spec, kafka);
+            MigrationRunbook runbook = runbook(spec, kafka);
+            List<String> running = runbook.runningWorkerGroups();
             if (!running.isEmpty()) {
                 System.err.println("cleanup refuses: " + String.join(" and ", running) + " still has members; stop those "
                         + "workers first (a killed worker leaves its group when its session times out, within a minute). Nothing was dropped.");
                 return 2;
             }
-            VerifyReport report = VerifyCommand.verify(spec, kafka);
+            VerifyReport report = runbook.verify();
             if (!report.clean()) {
                 System.out.print(report.render());
                 System.err.println("cleanup refuses: verify is not clean (" + report.findings().size() + " finding(s) above); "
@@ -91,21 +89,5 @@ final class CleanupCommand extends OperatingCommand {
             System.out.println("the Kafka topics of " + spec.name() + " (" + spec.name() + ".*) are left as they are");
             return 0;
         }
-    }
-
-    /** The transformer and sink consumer groups that still have members: workers that would write on. */
-    private static List<String> activeGroups(MigrationDef spec, KafkaEndpoint kafka) throws Exception {
-        TopicNames names = new TopicNames(spec.name());
-        List<String> active = new ArrayList<>();
-        try (Admin admin = Admin.create(kafka.clientConfig())) {
-            Map<String, ConsumerGroupDescription> groups = admin.describeConsumerGroups(
-                    List.of(names.transformerGroup(), names.sinkGroup())).all().get(30, TimeUnit.SECONDS);
-            groups.forEach((id, group) -> {
-                if (!group.members().isEmpty()) {
-                    active.add("consumer group " + id);
-                }
-            });
-        }
-        return active;
     }
 }

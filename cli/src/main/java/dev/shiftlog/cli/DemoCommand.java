@@ -1,6 +1,7 @@
 package dev.shiftlog.cli;
 
 import dev.shiftlog.operate.DlqTally;
+import dev.shiftlog.operate.lifecycle.Deadline;
 import dev.shiftlog.operate.status.StatusFrame;
 import dev.shiftlog.operate.status.StatusProbe;
 import dev.shiftlog.operate.verify.TargetVerifier;
@@ -17,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -136,9 +138,8 @@ final class DemoCommand implements Callable<Integer> {
      * progress once a second.
      */
     private boolean awaitInitialLoad(MigrationDef spec, Map<String, Long> legacy, Pipeline pipeline, DlqTally dlq) throws Exception {
-        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         long started = System.nanoTime();
-        while (System.nanoTime() < deadline) {
+        return Deadline.after(Duration.ofSeconds(timeoutSeconds)).poll(Duration.ofSeconds(1), () -> {
             if (pipeline.anyStopped().isDone()) {
                 pipeline.anyStopped().get();
             }
@@ -153,12 +154,8 @@ final class DemoCommand implements Callable<Integer> {
                 all &= a + rejected == e.getValue();
             }
             System.out.println(line);
-            if (all) {
-                return true;
-            }
-            Thread.sleep(1000);
-        }
-        return false;
+            return all ? Optional.of(true) : Optional.<Boolean>empty();
+        }).isPresent();
     }
 
     /** Per table: legacy rows, rejected rows, expected (= legacy − rejected) and actual target rows; then the reasons. */

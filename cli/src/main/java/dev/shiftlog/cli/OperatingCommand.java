@@ -3,6 +3,7 @@ package dev.shiftlog.cli;
 import dev.shiftlog.operate.audit.AuditLog;
 import dev.shiftlog.operate.backup.PostgresClientTools;
 import dev.shiftlog.operate.backup.TargetBackup;
+import dev.shiftlog.operate.lifecycle.MigrationRunbook;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -82,6 +83,11 @@ abstract class OperatingCommand implements Callable<Integer> {
         try (AuditLog log = new AuditLog(spec, kafka == null ? null : kafka.clientConfig(), kafka == null ? null : kafka.registry())) {
             log.record(event, details);
         }
+    }
+
+    /** The lifecycle steps (operate's {@link MigrationRunbook}) against this migration's cluster. */
+    static MigrationRunbook runbook(MigrationDef spec, KafkaEndpoint kafka) {
+        return new MigrationRunbook(spec, dev.shiftlog.producer.ProducerStage.captureName(spec), kafka.clientConfig(), kafka.registry());
     }
 
     TargetBackup backups(MigrationDef spec) {

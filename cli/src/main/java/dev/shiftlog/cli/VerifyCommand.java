@@ -2,11 +2,8 @@ package dev.shiftlog.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.shiftlog.operate.DlqTally;
-import dev.shiftlog.operate.verify.TargetVerifier;
 import dev.shiftlog.operate.verify.VerifyReport;
 import dev.shiftlog.schemas.spec.MigrationDef;
-import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,10 +28,7 @@ final class VerifyCommand extends OperatingCommand {
 
     /** Reads the DLQ to its end, then verifies. */
     static VerifyReport verify(MigrationDef spec, KafkaEndpoint kafka) throws Exception {
-        try (DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
-            dlq.readToEnd(Duration.ofSeconds(30));
-            return new TargetVerifier(spec, dlq).verify();
-        }
+        return OperatingCommand.runbook(spec, kafka).verify();
     }
 
     static String toJson(Object report) throws Exception {
