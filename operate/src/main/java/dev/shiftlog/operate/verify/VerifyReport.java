@@ -29,13 +29,11 @@ public record VerifyReport(String migration, List<TableCounts> tables, List<Find
     /**
      * One difference, named so a user can go and look at it.
      *
-     * @param kind {@code missing}, {@code extra}, {@code changed}, {@code orphan} (a reference that resolves to no
-     *     row), {@code cycle}, {@code tree-levels} or {@code unaccounted} (a row the mapping rejects that the DLQ
-     *     does not hold)
+     * @param kind what the difference is about
      * @param key the target row's key (id, or legacy key when the ids are not derived from it)
      * @param column the differing column, or null
      */
-    public record Finding(String kind, String table, String key, String column, String expected, String actual, String message) {}
+    public record Finding(FindingKind kind, String table, String key, String column, String expected, String actual, String message) {}
 
     /** The human-readable report. */
     public String render() {

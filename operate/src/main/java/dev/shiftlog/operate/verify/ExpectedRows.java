@@ -1,0 +1,168 @@
+package dev.shiftlog.operate.verify;
+
+import static dev.shiftlog.schemas.catalog.SqlIdentifiers.quote;
+
+import dev.shiftlog.operate.verify.VerifyReport.Finding;
+import dev.shiftlog.operate.DlqTally;
+import dev.shiftlog.schemas.catalog.SqlIdentifiers;
+import dev.shiftlog.schemas.rows.PgCopyText;
+import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.rows.Uuid5;
+import dev.shiftlog.schemas.spec.ColumnDef;
+import dev.shiftlog.schemas.spec.IdStrategy;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Fills {@link TablePlan#expected} with the target rows the legacy rows give through every mapping of the table
+ * (see {@link Verifier} for what that proves and what it cannot). Rows stream in COPY batches; rows the mapping
+ * rejects or the DLQ holds are counted, not expected.
+ */
+final class ExpectedRows implements Verifier<ExpectedTally> {
+    private static final int COPY_BATCH = 10_000;
+    private static final String STAGING = "shiftlog_verify_staging";
+    private static final String REF_KEY = "shiftlog_ref_key";
+
+    private final DlqTally dlq;
+
+    ExpectedRows(DlqTally dlq) {
+        this.dlq = dlq;
+    }
+
+    @Override
+    public ExpectedTally verify(TablePlan plan, List<Finding> findings) throws SQLException {
+        ExpectedTally total = new ExpectedTally(0, 0, 0);
+        for (TableMappingDef mapping : plan.mappings()) {
+            total = total.plus(load(plan, mapping, findings));
+        }
+        return total;
+    }
+
+    /** Maps every legacy row of one mapping into the expected table. */
+    private ExpectedTally load(TablePlan plan, TableMappingDef mapping, List<Finding> findings) throws SQLException {
+        Set<String> compared = plan.compared();
+        String match = plan.match();
+        Connection source = plan.source();
+        Connection target = plan.target();
+        ColumnDef reference = mapping.reference();
+        TableMappingDef parent = reference == null ? null : plan.spec().tables().stream().filter(t -> t.target().equals(reference.ref()))
+                .findFirst().orElse(null);
+        boolean parentIdComputed = parent != null && !parent.merged()
+                && (parent.id() == IdStrategy.UUID5 || parent.id() == IdStrategy.PRESERVE);
+        long legacyRows = 0;
+        long filtered = 0;
+        long rejected = 0;
+        List<String> fields;
+        try (LegacyRowReader rows = LegacyRowReader.forMapping(source, plan.spec(), mapping)) {
+            RowMapper mapper = rows.mapper(plan.spec(), mapping);
+            Schema valueSchema = mapper.valueSchema();
+            fields = valueSchema.getFields().stream().map(Schema.Field::name).filter(compared::contains).toList();
+            boolean refThroughSql = reference != null && !parentIdComputed;
+            try (Statement s = target.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + STAGING);
+                s.execute("CREATE TEMP TABLE " + STAGING + " AS SELECT " + fields.stream().map(SqlIdentifiers::quote)
+                        .collect(Collectors.joining(", ")) + (refThroughSql ? ", NULL::text AS " + REF_KEY : "")
+                        + " FROM " + plan.qualified(mapping.target()) + " WITH NO DATA");
+            }
+            CopyManager copy = target.unwrap(PGConnection.class).getCopyAPI();
+            String copySql = "COPY " + STAGING + " (" + fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "))
+                    + (refThroughSql ? ", " + REF_KEY : "") + ") FROM STDIN";
+            StringBuilder batch = new StringBuilder();
+            int inBatch = 0;
+            for (LegacyRowReader.LegacyRow row = rows.next(); row != null; row = rows.next()) {
+                legacyRows++;
+                String legacyKey = mapper.rejectionKey(row.key()); // as the DLQ names it
+                GenericRecord value;
+                try {
+                    if (!mapper.accepts(row.key(), row.value())) {
+                        filtered++;
+                        continue;
+                    }
+                    value = mapper.value(row.key(), row.value());
+                } catch (RowMapper.RowRejectedException e) {
+                    rejected++;
+                    if (!dlq.contains(mapping.target(), legacyKey)) {
+                        findings.add(new Finding(FindingKind.UNACCOUNTED, mapping.target(), legacyKey, null, null, null,
+                                "the mapping rejects this row but the DLQ does not hold it: " + e.getMessage()));
+                    }
+                    continue;
+                }
+                if (dlq.contains(mapping.target(), legacyKey)) {
+                    rejected++;
+                    continue;
+                }
+                String parentKey = reference == null ? null : mapper.referencedKey(row.value());
+                for (int i = 0; i < fields.size(); i++) {
+                    if (i > 0) {
+                        batch.append('\t');
+                    }
+                    String field = fields.get(i);
+                    Schema.Field f = valueSchema.getField(field);
+                    if (reference != null && field.equals(reference.target()) && parentIdComputed && parentKey != null) {
+                        batch.append(parent.id() == IdStrategy.UUID5
+                                ? Uuid5.forRow(plan.spec().name(), RowMapper.uuid5Table(parent), parentKey).toString() : parentKey);
+                    } else {
+                        PgCopyText.append(batch, f.schema(), value.get(f.pos()));
+                    }
+                }
+                if (refThroughSql) {
+                    batch.append('\t');
+                    PgCopyText.append(batch, Schema.create(Schema.Type.STRING), parentKey);
+                }
+                batch.append('\n');
+                if (++inBatch == COPY_BATCH) {
+                    copyIn(copy, copySql, batch);
+                    inBatch = 0;
+                }
+            }
+            copyIn(copy, copySql, batch);
+            mergeStaging(plan, mapping, fields, refThroughSql ? parent : null);
+        }
+        return new ExpectedTally(legacyRows, filtered, rejected);
+    }
+
+    private static void copyIn(CopyManager copy, String sql, StringBuilder batch) throws SQLException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            copy.copyIn(sql, new StringReader(batch.toString()));
+        } catch (java.io.IOException e) {
+            throw new SQLException("COPY of expected rows failed: " + e.getMessage(), e);
+        }
+        batch.setLength(0);
+    }
+
+    /**
+     * Adds one mapping's rows to the expected table: an upsert, so mappings that consolidate into one target row
+     * (match-on) each fill their own columns, as the sink does. References to rows whose ids the mapping cannot
+     * compute are resolved through the parent's legacy key in the target.
+     */
+    private void mergeStaging(TablePlan plan, TableMappingDef mapping, List<String> fields, TableMappingDef parent) throws SQLException {
+        String match = plan.match();
+        String columns = fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
+        // several legacy rows of one mapping may consolidate into one target row; the upsert may touch it once
+        String distinct = mapping.matchOn() != null ? "DISTINCT ON (s." + quote(match) + ") " : "";
+        String select = fields.stream().map(f -> parent != null && f.equals(mapping.reference().target())
+                ? "(SELECT p." + quote(parent.key()) + " FROM " + plan.qualified(parent.target()) + " p WHERE p."
+                        + quote(parent.legacyKey()) + "::text = s." + REF_KEY + ")"
+                : "s." + quote(f)).collect(Collectors.joining(", "));
+        String updates = fields.stream().filter(f -> !f.equals(match)).map(f -> quote(f) + " = EXCLUDED." + quote(f))
+                .collect(Collectors.joining(", "));
+        try (Statement s = plan.target().createStatement()) {
+            s.executeUpdate("INSERT INTO " + plan.expected() + " (" + columns + ") SELECT " + distinct + select + " FROM " + STAGING + " s ON CONFLICT ("
+                    + quote(match) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates));
+            s.execute("DROP TABLE " + STAGING);
+        }
+    }
+}
