@@ -44,7 +44,7 @@ final class KafkaEndpoint implements AutoCloseable {
 
     /** The spec's bootstrap servers, else {@code SHIFTLOG_BOOTSTRAP_SERVERS}; null when neither is set (embedded). */
     private static String configuredServers(MigrationDef spec, Map<String, String> env) {
-        return spec.kafka().embedded() ? env.get("SHIFTLOG_BOOTSTRAP_SERVERS") : spec.kafka().bootstrapServers();
+        return spec.kafka().embedded() ? dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_BOOTSTRAP_SERVERS.in(env) : spec.kafka().bootstrapServers();
     }
 
     private static KafkaEndpoint connect(MigrationDef spec, String servers, EmbeddedKafkaBroker broker) {
@@ -67,7 +67,7 @@ final class KafkaEndpoint implements AutoCloseable {
             Path file = workDir.resolve(BOOTSTRAP_FILE);
             if (!Files.exists(file)) {
                 throw new IOException("no Kafka cluster for migration '" + spec.name() + "': the spec names none, "
-                        + "SHIFTLOG_BOOTSTRAP_SERVERS is unset and " + file + " does not exist (is 'shiftlog up -f "
+                        + dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_BOOTSTRAP_SERVERS + " is unset and " + file + " does not exist (is 'shiftlog up -f "
                         + spec.file() + "' running with this --work-dir?)");
             }
             servers = Files.readString(file).strip();

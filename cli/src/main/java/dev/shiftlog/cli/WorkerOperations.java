@@ -36,7 +36,7 @@ final class WorkerOperations implements AutoCloseable {
         sampler = new StatusSampler(new StatusProbe(spec, kafka.clientConfig(), kafka.registry()), metrics, 5);
         int colon = bind.lastIndexOf(':');
         InetSocketAddress address = new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1)));
-        endpoint = new OperationsEndpoint(address, System.getenv("SHIFTLOG_HTTP_TOKEN"), metrics, sampler::latest);
+        endpoint = new OperationsEndpoint(address, dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_HTTP_TOKEN.in(System.getenv()), metrics, sampler::latest);
     }
 
     /** Where /metrics and /status answer, for the start-up message. */

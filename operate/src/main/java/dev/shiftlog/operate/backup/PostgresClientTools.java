@@ -30,8 +30,8 @@ public final class PostgresClientTools {
         if (binDir != null) {
             candidates.add(binDir.resolve(name));
         }
-        String env = System.getenv("SHIFTLOG_PG_BIN");
-        if (env != null && !env.isBlank()) {
+        String env = dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_PG_BIN.in(System.getenv());
+        if (env != null) {
             candidates.add(Path.of(env, name));
         }
         for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
@@ -46,7 +46,7 @@ public final class PostgresClientTools {
             }
         }
         return candidates.stream().filter(Files::isExecutable).findFirst().orElseThrow(() -> new IOException(name
-                + " not found: install the PostgreSQL client (apt-get install postgresql-client) or set SHIFTLOG_PG_BIN to its bin directory"));
+                + " not found: install the PostgreSQL client (apt-get install postgresql-client) or set " + dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_PG_BIN + " to its bin directory"));
     }
 
     private static int versionOf(Path dir) {

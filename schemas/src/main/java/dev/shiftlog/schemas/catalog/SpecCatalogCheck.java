@@ -98,7 +98,7 @@ public final class SpecCatalogCheck {
             try {
                 dev.shiftlog.schemas.rows.RowMapper.compileCondition(t, celColumns);
             } catch (dev.shiftlog.schemas.rows.RowMapper.RowMappingException e) {
-                errors.add(new SpecError(t.where().location(), e.getMessage().substring(e.getMessage().indexOf(": ") + 2)));
+                errors.add(new SpecError(e.location(), e.reason()));
             }
         }
         for (ColumnDef c : t.columns()) {

@@ -87,7 +87,7 @@ public final class RowMapper {
         fields.add(new Schema.Field(table.legacyKey(), legacyKeyType));
         for (ColumnDef column : table.columns()) {
             if (column.target().equals(table.key()) || column.target().equals(table.legacyKey())) {
-                throw new RowMappingException(column.location() + ": column '" + column.target() + "' of '" + table.target()
+                throw new RowMappingException(column.location(), "column '" + column.target() + "' of '" + table.target()
                         + "' is filled by the id strategy; remove it from 'columns'");
             }
             Schema type;
@@ -97,13 +97,13 @@ public final class RowMapper {
                     expressions.put(column.target(), expression);
                     type = CelTypes.avroOf(expression.resultType());
                 } catch (ColumnExpression.ExpressionException e) {
-                    throw new RowMappingException(column.location() + ": expression for '" + table.target() + "."
+                    throw new RowMappingException(column.location(), "expression for '" + table.target() + "."
                             + column.target() + "' does not compile: " + e.getMessage());
                 }
             } else {
                 Schema.Field from = sourceValueSchema.getField(column.from());
                 if (from == null) {
-                    throw new RowMappingException(column.location() + ": source table '" + table.source()
+                    throw new RowMappingException(column.location(), "source table '" + table.source()
                             + "' has no column '" + column.from() + "'; columns are " + celColumns.keySet());
                 }
                 type = column.isReference() ? idType(column.refId(), AvroValues.nonNull(from.schema())) : AvroValues.nonNull(from.schema());
@@ -118,7 +118,7 @@ public final class RowMapper {
             try {
                 matchOn = ColumnExpression.compile(table.matchOn().expr(), celColumns);
             } catch (ColumnExpression.ExpressionException e) {
-                throw new RowMappingException(table.matchOn().location() + ": 'match-on' of '" + table.target()
+                throw new RowMappingException(table.matchOn().location(), "'match-on' of '" + table.target()
                         + "' does not compile: " + e.getMessage());
             }
         }
@@ -166,11 +166,11 @@ public final class RowMapper {
         try {
             compiled = ColumnExpression.compile(condition.expr(), columns);
         } catch (ColumnExpression.ExpressionException e) {
-            throw new RowMappingException(condition.location() + ": 'where' of '" + table.target() + "' does not compile: " + e.getMessage());
+            throw new RowMappingException(condition.location(), "'where' of '" + table.target() + "' does not compile: " + e.getMessage());
         }
         CelType type = compiled.resultType() instanceof dev.cel.common.types.NullableType n ? n.targetType() : compiled.resultType();
         if (!type.equals(dev.cel.common.types.SimpleType.BOOL)) {
-            throw new RowMappingException(condition.location() + ": 'where' of '" + table.target() + "' must be a condition (bool), not "
+            throw new RowMappingException(condition.location(), "'where' of '" + table.target() + "' must be a condition (bool), not "
                     + compiled.resultType().name());
         }
         return compiled;
@@ -390,8 +390,23 @@ public final class RowMapper {
 
     /** The mapping itself is wrong for this source schema (a missing column, an expression that does not compile). */
     public static final class RowMappingException extends RuntimeException {
-        public RowMappingException(String message) {
-            super(message);
+        private final transient dev.shiftlog.schemas.spec.Location location;
+        private final String reason;
+
+        public RowMappingException(dev.shiftlog.schemas.spec.Location location, String reason) {
+            super(location + ": " + reason);
+            this.location = location;
+            this.reason = reason;
+        }
+
+        /** Where in the spec the mapping is written. */
+        public dev.shiftlog.schemas.spec.Location location() {
+            return location;
+        }
+
+        /** What is wrong, without the location. */
+        public String reason() {
+            return reason;
         }
     }
 

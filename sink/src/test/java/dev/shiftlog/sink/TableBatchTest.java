@@ -1,0 +1,95 @@
+package dev.shiftlog.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** How a run of changes collapses into one batch, and how held changes keep a partition's offset. */
+class TableBatchTest {
+    private static final Schema KEY = SchemaBuilder.record("k").fields().requiredString("id").endRecord();
+    private static final Schema ROW = SchemaBuilder.record("r").fields().requiredString("id").optionalString("name").endRecord();
+    private static final Schema OTHER_SHAPE = SchemaBuilder.record("r2").fields().requiredString("id").optionalString("tz").endRecord();
+    private long offset;
+
+    private static GenericRecord key(String id) {
+        GenericRecord k = new GenericData.Record(KEY);
+        k.put("id", id);
+        return k;
+    }
+
+    private static GenericRecord row(Schema schema, String id, String value) {
+        GenericRecord r = new GenericData.Record(schema);
+        r.put("id", id);
+        r.put(schema.getFields().get(1).name(), value);
+        return r;
+    }
+
+    private void add(TableBatch batch, String id, GenericRecord value) {
+        batch.add(key(id), value, "m.out.t", 0, offset++);
+    }
+
+    @Test
+    void theLatestRowOfAKeyWinsAndADeleteWinsOverEveryEarlierRow() {
+        TableBatch batch = new TableBatch("t", false);
+        add(batch, "a", row(ROW, "a", "v1"));
+        add(batch, "a", row(ROW, "a", "v2"));
+        add(batch, "b", row(ROW, "b", "v1"));
+        add(batch, "b", null);
+        assertThat(batch.upserts()).extracting(r -> r.get("name").toString()).containsExactly("v2");
+        assertThat(batch.deletesAfterRows()).extracting(c -> c.key().get("id")).containsExactly("b");
+        assertThat(batch.deletesBeforeRows()).isEmpty();
+    }
+
+    @Test
+    void aRowAfterADeleteOfTheSameKeyDropsTheDeleteUnlessRowsAreConsolidated() {
+        TableBatch plain = new TableBatch("t", false);
+        add(plain, "a", null);
+        add(plain, "a", row(ROW, "a", "back"));
+        assertThat(plain.deleteCount()).isZero();
+        assertThat(plain.upsertCount()).isEqualTo(1);
+
+        TableBatch consolidated = new TableBatch("t", true);
+        add(consolidated, "a", null);
+        add(consolidated, "a", row(ROW, "a", "back"));
+        assertThat(consolidated.deletesBeforeRows()).hasSize(1);
+        assertThat(consolidated.deletesAfterRows()).isEmpty();
+        assertThat(consolidated.touches(List.of("a"))).isTrue();
+    }
+
+    @Test
+    void eachShapeOfARowKeepsItsOwnLatestVersion() {
+        TableBatch batch = new TableBatch("t", true);
+        add(batch, "a", row(ROW, "a", "name"));
+        add(batch, "a", row(OTHER_SHAPE, "a", "UTC"));
+        assertThat(batch.upsertCount()).isEqualTo(2);
+    }
+
+    @Test
+    void heldChangesKeepTheirPartitionAtTheOldestAndALaterChangeOfTheKeyReplacesThem() {
+        TableBatch first = new TableBatch("t", false);
+        add(first, "a", null);
+        add(first, "b", row(ROW, "b", "old version"));
+        HeldChanges held = new HeldChanges();
+        first.deletesAfterRows().forEach(c -> held.hold(c, 0));
+        first.rowChanges().forEach(c -> held.hold(c, 0));
+        TopicPartition tp = new TopicPartition("m.out.t", 0);
+        assertThat(held.oldestOffset(tp)).hasValue(0);
+        assertThat(held.size()).isEqualTo(2);
+
+        TableBatch later = new TableBatch("t", false);
+        add(later, "a", row(ROW, "a", "re-inserted"));
+        held.supersede(Map.of("t", later));
+        assertThat(held.all()).extracting(c -> c.key().get("id")).containsExactly("b");
+        assertThat(held.oldestOffset(tp)).hasValue(1);
+
+        held.forget(List.of(tp));
+        assertThat(held.isEmpty()).isTrue();
+    }
+}
