@@ -81,6 +81,23 @@ class PipelineIT {
             assertThat(afterCdc.get(5L).get(2)).isEqualTo("renamed ✓");
 
             assertSinkOffsetsReachTheLogEnd(spec, kafka);
+            assertTheLogOutlivesTheRun(spec, kafka);
+        }
+    }
+
+    /** Row topics compacted with no time-based deletion, the DLQ kept whole: a replay months later sees every row. */
+    private void assertTheLogOutlivesTheRun(MigrationDef spec, KafkaEndpoint kafka) throws Exception {
+        TopicNames names = new TopicNames(spec.name());
+        String source = names.source("public", "items");
+        String out = TransformerStage.outTopics(spec).get(0);
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            List<org.apache.kafka.common.config.ConfigResource> topics = java.util.stream.Stream.of(source, out, names.dlq())
+                    .map(t -> new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, t))
+                    .toList();
+            var configs = admin.describeConfigs(topics).all().get(10, TimeUnit.SECONDS);
+            Map<String, String> seen = new java.util.TreeMap<>();
+            configs.forEach((r, c) -> seen.put(r.name(), c.get("cleanup.policy").value() + " " + c.get("retention.ms").value()));
+            assertThat(seen).containsExactlyInAnyOrderEntriesOf(Map.of(source, "compact -1", out, "compact -1", names.dlq(), "delete -1"));
         }
     }
 

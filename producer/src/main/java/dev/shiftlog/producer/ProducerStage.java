@@ -127,7 +127,7 @@ public final class ProducerStage implements AutoCloseable {
     public void start() {
         TopicNames names = new TopicNames(spec.name());
         new CapturePrerequisites(spec.source(), captureName(spec)).ensure(legacyTables(spec));
-        new TopicProvisioner(kafkaConfig).ensure(sourceTopics(spec), spec.kafka().partitions(), Map.of());
+        new TopicProvisioner(kafkaConfig).ensure(sourceTopics(spec), spec.kafka().partitions(), names);
         Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -38,6 +38,26 @@ public record TopicNames(String migration) {
         return migration + ".producer.offsets";
     }
 
+    /** Row topics keep the latest version of every key for good: a replay or a worker started later sees every row. */
+    private static final java.util.Map<String, String> LATEST_PER_KEY_FOREVER = java.util.Map.of(
+            "cleanup.policy", "compact", "retention.ms", "-1");
+    /** Event topics (rejections, requests between transformer tasks) keep every message for good. */
+    private static final java.util.Map<String, String> EVERY_MESSAGE_FOREVER = java.util.Map.of(
+            "cleanup.policy", "delete", "retention.ms", "-1");
+
+    /**
+     * The topic settings shiftlog needs on one of the migration's topics: source, output and landed topics are
+     * compacted without time-based deletion (the log outlives the run, so a target can be rebuilt from it); the DLQ,
+     * the audit trail and the transformer's reference requests and answers keep every message.
+     */
+    public java.util.Map<String, String> settingsOf(String topic) {
+        String prefix = migration + ".";
+        if (topic.startsWith(prefix + "src.") || topic.startsWith(prefix + "out.") || topic.equals(landed())) {
+            return LATEST_PER_KEY_FOREVER;
+        }
+        return EVERY_MESSAGE_FOREVER;
+    }
+
     public String transformerGroup() {
         return migration + "-transformer";
     }

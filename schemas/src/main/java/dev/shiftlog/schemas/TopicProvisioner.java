@@ -2,6 +2,9 @@ package dev.shiftlog.schemas;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,16 +24,24 @@ public final class TopicProvisioner {
         this.adminConfig = adminConfig;
     }
 
-    /** Creates the topics that do not exist yet; existing topics are left as they are. */
-    public void ensure(Collection<String> topics, int partitions, Map<String, String> topicConfig) {
+    /**
+     * Creates the topics that do not exist yet, each with the settings {@link TopicNames#settingsOf} gives it, and
+     * sets those settings on topics that exist already (a topic made by an older version or by hand); other
+     * settings of an existing topic are left as they are.
+     */
+    public void ensure(Collection<String> topics, int partitions, TopicNames names) {
         try (Admin admin = Admin.create(adminConfig)) {
             int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
+            Map<ConfigResource, Collection<AlterConfigOp>> updates = new java.util.HashMap<>();
             for (String topic : topics) {
+                Map<String, String> settings = names.settingsOf(topic);
                 if (!existing.contains(topic)) {
-                    missing.add(new NewTopic(topic, Optional.of(partitions), Optional.of((short) Math.min(3, brokers)))
-                            .configs(topicConfig));
+                    missing.add(new NewTopic(topic, Optional.of(partitions), Optional.of((short) Math.min(3, brokers))).configs(settings));
+                } else {
+                    updates.put(new ConfigResource(ConfigResource.Type.TOPIC, topic), settings.entrySet().stream()
+                            .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()), AlterConfigOp.OpType.SET)).toList());
                 }
             }
             for (var entry : admin.createTopics(missing).values().entrySet()) {
@@ -41,6 +52,9 @@ public final class TopicProvisioner {
                         throw new IllegalStateException("cannot create topic " + entry.getKey() + ": " + e.getCause().getMessage(), e);
                     }
                 }
+            }
+            if (!updates.isEmpty()) {
+                admin.incrementalAlterConfigs(updates).all().get(30, TimeUnit.SECONDS);
             }
         } catch (ExecutionException | TimeoutException e) {
             String why = e instanceof TimeoutException ? "no answer within 30 s"

@@ -101,9 +101,8 @@ public final class SinkStage implements AutoCloseable {
 
     /** Connects to the target (failing fast on bad credentials) and starts the sink thread. */
     public void start() throws SQLException {
-        new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(new TopicNames(spec.name()).dlq(),
-                new TopicNames(spec.name()).landed()),
-                spec.kafka().partitions(), Map.of());
+        TopicNames names = new TopicNames(spec.name());
+        new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(names.dlq(), names.landed()), spec.kafka().partitions(), names);
         session = openSession();
         consumer = new KafkaConsumer<>(consumerConfig(spec, kafkaConfig), new AvroDeserializer(registry), new AvroDeserializer(registry));
         consumer.subscribe(List.copyOf(tableByTopic.keySet()), new ConsumerRebalanceListener() {

@@ -179,7 +179,7 @@ public final class TransformerStage implements AutoCloseable {
             topics.add(names.references(t.target()));
             topics.add(names.parentAnswers(t.target()));
         });
-        new TopicProvisioner(kafkaConfig).ensure(topics.stream().distinct().toList(), spec.kafka().partitions(), Map.of());
+        new TopicProvisioner(kafkaConfig).ensure(topics.stream().distinct().toList(), spec.kafka().partitions(), names);
         streams = new KafkaStreams(buildTopology(spec, registry), config(spec, kafkaConfig, stateDir));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("transformer stopped: {}", e.getMessage(), e);

@@ -122,7 +122,7 @@ class AssignedIdsIT {
         Map<String, Object> config = Map.of("bootstrap.servers", kafka.bootstrapServers());
         Path stateDir = dir.resolve("streams");
         try (SchemaRegistry registry = new KafkaTopicSchemaRegistry(config, KafkaTopicSchemaRegistry.DEFAULT_TOPIC)) {
-            new dev.shiftlog.schemas.TopicProvisioner(config).ensure(List.of("ids.src.public.users"), 4, Map.of());
+            new dev.shiftlog.schemas.TopicProvisioner(config).ensure(List.of("ids.src.public.users"), 4, new dev.shiftlog.schemas.TopicNames("ids"));
             try (TransformerStage stage = new TransformerStage(spec, config, registry, stateDir)) {
                 stage.start();
                 produceUsers(config, registry, 1, 200, "");

@@ -58,7 +58,7 @@ public final class AuditLog implements AutoCloseable {
             producer = null;
             return;
         }
-        new TopicProvisioner(kafkaConfig).ensure(java.util.List.of(topic), 1, Map.of("retention.ms", "-1"));
+        new TopicProvisioner(kafkaConfig).ensure(java.util.List.of(topic), 1, new TopicNames(spec.name()));
         Map<String, Object> config = new HashMap<>(kafkaConfig);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
