@@ -52,16 +52,10 @@ class MappingCasesTest {
     private static final Path CASES = Path.of("src/test/resources/cases");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    static Stream<Path> cases() throws IOException {
-        try (Stream<Path> files = Files.list(CASES)) {
-            return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
-        }
-    }
+    /** What a case produced: the final target rows per table and key, and the DLQ entries. */
+    private record Outcome(MigrationDef spec, Map<String, Map<String, Map<String, String>>> state, List<RejectedRow> dlq) {}
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void shouldProduceTheExpectedTargetRows(Path caseFile) throws IOException {
-        JsonNode c = YAML.readTree(caseFile.toFile());
+    private static Outcome run(Path caseFile, JsonNode c) {
         String specYaml = """
                 migration: cases
                 source: { url: "jdbc:postgresql://legacy/db", user: u }
@@ -106,6 +100,28 @@ class MappingCasesTest {
             }
             dlqTopic.readValuesToList().forEach(v -> dlq.add(RejectedRow.fromAvro(v)));
         }
+        return new Outcome(spec, state, dlq);
+    }
+
+    static Stream<Path> cases() throws IOException {
+        try (Stream<Path> files = Files.list(CASES)) {
+            return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void shouldProduceTheExpectedTargetRows(Path caseFile) throws IOException {
+        JsonNode c = YAML.readTree(caseFile.toFile());
+        if (c.has("expect-error")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> run(caseFile, c)).as("%s stops with an error", caseFile)
+                    .hasStackTraceContaining(c.get("expect-error").asText());
+            return;
+        }
+        Outcome outcome = run(caseFile, c);
+        MigrationDef spec = outcome.spec();
+        Map<String, Map<String, Map<String, String>>> state = outcome.state();
+        List<RejectedRow> dlq = outcome.dlq();
         Map<String, List<Map<String, String>>> targetRows = new TreeMap<>();
         state.forEach((table, rows) -> targetRows.put(table, new ArrayList<>(rows.values())));
         spec.tables().forEach(t -> targetRows.putIfAbsent(t.target(), List.of()));
