@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.shiftlog.producer.ProducerStage;
+import dev.shiftlog.schemas.CrashPoint;
+import dev.shiftlog.schemas.ShiftlogVariable;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecParser;
 import java.io.File;
@@ -64,11 +66,16 @@ class CrashRecoveryIT {
 
     /** {@code shiftlog up} as its own JVM, built from this module's classes and dependencies. */
     private Process startUp(String run) throws Exception {
+        return startUp(run, Map.of());
+    }
+
+    private Process startUp(String run, Map<String, String> extraEnv) throws Exception {
         String classpath = "target/classes" + File.pathSeparator + "target/lib/*";
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx768m", "-cp", classpath, "dev.shiftlog.cli.Main",
                 "up", "-f", specFile.toString(), "--work-dir", servers.dir.resolve("up-work").toString());
         pb.environment().putAll(servers.env());
+        pb.environment().putAll(extraEnv);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(servers.dir.resolve("up-" + run + ".log").toFile()));
         return pb.start();
@@ -161,5 +168,21 @@ class CrashRecoveryIT {
         }
         process = startUp("stream-2");
         awaitTargetEqualsLegacy("target equals legacy after streaming was interrupted");
+    }
+
+    @Test
+    @Order(3)
+    void shouldEndExactlyEqualAfterACrashAtEachNamedPoint() throws Exception {
+        for (CrashPoint point : CrashPoint.values()) {
+            servers.legacySql("UPDATE items SET name = name || ' ' || '" + point.label() + "' WHERE id % 97 = 0;"
+                    + ItemsScenario.insert(ROWS + 200_000 + point.ordinal() * 100L, ROWS + 200_049 + point.ordinal() * 100L));
+            process = startUp(point.label(), Map.of(ShiftlogVariable.SHIFTLOG_CRASH_AT.name(), point.label()));
+            assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("up halts at " + point.label() + " (see up-" + point.label() + ".log)")
+                    .isTrue();
+            assertThat(process.exitValue()).as("exit code of a halt at " + point.label()).isEqualTo(137);
+            process = startUp(point.label() + "-restart");
+            awaitTargetEqualsLegacy("target equals legacy after a crash at " + point.label());
+            killHard();
+        }
     }
 }

@@ -97,6 +97,7 @@ final class ChangeEventPublisher implements DebeziumEngine.ChangeConsumer<Record
                             + "; nothing after it is acknowledged to the source, so a restart resumes here: "
                             + e.getCause().getMessage(), e.getCause());
                 }
+                dev.shiftlog.schemas.CrashPoint.PRODUCER_AFTER_ACK.reached();
             }
             // a table's vanished rows are deleted before its last snapshot row counts as processed: a crash in
             // between repeats the snapshot, which finds them again

@@ -12,7 +12,9 @@ public enum ShiftlogVariable {
     /** Bearer token the {@code /metrics} and {@code /status} endpoint requires when bound beyond localhost. */
     SHIFTLOG_HTTP_TOKEN,
     /** Directory of PostgreSQL's client programs ({@code pg_dump}, {@code pg_restore}, {@code psql}) for backups. */
-    SHIFTLOG_PG_BIN;
+    SHIFTLOG_PG_BIN,
+    /** For fault tests only: a {@link CrashPoint} name; the process halts there as a SIGKILL would (exit 137). */
+    SHIFTLOG_CRASH_AT;
 
     /** The value in this environment, or null when unset or blank. */
     public String in(Map<String, String> env) {

@@ -258,6 +258,7 @@ public final class SinkStage implements AutoCloseable {
                         return w.write(toWrite, tableByName::get, tableOrder);
                     }, records.size() + " change(s)");
                     list = toWrite;
+                    dev.shiftlog.schemas.CrashPoint.SINK_AFTER_DB_COMMIT.reached();
                     long now = System.currentTimeMillis();
                     for (TableBatch.Change c : outcome.held()) {
                         if (c.isDelete()) {
@@ -280,6 +281,9 @@ public final class SinkStage implements AutoCloseable {
                     retryHeld(eventsProducer);
                 }
                 commitPositions(committed);
+                if (!records.isEmpty()) {
+                    dev.shiftlog.schemas.CrashPoint.SINK_AFTER_OFFSET_COMMIT.reached();
+                }
                 Map<String, Long> heldDeletes = new HashMap<>();
                 Map<String, Long> heldRows = new HashMap<>();
                 outcome.held().forEach(c -> (c.isDelete() ? heldDeletes : heldRows).merge(c.table(), 1L, Long::sum));
