@@ -71,8 +71,18 @@ class ChangeEventPublisherTest {
         }
     }
 
-    private static ChangeEventPublisher publisher(MockProducer<GenericRecord, GenericRecord> producer) {
-        return new ChangeEventPublisher("dbz", new TopicNames("m"), producer, List.of("public.items"), SnapshotListener.NONE, null);
+    /** handleBatch blocks until Kafka answers, so it runs beside the test, which answers for the MockProducer. */
+    private static CompletableFuture<Void> handleInBackground(MockProducer<GenericRecord, GenericRecord> producer,
+                                                              List<RecordChangeEvent<SourceRecord>> batch, Committer committer) {
+        ChangeEventPublisher publisher = new ChangeEventPublisher("dbz", new TopicNames("m"), producer, List.of("public.items"),
+                SnapshotListener.NONE, null);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                publisher.handleBatch(batch, committer);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @Test
@@ -80,13 +90,7 @@ class ChangeEventPublisherTest {
         MockProducer<GenericRecord, GenericRecord> producer = new MockProducer<>(false, null, IGNORED, IGNORED);
         Committer committer = new Committer();
         List<RecordChangeEvent<SourceRecord>> batch = List.of(change(1, "a"), change(2, "b"), change(3, "c"));
-        CompletableFuture<Void> handled = CompletableFuture.runAsync(() -> {
-            try {
-                publisher(producer).handleBatch(batch, committer);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> handled = handleInBackground(producer, batch, committer);
         await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 3);
         assertThat(producer.history()).extracting(r -> r.topic()).containsOnly("m.src.public.items");
         assertThat(committer.processed).as("nothing acknowledged yet").isEmpty();
@@ -107,13 +111,7 @@ class ChangeEventPublisherTest {
         MockProducer<GenericRecord, GenericRecord> producer = new MockProducer<>(false, null, IGNORED, IGNORED);
         Committer committer = new Committer();
         List<RecordChangeEvent<SourceRecord>> batch = List.of(change(1, "a"), change(2, "b"), change(3, "c"));
-        CompletableFuture<Void> handled = CompletableFuture.runAsync(() -> {
-            try {
-                publisher(producer).handleBatch(batch, committer);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> handled = handleInBackground(producer, batch, committer);
         await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 3);
         producer.completeNext();
         producer.errorNext(new org.apache.kafka.common.errors.RecordTooLargeException("too large"));
