@@ -307,6 +307,11 @@ final class PostgresUpsertWriter {
             rollback();
             failIfConnectionLost(e);
             throw new SinkException("retrying held changes on " + target.url() + " failed: " + e.getMessage(), e);
+        } catch (SinkException e) {
+            // a deadlock or a lost connection inside a savepoint: end the transaction, or the held changes applied
+            // before it keep their row locks while the stage pauses and other sinks wait on them
+            rollback();
+            throw e;
         }
     }
 
