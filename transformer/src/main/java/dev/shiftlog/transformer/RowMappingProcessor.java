@@ -180,9 +180,14 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         ChildReference previous = ChildReference.decode(references.get(child));
         String parent = newValue == null ? null : mapper.referencedKey(record.value());
         String nullMarked = child + ParkedKeys.LANDED_WITH_NULL;
-        boolean landedWithNull = parked.get(nullMarked) != null;
-        parked.delete(child);
-        parked.delete(nullMarked);
+        // only a version still waiting (no parent id yet) can have a parked row: the common update under a landed
+        // parent costs no store read and writes no tombstones to the changelog
+        boolean mayBeParked = previous != null && previous.parentKey() != null && previous.parentId() == null;
+        boolean landedWithNull = mayBeParked && parked.get(nullMarked) != null;
+        if (mayBeParked) {
+            parked.delete(child);
+            parked.delete(nullMarked);
+        }
         if (previous != null && previous.parentKey() != null && !previous.references(parent)) {
             request(previous.parentKey(), new ParentRequest(ParentRequest.Kind.UNSUBSCRIBE, child, meta.partition(), version), record);
         }
