@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.shiftlog.operate.DlqTally;
 import dev.shiftlog.producer.ProducerStage;
+import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecParser;
 import java.io.File;
@@ -116,6 +117,7 @@ class ChaosIT {
                     "-XX:+UseSerialGC", "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", classpath, "dev.shiftlog.cli.Main",
                     "run", stage, "-f", specFile.toString(), "--work-dir", servers.dir.resolve("work-" + name).toString(), "--http", "off");
             pb.environment().putAll(servers.env());
+            pb.environment().put("SHIFTLOG_LOG_LEVEL", "INFO"); // the held / parked / retry lines explain a stall
             pb.redirectErrorStream(true);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(servers.dir.resolve(name + ".log").toFile()));
             process = pb.start();
@@ -218,6 +220,42 @@ class ChaosIT {
         return out;
     }
 
+    /** What a stall looks like from outside: each group's committed offset against the log end, and the target's sessions. */
+    private static String stallReport() {
+        StringBuilder out = new StringBuilder("ChaosIT stall report\n");
+        TopicNames names = new TopicNames(spec.name());
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers.kafka.bootstrapServers()))) {
+            for (String group : List.of(names.transformerGroup(), names.sinkGroup())) {
+                Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
+                committed.keySet().forEach(tp -> request.put(tp, OffsetSpec.latest()));
+                var ends = admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
+                new java.util.TreeMap<String, TopicPartition>(committed.keySet().stream()
+                        .collect(java.util.stream.Collectors.toMap(TopicPartition::toString, tp -> tp))).values().forEach(tp -> {
+                            long end = ends.get(tp).offset();
+                            long at = committed.get(tp) == null ? -1 : committed.get(tp).offset();
+                            out.append("  ").append(group).append(' ').append(tp).append(" committed ").append(at)
+                                    .append(" end ").append(end).append(at < end ? "  LAG " + (end - at) : "").append('\n');
+                        });
+            }
+        } catch (Exception e) {
+            out.append("  (offsets: ").append(e).append(")\n");
+        }
+        try (Connection c = servers.target.connect("app"); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 120)"
+                     + " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")) {
+            while (rs.next()) {
+                out.append("  target pid ").append(rs.getInt(1)).append(' ').append(rs.getString(2)).append(" wait ")
+                        .append(rs.getString(3)).append('/').append(rs.getString(4)).append(" xact ").append(rs.getString(5))
+                        .append(" : ").append(rs.getString(6)).append('\n');
+            }
+        } catch (Exception e) {
+            out.append("  (pg_stat_activity: ").append(e).append(")\n");
+        }
+        return out.toString();
+    }
+
     private static String columnsOf(String table) {
         return table.equals("nodes_new") ? "p(id, parent, name, v)" : "p(id, node, label)";
     }
@@ -274,6 +312,7 @@ class ChaosIT {
             await().alias("target equals legacy after " + kills.size() + " kills and " + ops.get() + " changes")
                     .atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(2)).until(() -> differences().isEmpty());
         } catch (org.awaitility.core.ConditionTimeoutException e) {
+            System.err.println(stallReport());
             assertThat(differences()).as("target differs from the legacy rows; logs in " + servers.dir).isEmpty();
         }
         for (Stage s : List.of(producer, transformerA, transformerB, sinkA, sinkB)) {

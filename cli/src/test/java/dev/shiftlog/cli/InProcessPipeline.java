@@ -32,10 +32,15 @@ final class InProcessPipeline implements AutoCloseable {
     }
 
     static InProcessPipeline start(TestServers servers, String fileName, String specText) throws Exception {
+        return start(servers, fileName, specText, EnumSet.allOf(Pipeline.Stage.class));
+    }
+
+    /** Only some of the stages, e.g. the producer alone to read what it publishes. */
+    static InProcessPipeline start(TestServers servers, String fileName, String specText, EnumSet<Pipeline.Stage> stages) throws Exception {
         MigrationDef spec = new SpecParser(servers.env()).parse(fileName, specText);
         KafkaEndpoint kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
         Pipeline pipeline = new Pipeline();
-        pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
+        pipeline.start(spec, kafka, servers.dir.resolve("work"), stages, (t, u, d) -> { });
         return new InProcessPipeline(spec, kafka, pipeline);
     }
 

@@ -1,6 +1,7 @@
 package dev.shiftlog.producer;
 
 import dev.shiftlog.schemas.rows.AvroValues;
+import dev.shiftlog.schemas.rows.PostgresType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -75,45 +75,38 @@ final class ConnectToAvro {
         return Schema.createRecord(AvroValues.fieldName(name), null, namespace, false, fields);
     }
 
+    /** The Avro schema of a Connect field: the {@link PostgresType} Debezium's schema stands for, and that type's schema. */
     private Schema type(org.apache.kafka.connect.data.Schema s) {
         String semantic = s.name() == null ? "" : s.name();
-        switch (semantic) {
-            case "org.apache.kafka.connect.data.Decimal" -> {
-                int scale = Integer.parseInt(s.parameters().get("scale"));
-                String p = s.parameters().get("connect.decimal.precision");
-                int precision = Math.max(p == null ? 38 : Integer.parseInt(p), Math.max(scale, 1));
-                return LogicalTypes.decimal(precision, scale).addToSchema(Schema.create(Schema.Type.BYTES));
-            }
-            case "io.debezium.time.Date" -> {
-                return LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT));
-            }
-            case "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp" -> {
-                return LogicalTypes.localTimestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
-            }
-            case "io.debezium.time.ZonedTimestamp" -> {
-                return LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
-            }
-            case "io.debezium.time.MicroTime", "io.debezium.time.Time", "io.debezium.time.NanoTime" -> {
-                return LogicalTypes.timeMicros().addToSchema(Schema.create(Schema.Type.LONG));
-            }
-            case "io.debezium.data.Uuid" -> {
-                return LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
-            }
-            case "io.debezium.data.VariableScaleDecimal" -> {
-                return Schema.create(Schema.Type.STRING);
-            }
-            default -> { }
+        if (semantic.equals("org.apache.kafka.connect.data.Decimal")) {
+            String p = s.parameters().get("connect.decimal.precision");
+            return PostgresType.NUMERIC.avro(p == null ? 38 : Integer.parseInt(p), Integer.parseInt(s.parameters().get("scale")));
         }
-        return switch (s.type()) {
-            case INT8, INT16, INT32 -> Schema.create(Schema.Type.INT);
-            case INT64 -> Schema.create(Schema.Type.LONG);
-            case FLOAT32 -> Schema.create(Schema.Type.FLOAT);
-            case FLOAT64 -> Schema.create(Schema.Type.DOUBLE);
-            case BOOLEAN -> Schema.create(Schema.Type.BOOLEAN);
-            case BYTES -> Schema.create(Schema.Type.BYTES);
-            case ARRAY -> Schema.createArray(s.valueSchema().isOptional()
-                    ? AvroValues.optional(type(s.valueSchema())) : type(s.valueSchema()));
-            default -> Schema.create(Schema.Type.STRING);
+        if (s.type() == org.apache.kafka.connect.data.Schema.Type.ARRAY) {
+            return PostgresType.arrayOf(type(s.valueSchema()));
+        }
+        return postgresType(semantic, s.type()).avro();
+    }
+
+    private static PostgresType postgresType(String semantic, org.apache.kafka.connect.data.Schema.Type type) {
+        return switch (semantic) {
+            case "io.debezium.data.VariableScaleDecimal" -> PostgresType.NUMERIC; // no declared precision
+            case "io.debezium.time.Date" -> PostgresType.DATE;
+            case "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp" -> PostgresType.TIMESTAMP;
+            case "io.debezium.time.ZonedTimestamp" -> PostgresType.TIMESTAMPTZ;
+            case "io.debezium.time.MicroTime", "io.debezium.time.Time", "io.debezium.time.NanoTime" -> PostgresType.TIME;
+            case "io.debezium.data.Uuid" -> PostgresType.UUID;
+            case "io.debezium.time.Interval" -> PostgresType.INTERVAL; // interval.handling.mode=string
+            default -> switch (type) {
+                case INT8, INT16 -> PostgresType.SMALLINT;
+                case INT32 -> PostgresType.INTEGER;
+                case INT64 -> PostgresType.BIGINT;
+                case FLOAT32 -> PostgresType.REAL;
+                case FLOAT64 -> PostgresType.DOUBLE;
+                case BOOLEAN -> PostgresType.BOOLEAN;
+                case BYTES -> PostgresType.BYTEA;
+                default -> PostgresType.OTHER; // text, json, enums, intervals …: strings
+            };
         };
     }
 

@@ -1,8 +1,8 @@
 package dev.shiftlog.operate.drift;
 
 import dev.shiftlog.schemas.catalog.ColumnInfo;
+import dev.shiftlog.schemas.rows.PostgresType;
 import java.util.Locale;
-import java.util.Set;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 
@@ -26,12 +26,6 @@ public final class TypeFit {
     /** The shape of a mapped value, as far as loading it goes. */
     enum Kind { INTEGER, FLOAT, DECIMAL, BOOLEAN, BYTES, DATE, TIMESTAMP, TIME, UUID, TEXT, ARRAY }
 
-    private static final Set<String> INTEGERS = Set.of("int2", "int4", "int8");
-    private static final Set<String> NUMBERS = Set.of("numeric", "float4", "float8");
-    private static final Set<String> TIMESTAMPS = Set.of("timestamp", "timestamptz");
-    private static final Set<String> TIMES = Set.of("time", "timetz");
-    private static final Set<String> JSON = Set.of("json", "jsonb");
-
     /** How values of {@code value} (an Avro field schema of the mapper's output) fit a target column. */
     public static Fit fit(Schema value, ColumnInfo column) {
         Kind kind = kind(value);
@@ -45,48 +39,37 @@ public final class TypeFit {
         if (column.category() == 'S') {
             return kind == Kind.ARRAY || kind == Kind.BYTES ? Fit.DEPENDS : Fit.OK;
         }
-        if (INTEGERS.contains(t)) {
-            return switch (kind) {
+        return switch (PostgresType.of(t).family()) {
+            case INTEGER -> switch (kind) {
                 case INTEGER -> Fit.OK;
                 case FLOAT, DECIMAL, TEXT -> Fit.DEPENDS;
                 default -> Fit.NEVER;
             };
-        }
-        if (NUMBERS.contains(t)) {
-            return switch (kind) {
+            case FLOAT, DECIMAL -> switch (kind) {
                 case INTEGER, FLOAT, DECIMAL -> Fit.OK;
                 case TEXT -> Fit.DEPENDS;
                 default -> Fit.NEVER;
             };
-        }
-        return switch (t) {
-            case "bool" -> kind == Kind.BOOLEAN ? Fit.OK : kind == Kind.INTEGER || kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
-            case "uuid" -> kind == Kind.UUID ? Fit.OK : kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
-            case "date" -> kind == Kind.DATE ? Fit.OK : kind == Kind.TIMESTAMP || kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
-            case "bytea" -> kind == Kind.BYTES ? Fit.OK : kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
-            default -> {
-                if (TIMESTAMPS.contains(t)) {
-                    yield kind == Kind.TIMESTAMP || kind == Kind.DATE ? Fit.OK : kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
-                }
-                if (TIMES.contains(t)) {
-                    yield kind == Kind.TIME ? Fit.OK : kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
-                }
-                if (JSON.contains(t)) { // numbers and booleans are JSON as they are; text must be a JSON document
-                    yield switch (kind) {
-                        case INTEGER, FLOAT, DECIMAL, BOOLEAN -> Fit.OK;
-                        case TEXT -> Fit.DEPENDS;
-                        default -> Fit.NEVER;
-                    };
-                }
-                yield Fit.DEPENDS; // interval, inet, extension types …: their input syntax decides
-            }
+            case BOOLEAN -> kind == Kind.BOOLEAN ? Fit.OK : kind == Kind.INTEGER || kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
+            case UUID -> kind == Kind.UUID ? Fit.OK : kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
+            case DATE -> kind == Kind.DATE ? Fit.OK : kind == Kind.TIMESTAMP || kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
+            case BYTES -> kind == Kind.BYTES ? Fit.OK : kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
+            case TIMESTAMP -> kind == Kind.TIMESTAMP || kind == Kind.DATE ? Fit.OK : kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
+            case TIME -> kind == Kind.TIME ? Fit.OK : kind == Kind.TEXT ? Fit.DEPENDS : Fit.NEVER;
+            // numbers and booleans are JSON as they are; text must be a JSON document
+            case JSON -> switch (kind) {
+                case INTEGER, FLOAT, DECIMAL, BOOLEAN -> Fit.OK;
+                case TEXT -> Fit.DEPENDS;
+                default -> Fit.NEVER;
+            };
+            case TEXT, OTHER -> Fit.DEPENDS; // interval, inet, extension types …: their input syntax decides
         };
     }
 
     static Kind kind(Schema schema) {
         Schema s = dev.shiftlog.schemas.rows.AvroValues.nonNull(schema);
         var logical = s.getLogicalType();
-        if (logical instanceof LogicalTypes.Decimal || dev.shiftlog.operate.verify.LegacyRowReader.isUnconstrainedNumeric(s)) {
+        if (logical instanceof LogicalTypes.Decimal || PostgresType.isUnconstrainedNumeric(s)) {
             return Kind.DECIMAL;
         }
         if (logical instanceof LogicalTypes.Date) {

@@ -5,6 +5,7 @@ import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.catalog.TableInfo;
 import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.IdRegistry;
+import dev.shiftlog.schemas.rows.PostgresType;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
@@ -24,7 +25,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -32,9 +32,9 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * Streams the live rows of one legacy table as the same Avro records the producer makes of Debezium's events, so
- * {@code verify} can feed them to the very {@code RowMapper} the transformer runs. The conventions mirror the
- * producer's: exact decimals, {@code timestamptz} as a UTC instant, {@code timestamp} as wall-clock time,
- * unconstrained {@code numeric} as its plain text without trailing zeros (as Debezium normalizes it).
+ * {@code verify} can feed them to the very {@code RowMapper} the transformer runs: the schemas come from
+ * {@link PostgresType}, the producer's table; the values are JDBC's, converted to the same conventions
+ * (unconstrained {@code numeric} as its plain text without trailing zeros, as Debezium normalizes it).
  */
 public final class LegacyRowReader implements AutoCloseable {
     private static final int FETCH_SIZE = 5_000;
@@ -66,7 +66,7 @@ public final class LegacyRowReader implements AutoCloseable {
         List<Schema.Field> fields = new ArrayList<>();
         String namespace = "shiftlog.verify";
         for (int i = 1; i <= meta.getColumnCount(); i++) {
-            columnTypes[i - 1] = avroType(meta.getColumnTypeName(i), meta.getPrecision(i), meta.getScale(i));
+            columnTypes[i - 1] = PostgresType.avroOf(meta.getColumnTypeName(i), meta.getPrecision(i), meta.getScale(i));
             fields.add(new Schema.Field(AvroValues.fieldName(meta.getColumnName(i)), AvroValues.optional(columnTypes[i - 1]), null,
                     Schema.Field.NULL_DEFAULT_VALUE));
         }
@@ -156,45 +156,6 @@ public final class LegacyRowReader implements AutoCloseable {
         statement.close();
     }
 
-    /** The Avro type the producer gives a column of this PostgreSQL type. */
-    static Schema avroType(String typname, int precision, int scale) {
-        String t = typname.toLowerCase(Locale.ROOT);
-        if (t.startsWith("_")) {
-            return Schema.createArray(AvroValues.optional(avroType(t.substring(1), 0, 0)));
-        }
-        return switch (t) {
-            case "int2", "int4", "smallserial", "serial" -> Schema.create(Schema.Type.INT);
-            case "int8", "bigserial", "oid" -> Schema.create(Schema.Type.LONG);
-            case "float4" -> Schema.create(Schema.Type.FLOAT);
-            case "float8" -> Schema.create(Schema.Type.DOUBLE);
-            case "bool" -> Schema.create(Schema.Type.BOOLEAN);
-            case "bytea" -> Schema.create(Schema.Type.BYTES);
-            case "date" -> LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT));
-            case "timestamp" -> LogicalTypes.localTimestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
-            case "timestamptz" -> LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
-            case "time" -> LogicalTypes.timeMicros().addToSchema(Schema.create(Schema.Type.LONG));
-            case "uuid" -> LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
-            case "numeric" -> precision > 0 && precision <= 1000
-                    ? LogicalTypes.decimal(Math.max(precision, Math.max(scale, 1)), scale).addToSchema(Schema.create(Schema.Type.BYTES))
-                    : unconstrainedNumeric();
-            default -> Schema.create(Schema.Type.STRING);
-        };
-    }
-
-    private static final String PG_TYPE = "shiftlog.pg-type";
-    private static final String UNCONSTRAINED_NUMERIC = "numeric";
-
-    /** True for the text-carried numeric without precision (PostgreSQL {@code numeric} with no typmod). */
-    public static boolean isUnconstrainedNumeric(Schema type) {
-        return UNCONSTRAINED_NUMERIC.equals(type.getProp(PG_TYPE));
-    }
-
-    private static Schema unconstrainedNumeric() {
-        Schema s = Schema.create(Schema.Type.STRING);
-        s.addProp(PG_TYPE, UNCONSTRAINED_NUMERIC);
-        return s;
-    }
-
     private static Object read(ResultSet rs, int column, Schema type) throws SQLException {
         if (type.getType() == Schema.Type.ARRAY) {
             Array array = rs.getArray(column);
@@ -219,7 +180,8 @@ public final class LegacyRowReader implements AutoCloseable {
                 yield rs.getObject(column);
             }
             case BYTES -> type.getLogicalType() instanceof LogicalTypes.Decimal ? rs.getBigDecimal(column) : rs.getBytes(column);
-            case STRING -> UNCONSTRAINED_NUMERIC.equals(type.getProp(PG_TYPE)) ? rs.getBigDecimal(column) : rs.getString(column);
+            case STRING -> PostgresType.isUnconstrainedNumeric(type) ? rs.getBigDecimal(column)
+                    : PostgresType.isInterval(type) ? rs.getObject(column) : rs.getString(column);
             default -> rs.getObject(column);
         };
         return rs.wasNull() ? null : convert(value, type);
@@ -248,7 +210,10 @@ public final class LegacyRowReader implements AutoCloseable {
             case DOUBLE -> ((Number) value).doubleValue();
             case BYTES -> ByteBuffer.wrap((byte[]) value);
             // Debezium sends unconstrained numeric with its scale normalized (1.500 → 1.5); the same here
-            case STRING -> value instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString() : value.toString();
+            case STRING -> value instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString()
+                    : value instanceof org.postgresql.util.PGInterval i ? PostgresType.isoInterval(i.getYears(), i.getMonths(),
+                            i.getDays(), i.getHours(), i.getMinutes(), BigDecimal.valueOf(i.getSeconds()))
+                    : value.toString();
             default -> value;
         };
     }

@@ -5,7 +5,6 @@ import dev.cel.common.types.NullableType;
 import dev.cel.common.types.SimpleType;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Locale;
 import org.apache.avro.Schema;
 
 /**
@@ -35,17 +34,7 @@ public final class CelTypes {
 
     /** The CEL type of a column from its PostgreSQL catalog type name (pg_type.typname), for {@code plan}. */
     public static CelType ofPostgres(String typname) {
-        String t = typname.toLowerCase(Locale.ROOT);
-        if (t.startsWith("_")) {
-            return SimpleType.DYN;
-        }
-        return NullableType.create(switch (t) {
-            case "int2", "int4", "int8", "oid" -> SimpleType.INT;
-            case "float4", "float8" -> SimpleType.DOUBLE;
-            case "bool" -> SimpleType.BOOL;
-            case "bytea" -> SimpleType.BYTES;
-            default -> SimpleType.STRING;
-        });
+        return ofAvro(PostgresType.avroOf(typname, 0, 0));
     }
 
     /** The Avro schema of an expression's result. */
