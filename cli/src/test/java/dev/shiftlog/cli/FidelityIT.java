@@ -7,7 +7,6 @@ import static dev.shiftlog.cli.EveryTypeTable.COLS;
 import static dev.shiftlog.cli.EveryTypeTable.TYPES;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
