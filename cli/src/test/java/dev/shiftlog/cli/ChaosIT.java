@@ -310,10 +310,11 @@ class ChaosIT {
 
         try {
             await().alias("target equals legacy after " + kills.size() + " kills and " + ops.get() + " changes")
-                    .atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(2)).until(() -> differences().isEmpty());
+                    .atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertThat(differences()).as("target differs from the legacy rows; logs in " + servers.dir).isEmpty());
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             System.err.println(stallReport());
-            assertThat(differences()).as("target differs from the legacy rows; logs in " + servers.dir).isEmpty();
+            throw e;
         }
         for (Stage s : List.of(producer, transformerA, transformerB, sinkA, sinkB)) {
             assertThat(s.process.isAlive()).as(s.name + " still runs (see its log in " + servers.dir + ")").isTrue();

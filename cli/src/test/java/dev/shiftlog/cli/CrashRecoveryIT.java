@@ -106,13 +106,8 @@ class CrashRecoveryIT {
     private void awaitTargetEqualsLegacy(String alias) throws Exception {
         try (Connection legacy = servers.legacy.connect("legacy"); Connection target = servers.target.connect("app")) {
             Map<Long, List<String>> expected = ItemsScenario.expected(legacy);
-            try {
-                await().alias(alias).atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> ItemsScenario.actual(target).equals(expected));
-            } catch (org.awaitility.core.ConditionTimeoutException e) { // show which rows differ
-                assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(target))).as(alias).isEmpty();
-            }
-            assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(target))).isEmpty();
+            await().alias(alias).atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(target))).as(alias).isEmpty());
             try (var s = target.createStatement(); var rs = s.executeQuery("SELECT count(*), count(DISTINCT legacy_id) FROM items_new")) {
                 rs.next();
                 assertThat(rs.getLong(1)).isEqualTo(expected.size()).isEqualTo(rs.getLong(2));

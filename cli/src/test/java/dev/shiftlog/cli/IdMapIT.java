@@ -55,7 +55,7 @@ class IdMapIT {
              Pipeline pipeline = new Pipeline()) {
             assertThat(PlanCommand.checkCatalogs(spec, "idmap.yaml")).as("no legacy column needed in the target").isPresent();
             pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
-            await().alias("200 tags landed").atMost(Duration.ofMinutes(1)).until(() -> TestServers.scalar(target, "SELECT count(*) FROM tags") == 200);
+            await().alias("200 tags landed").atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(TestServers.scalar(target, "SELECT count(*) FROM tags")).isEqualTo(200));
 
             try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT m.legacy_key, m.new_id, t.label FROM shiftlog_id_map m JOIN tags t ON t.id::text = m.new_id"

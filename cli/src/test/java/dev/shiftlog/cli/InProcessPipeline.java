@@ -46,11 +46,8 @@ final class InProcessPipeline implements AutoCloseable {
 
     /** Waits until the target rendering equals the legacy one; on timeout fails with the differing rows. */
     void awaitEqual(String what, Rows expected, Rows actual, Duration atMost) throws Exception {
-        try {
-            await().alias(what).atMost(atMost).pollInterval(Duration.ofMillis(500)).until(() -> expected.get().diff(actual.get()).isEmpty());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            assertThat(expected.get().diff(actual.get())).as(what + ": target differs from the legacy rows").isEmpty();
-        }
+        await().alias(what).atMost(atMost).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(expected.get().diff(actual.get())).as(what + ": target differs from the legacy rows").isEmpty());
         assertThat(pipeline.anyStopped()).as("a stage stopped").isNotDone();
     }
 

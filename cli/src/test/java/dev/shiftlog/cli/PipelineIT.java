@@ -59,7 +59,7 @@ class PipelineIT {
             Map<Long, List<String>> expected = ItemsScenario.expected(legacy);
             assertThat(expected).hasSize(ROWS);
             await().alias("snapshot of " + ROWS + " rows landed").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> ItemsScenario.actual(target).size() == ROWS);
+                    .untilAsserted(() -> assertThat(ItemsScenario.actual(target)).hasSize(ROWS));
             Map<Long, List<String>> afterSnapshot = ItemsScenario.actual(target);
             assertThat(ItemsScenario.diff(expected, afterSnapshot)).isEmpty();
 
@@ -70,7 +70,7 @@ class PipelineIT {
             }
             Map<Long, List<String>> expectedAfterCdc = ItemsScenario.expected(legacy);
             await().alias("insert, update and delete reflected").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> ItemsScenario.actual(target).equals(expectedAfterCdc));
+                    .untilAsserted(() -> assertThat(ItemsScenario.diff(expectedAfterCdc, ItemsScenario.actual(target))).isEmpty());
 
             Map<Long, List<String>> afterCdc = ItemsScenario.actual(target);
             Set<Long> changed = afterCdc.keySet().stream().filter(k -> !afterCdc.get(k).equals(afterSnapshot.get(k)))

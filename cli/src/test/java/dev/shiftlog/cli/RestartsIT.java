@@ -52,12 +52,8 @@ class RestartsIT {
             expected = ItemsScenario.expected(legacy);
         }
         try (Connection target = servers.target.connect("app")) {
-            try {
-                await().alias("target equals legacy after " + after).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> ItemsScenario.actual(target).equals(expected));
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
-                assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(target))).as("after " + after).isEmpty();
-            }
+            await().alias("target equals legacy after " + after).atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(target))).as("after " + after).isEmpty());
         }
         assertThat(run.pipeline.anyStopped()).as("a stage stopped").isNotDone();
     }

@@ -65,7 +65,7 @@ class SecretsIT {
              Pipeline pipeline = new Pipeline()) {
             pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
             await().alias("500 rows landed with password authentication").atMost(Duration.ofMinutes(2))
-                    .until(() -> ItemsScenario.actual(target).size() == 500);
+                    .untilAsserted(() -> assertThat(ItemsScenario.actual(target)).hasSize(500));
         }
 
         // passwords stay environment references (a spec may not hold one), here with the value as the default

@@ -68,7 +68,7 @@ class TargetIdsIT {
              Pipeline pipeline = new Pipeline()) {
             pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
             await().alias("every doctor landed with its office's database id").atMost(Duration.ofMinutes(2))
-                    .until(() -> TestServers.scalar(target, "SELECT count(*) FROM doctors") == 500);
+                    .untilAsserted(() -> assertThat(TestServers.scalar(target, "SELECT count(*) FROM doctors")).isEqualTo(500));
 
             assertThat(TestServers.scalar(target, "SELECT count(*) FROM doctors d JOIN offices o ON o.id = d.office_id"
                     + " WHERE o.legacy_id = 1 + (d.legacy_id * 7) % 100")).isEqualTo(500);

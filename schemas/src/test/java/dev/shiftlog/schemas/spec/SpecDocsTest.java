@@ -15,7 +15,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JSON Schema file and the README's spec reference are what {@link SpecKeys} generates, and the parser and the
+ * The JSON Schema file and the README's spec reference are what {@link SpecKeys} generates, the README's list of
+ * environment variables what {@code ShiftlogVariable} declares, and the parser and the
  * schema agree on the durations they accept. {@code mvn -pl schemas test -Dshiftlog.regenerate=true} rewrites both
  * copies after a change to SpecKeys.
  */
@@ -36,18 +37,28 @@ class SpecDocsTest {
 
     @Test
     void theReadmeReferenceIsTheGeneratedOne() throws Exception {
+        assertReadmeSection("spec reference", SpecReference.START, SpecReference.END, SpecReference.markdown());
+    }
+
+    @Test
+    void theReadmeVariablesAreTheGeneratedOnes() throws Exception {
+        assertReadmeSection("environment variables", dev.shiftlog.schemas.ShiftlogVariable.START,
+                dev.shiftlog.schemas.ShiftlogVariable.END, dev.shiftlog.schemas.ShiftlogVariable.markdown());
+    }
+
+    private static void assertReadmeSection(String what, String startMarker, String endMarker, String generated) throws Exception {
         String readme = Files.readString(README);
-        int start = readme.indexOf(SpecReference.START);
-        int end = readme.indexOf(SpecReference.END);
-        assertThat(start).as("README has the spec reference markers").isNotNegative();
+        int start = readme.indexOf(startMarker);
+        int end = readme.indexOf(endMarker);
+        assertThat(start).as("README has the " + what + " markers").isNotNegative();
         assertThat(end).isGreaterThan(start);
-        String current = readme.substring(start, end + SpecReference.END.length() + 1);
+        String current = readme.substring(start, end + endMarker.length() + 1);
         if (REGENERATE) {
-            Files.writeString(README, readme.replace(current, SpecReference.markdown()), StandardCharsets.UTF_8);
-            current = SpecReference.markdown();
+            Files.writeString(README, readme.replace(current, generated), StandardCharsets.UTF_8);
+            current = generated;
         }
-        assertThat(current).as("README's spec reference differs from what SpecKeys generates; run: "
-                + "mvn -pl schemas test -Dshiftlog.regenerate=true").isEqualTo(SpecReference.markdown());
+        assertThat(current).as("README's " + what + " differ from what is declared in code; run: "
+                + "mvn -pl schemas test -Dshiftlog.regenerate=true").isEqualTo(generated);
     }
 
     @Test
