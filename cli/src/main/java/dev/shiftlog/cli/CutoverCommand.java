@@ -50,11 +50,25 @@ final class CutoverCommand extends OperatingCommand {
                 System.err.println("cutover stopped: verify is not clean; fix the differences above (or the DLQ) and run cutover again");
                 return 1;
             }
+            // the morning after: sequences past the migrated ids, NOT VALID constraints validated, statistics fresh
+            dev.shiftlog.operate.lifecycle.TargetAftercare.Outcome aftercare;
+            try (java.sql.Connection target = dev.shiftlog.schemas.catalog.PostgresCatalog.open(spec.target())) {
+                dev.shiftlog.operate.lifecycle.TargetAftercare care = new dev.shiftlog.operate.lifecycle.TargetAftercare(target, spec);
+                aftercare = care.apply(care.steps());
+            }
+            System.out.println("target readied for the application:");
+            aftercare.done().forEach(line -> System.out.println("  " + line));
+            aftercare.failed().forEach(line -> System.err.println("  NOT DONE: " + line));
+            audit(spec, kafka, "cutover-aftercare", Map.of("done", aftercare.done(), "failed", aftercare.failed()));
             System.out.println("SYNC POINT: legacy LSN " + lsn + " landed and verified at " + synced);
             System.out.println("Next steps: 1) stop writes to the legacy database  2) run 'shiftlog cutover -f " + specFile()
                     + "' once more to catch the last writes  3) point the applications at the target  4) stop 'shiftlog up' "
                     + "(CDC is still running until you do)  5) when satisfied: shiftlog backup, then shiftlog cleanup -f " + specFile()
                     + " (a dry run; --confirm drops the replication slot and what the spec's cleanup names)");
+            if (!aftercare.failed().isEmpty()) {
+                System.err.println("cutover: the target is synced but not ready: fix what is NOT DONE above and run cutover again");
+                return 1;
+            }
             return 0;
         }
     }

@@ -52,6 +52,15 @@ final class PlanCommand implements Callable<Integer> {
                     + (drift.get().size() - warnings) + " note(s)");
             drift.get().forEach(d -> System.out.println("  " + d));
         }
+        try (java.sql.Connection target = dev.shiftlog.schemas.catalog.PostgresCatalog.open(spec.target())) {
+            dev.shiftlog.operate.lifecycle.TargetAftercare.Steps steps = new dev.shiftlog.operate.lifecycle.TargetAftercare(target, spec).steps();
+            System.out.println("after the load, cutover readies the target for the application: ANALYZE of "
+                    + steps.tables().size() + " table(s)" + (steps.sequences().isEmpty() ? "; no sequences behind them" : "; sequences:"));
+            steps.sequences().forEach(q -> System.out.println("  " + q));
+            steps.constraints().forEach(c -> System.out.println("  validate " + c));
+        } catch (java.sql.SQLException e) {
+            System.out.println("after the load: cannot read the target's sequences (" + e.getMessage() + ")");
+        }
         System.out.println("plan OK: " + spec.tables().size() + " table(s), no errors");
         return 0;
     }

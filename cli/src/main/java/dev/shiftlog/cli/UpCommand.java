@@ -38,12 +38,17 @@ final class UpCommand implements Callable<Integer> {
         KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), dir);
         Pipeline pipeline = new Pipeline();
         WorkerOperations[] operations = new WorkerOperations[1];
+        // SIGTERM (docker stop, Ctrl-C): the stages finish what they hold — the sink its batch and its commit, the
+        // transformer its transaction — leave their groups, and the process exits 0, as a service should
         Thread hook = new Thread(() -> {
             if (operations[0] != null) {
                 operations[0].close();
             }
             pipeline.close();
             kafka.close();
+            System.err.println("shiftlog " + spec.name() + ": " + stages + " stopped on request; offsets committed, groups left");
+            System.err.flush();
+            Runtime.getRuntime().halt(0);
         }, "shiftlog-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -60,13 +65,22 @@ final class UpCommand implements Callable<Integer> {
             System.err.println("shiftlog " + spec.name() + " cannot start: " + e.getMessage());
             return 1;
         } finally {
-            if (Runtime.getRuntime().removeShutdownHook(hook)) {
+            if (removeUnlessShuttingDown(hook)) {
                 if (operations[0] != null) {
                     operations[0].close();
                 }
                 pipeline.close();
                 kafka.close();
             }
+        }
+    }
+
+    /** False when the JVM is already shutting down: then the hook is the one closing the stages. */
+    private static boolean removeUnlessShuttingDown(Thread hook) {
+        try {
+            return Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return false;
         }
     }
 }

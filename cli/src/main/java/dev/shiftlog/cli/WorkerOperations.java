@@ -45,7 +45,8 @@ final class WorkerOperations implements AutoCloseable {
             return "no HTTP endpoint (--http off)";
         }
         InetSocketAddress a = endpoint.address();
-        return "/metrics and /status on http://" + a.getAddress().getHostAddress() + ":" + a.getPort();
+        String host = a.getAddress().isAnyLocalAddress() ? "0.0.0.0" : a.getAddress().getHostAddress();
+        return "/metrics and /status on http://" + host + ":" + a.getPort() + (a.getAddress().isLoopbackAddress() ? "" : " (bearer token)");
     }
 
     @Override

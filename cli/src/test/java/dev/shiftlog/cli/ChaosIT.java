@@ -125,6 +125,21 @@ class ChaosIT {
             starts++;
         }
 
+        /** SIGTERM: the process must end by itself with exit 0 and say so, without an exception in its log. */
+        void terminate() throws Exception {
+            Path log = servers.dir.resolve(name + ".log");
+            long before = Files.size(log);
+            process.destroy();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as(name + " ends within 60 s of SIGTERM").isTrue();
+            String tail;
+            try (var in = Files.newInputStream(log)) {
+                in.skipNBytes(before);
+                tail = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            assertThat(process.exitValue()).as(name + " exit code after SIGTERM; its last lines:\n" + tail).isZero();
+            assertThat(tail).as(name + " after SIGTERM").contains("stopped on request").doesNotContain("Exception");
+        }
+
         /** SIGKILL: no shutdown hook, no flush, no commit; then a new process after {@code pause}. */
         void kill(Duration pause, List<String> kills) throws Exception {
             assertThat(process.isAlive()).as(name + " was running (see " + name + ".log)").isTrue();
@@ -323,6 +338,11 @@ class ChaosIT {
              DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
             dlq.readToEnd(Duration.ofSeconds(10));
             assertThat(dlq.tables()).as("nothing in the DLQ").isEmpty();
+        }
+
+        // and they stop as services do: SIGTERM finishes the work in hand, leaves the group, exits 0, no stack trace
+        for (Stage s : List.of(sinkA, transformerA, producer, transformerB, sinkB)) {
+            s.terminate();
         }
     }
 }

@@ -71,7 +71,7 @@ class CutoverIT {
             CliRun cutover = CliRun.of("cutover", "-f", specFile.toString(), "--work-dir", work.toString(), "--timeout", "PT3M");
             assertThat(cutover.exitCode()).as(cutover.out() + cutover.err()).isZero();
             assertThat(cutover.out()).containsPattern("SYNC POINT: legacy LSN [0-9A-F]+/[0-9A-F]+ landed and verified at ")
-                    .contains("CLEAN").contains("Next steps");
+                    .contains("CLEAN").contains("Next steps").contains("target readied for the application:").contains("ANALYZE of 1 table(s): items_new");
             try (Connection target = servers.target.connect("app"); Connection legacy = servers.legacy.connect("legacy")) {
                 assertThat(TestServers.scalar(target, "SELECT count(*) FROM items_new WHERE legacy_id = " + last))
                         .as("the last legacy write is in the target when cutover returns").isEqualTo(1);

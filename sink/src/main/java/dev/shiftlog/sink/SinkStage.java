@@ -446,18 +446,27 @@ public final class SinkStage implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Stops after the batch in hand: it is written and its offsets committed before the consumer leaves the group.
+     * Only a sink still busy after {@value #GRACEFUL_STOP_MS} ms (e.g. waiting for an unreachable target) is woken up;
+     * its batch was not committed and the next owner of the partitions writes it again.
+     */
     @Override
     public void close() {
         running.set(false);
-        if (consumer != null) {
-            consumer.wakeup();
+        if (thread == null) {
+            return;
         }
-        if (thread != null) {
-            try {
+        try {
+            thread.join(GRACEFUL_STOP_MS);
+            if (thread.isAlive() && consumer != null) {
+                consumer.wakeup();
                 thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
+
+    private static final long GRACEFUL_STOP_MS = 15_000;
 }
