@@ -19,6 +19,7 @@ import java.util.Map;
 final class WorkerOperations implements AutoCloseable {
     private final StatusSampler sampler;
     private final OperationsEndpoint endpoint;
+    private final boolean registryApi;
 
     /** @param bind host:port, or "off" for no endpoint */
     WorkerOperations(MigrationDef spec, KafkaEndpoint kafka, String bind, String stages) throws Exception {
@@ -28,6 +29,7 @@ final class WorkerOperations implements AutoCloseable {
         if ("off".equalsIgnoreCase(bind)) {
             sampler = null;
             endpoint = null;
+            registryApi = false;
             return;
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -36,7 +38,17 @@ final class WorkerOperations implements AutoCloseable {
         sampler = new StatusSampler(new StatusProbe(spec, kafka.clientConfig(), kafka.registry()), metrics, 5);
         int colon = bind.lastIndexOf(':');
         InetSocketAddress address = new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1)));
-        endpoint = new OperationsEndpoint(address, dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_HTTP_TOKEN.in(System.getenv()), metrics, sampler::latest);
+        // the embedded registry's schemas for every Kafka tool; a Confluent registry serves its own API
+        dev.shiftlog.operate.http.SchemaRegistryApi registryApi = kafka.registry() instanceof dev.shiftlog.schemas.registry.SubjectCatalog catalog
+                ? new dev.shiftlog.operate.http.SchemaRegistryApi(catalog) : null;
+        endpoint = new OperationsEndpoint(address, dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_HTTP_TOKEN.in(System.getenv()), metrics,
+                sampler::latest, registryApi);
+        this.registryApi = registryApi != null;
+    }
+
+    /** The endpoint's address, or null with {@code --http off}. */
+    InetSocketAddress address() {
+        return endpoint == null ? null : endpoint.address();
     }
 
     /** Where /metrics and /status answer, for the start-up message. */
@@ -46,7 +58,8 @@ final class WorkerOperations implements AutoCloseable {
         }
         InetSocketAddress a = endpoint.address();
         String host = a.getAddress().isAnyLocalAddress() ? "0.0.0.0" : a.getAddress().getHostAddress();
-        return "/metrics and /status on http://" + host + ":" + a.getPort() + (a.getAddress().isLoopbackAddress() ? "" : " (bearer token)");
+        return "/metrics, /status" + (registryApi ? " and the schema registry API (/subjects, /schemas/ids/…)" : "") + " on http://"
+                + host + ":" + a.getPort() + (a.getAddress().isLoopbackAddress() ? "" : " (bearer token)");
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * A worker's {@code /metrics} (Prometheus text) and {@code /status} (JSON). On a loopback address it is open
+ * A worker's {@code /metrics} (Prometheus text), {@code /status} (JSON) and, with the embedded registry, the
+ * Confluent Schema Registry read API ({@link SchemaRegistryApi}). On a loopback address it is open
  * unless a token is set; on any other address it refuses to start without a bearer token and answers 401 to a
  * request that does not carry it.
  */
@@ -28,6 +29,12 @@ public final class OperationsEndpoint implements AutoCloseable {
      */
     public OperationsEndpoint(InetSocketAddress bind, String token, PrometheusMeterRegistry metrics, Supplier<Object> status)
             throws IOException {
+        this(bind, token, metrics, status, null);
+    }
+
+    /** @param registry the Confluent registry read API to serve under {@code /schemas} and {@code /subjects}, or null */
+    public OperationsEndpoint(InetSocketAddress bind, String token, PrometheusMeterRegistry metrics, Supplier<Object> status,
+                              SchemaRegistryApi registry) throws IOException {
         boolean open = token == null || token.isBlank();
         if (open && !bind.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("serving /metrics and /status on " + bind.getAddress().getHostAddress()
@@ -47,6 +54,28 @@ public final class OperationsEndpoint implements AutoCloseable {
                 () -> metrics.scrape().getBytes(StandardCharsets.UTF_8)));
         server.createContext("/status", exchange -> respond(exchange, "application/json",
                 () -> json.writerWithDefaultPrettyPrinter().writeValueAsBytes(status.get())));
+        if (registry != null) {
+            for (String prefix : java.util.List.of("/schemas", "/subjects")) {
+                server.createContext(prefix, exchange -> {
+                    try (exchange) {
+                        if (!authorized(exchange)) {
+                            return;
+                        }
+                        SchemaRegistryApi.Response r = registry.handle(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                                exchange.getRequestBody().readAllBytes());
+                        exchange.getResponseHeaders().add("Content-Type", SchemaRegistryApi.CONTENT_TYPE);
+                        exchange.sendResponseHeaders(r.status(), r.body().length);
+                        exchange.getResponseBody().write(r.body());
+                    } catch (RuntimeException e) {
+                        // e.g. Kafka unreachable while reading the schema topic: the client retries
+                        byte[] bytes = ("{\"error_code\": 50001, \"message\": \"" + String.valueOf(e.getMessage()).replace("\"", "'")
+                                + "\"}").getBytes(StandardCharsets.UTF_8);
+                        exchange.sendResponseHeaders(500, bytes.length);
+                        exchange.getResponseBody().write(bytes);
+                    }
+                });
+            }
+        }
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "shiftlog-http");
             t.setDaemon(true);
@@ -65,13 +94,8 @@ public final class OperationsEndpoint implements AutoCloseable {
 
     private void respond(HttpExchange exchange, String contentType, Body body) throws IOException {
         try (exchange) {
-            if (token != null) {
-                String given = exchange.getRequestHeaders().getFirst("Authorization");
-                if (given == null || !MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
-                    exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"shiftlog\"");
-                    exchange.sendResponseHeaders(401, -1);
-                    return;
-                }
+            if (!authorized(exchange)) {
+                return;
             }
             byte[] bytes;
             try {
@@ -88,6 +112,20 @@ public final class OperationsEndpoint implements AutoCloseable {
                 out.write(bytes);
             }
         }
+    }
+
+    /** Answers 401 and returns false when a token is required and the request does not carry it. */
+    private boolean authorized(HttpExchange exchange) throws IOException {
+        if (token == null) {
+            return true;
+        }
+        String given = exchange.getRequestHeaders().getFirst("Authorization");
+        if (given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+            return true;
+        }
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"shiftlog\"");
+        exchange.sendResponseHeaders(401, -1);
+        return false;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.shiftlog.schemas.registry;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +37,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * registering the same schema at the same time agree without coordination. A schema is written to the topic and
  * acknowledged before its id is handed out, so any reader that later sees the id can find the schema by reading
  * the topic to its end. A different schema hashing to a taken id is refused loudly rather than aliased.
+ *
+ * <p>Next to each schema ({@code <id>} → schema) the topic records which subject uses it ({@code subject/<subject>/<id>}),
+ * so the Confluent REST read API can be served from it ({@link SubjectCatalog}): a subject's versions are its ids in
+ * the order they were first written to the topic.
  */
-public final class KafkaTopicSchemaRegistry implements SchemaRegistry {
+public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCatalog {
     public static final String DEFAULT_TOPIC = "_shiftlog_schemas";
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final String topic;
     private final Map<String, Object> clientConfig;
     private final Map<Integer, Schema> schemasById = new HashMap<>();
+    /** subject → ids in topic order, as far as this process has read or written them */
+    private final Map<String, List<Integer>> idsBySubject = new java.util.LinkedHashMap<>();
+    private static final String SUBJECT_PREFIX = "subject/";
     private KafkaProducer<byte[], byte[]> producer;
     private boolean topicChecked;
 
@@ -73,20 +81,33 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry {
     public synchronized int register(String subject, Schema schema) {
         int id = idOf(schema);
         Schema known = schemasById.get(id);
-        if (known == null) {
+        if (known == null || !usedBy(subject, id)) {
             readToEnd();
             known = schemasById.get(id);
         }
-        if (known != null) {
-            if (!SchemaNormalization.toParsingForm(known).equals(SchemaNormalization.toParsingForm(schema))) {
-                throw new SchemaRegistryException("schema id " + id + " for subject " + subject
-                        + " collides with another schema in topic " + topic + "; rename a field or use a Confluent registry");
-            }
-            return id;
+        if (known != null && !SchemaNormalization.toParsingForm(known).equals(SchemaNormalization.toParsingForm(schema))) {
+            throw new SchemaRegistryException("schema id " + id + " for subject " + subject
+                    + " collides with another schema in topic " + topic + "; rename a field or use a Confluent registry");
         }
+        if (known == null) {
+            write(Integer.toString(id), schema.toString(), subject);
+            schemasById.put(id, schema);
+        }
+        if (!usedBy(subject, id)) {
+            write(SUBJECT_PREFIX + subject + "/" + id, Integer.toString(id), subject);
+            idsBySubject.computeIfAbsent(subject, k -> new ArrayList<>()).add(id);
+        }
+        return id;
+    }
+
+    private boolean usedBy(String subject, int id) {
+        return idsBySubject.getOrDefault(subject, List.of()).contains(id);
+    }
+
+    private void write(String key, String value, String subject) {
         try {
-            producer().send(new ProducerRecord<>(topic, Integer.toString(id).getBytes(StandardCharsets.UTF_8),
-                    schema.toString().getBytes(StandardCharsets.UTF_8))).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            producer().send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)))
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new SchemaRegistryException("cannot write schema for subject " + subject + " to topic " + topic
                     + " at " + clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getMessage(), e);
@@ -94,8 +115,16 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry {
             Thread.currentThread().interrupt();
             throw new SchemaRegistryException("interrupted while registering subject " + subject, e);
         }
-        schemasById.put(id, schema);
-        return id;
+    }
+
+    /** Every subject with its ids in version order, read afresh from the topic (other processes register too). */
+    @Override
+    public synchronized Map<String, List<Integer>> subjects() {
+        idsBySubject.clear();
+        readToEnd();
+        Map<String, List<Integer>> copy = new java.util.TreeMap<>();
+        idsBySubject.forEach((subject, ids) -> copy.put(subject, List.copyOf(ids)));
+        return copy;
     }
 
     @Override
@@ -152,8 +181,17 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry {
                     throw new SchemaRegistryException("timed out reading schema topic " + topic);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    int id = Integer.parseInt(new String(r.key(), StandardCharsets.UTF_8));
-                    schemasById.putIfAbsent(id, new Schema.Parser().parse(new String(r.value(), StandardCharsets.UTF_8)));
+                    String key = new String(r.key(), StandardCharsets.UTF_8);
+                    if (key.startsWith(SUBJECT_PREFIX)) {
+                        String subject = key.substring(SUBJECT_PREFIX.length(), key.lastIndexOf('/'));
+                        int id = Integer.parseInt(new String(r.value(), StandardCharsets.UTF_8));
+                        List<Integer> ids = idsBySubject.computeIfAbsent(subject, k -> new ArrayList<>());
+                        if (!ids.contains(id)) {
+                            ids.add(id);
+                        }
+                    } else {
+                        schemasById.putIfAbsent(Integer.parseInt(key), new Schema.Parser().parse(new String(r.value(), StandardCharsets.UTF_8)));
+                    }
                 }
             }
         }

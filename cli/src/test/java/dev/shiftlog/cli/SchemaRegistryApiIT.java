@@ -1,0 +1,158 @@
+package dev.shiftlog.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shiftlog.schemas.TopicNames;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker serves the Confluent Schema Registry read API for the embedded registry (issue 12): the endpoints
+ * answer as Confluent's do, and a third-party client — kafkajs with {@code @kafkajs/confluent-schema-registry}, from
+ * npm — decodes the source and output topics through it into exactly the legacy and target rows.
+ */
+class SchemaRegistryApiIT {
+    private static final int ROWS = 200;
+    private static final Path NPM_HOME = Path.of("target", "registry-client").toAbsolutePath();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TestServers servers;
+    private static InProcessPipeline run;
+    private static WorkerOperations worker;
+    private static String registryUrl;
+
+    @BeforeAll
+    static void start() throws Exception {
+        servers = new TestServers("registry-api-it");
+        servers.legacySql(ItemsScenario.LEGACY_DDL + ItemsScenario.insert(1, ROWS));
+        servers.targetSql(ItemsScenario.TARGET_DDL);
+        // kafkajs reads gzip without a plugin (lz4, shiftlog's default, needs one): the spec's kafka.properties choose
+        String spec = ItemsScenario.SPEC.replace("  partitions: 4", "  partitions: 4\n  properties: { compression.type: gzip }");
+        run = InProcessPipeline.start(servers, "items.yaml", spec);
+        worker = new WorkerOperations(run.spec, run.kafka, "127.0.0.1:0", "test");
+        registryUrl = "http://127.0.0.1:" + worker.address().getPort();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (worker != null) {
+            worker.close();
+        }
+        if (run != null) {
+            run.close();
+        }
+        servers.close();
+    }
+
+    @Test
+    void confluentClientsReadEveryTopicThroughTheServedApi() throws Exception {
+        TopicNames names = new TopicNames("items");
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(servers.targetRows("SELECT id::text, name FROM items_new").rows()).hasSize(ROWS));
+
+        String outValue = names.out("items_new") + "-value";
+        String srcValue = names.source("public", "items") + "-value";
+        JsonNode subjects = get("/subjects", 200);
+        assertThat(subjects.toString()).contains("\"" + outValue + "\"").contains("\"" + srcValue + "\"")
+                .contains("\"" + names.out("items_new") + "-key\"");
+        assertThat(get("/subjects/" + outValue + "/versions", 200).toString()).isEqualTo("[1]");
+        JsonNode latest = get("/subjects/" + outValue + "/versions/latest", 200);
+        assertThat(latest.get("subject").asText()).isEqualTo(outValue);
+        assertThat(latest.get("version").asInt()).isEqualTo(1);
+        int id = latest.get("id").asInt();
+        String schema = get("/schemas/ids/" + id, 200).get("schema").asText();
+        assertThat(schema).isEqualTo(latest.get("schema").asText()).contains("legacy_id");
+        JsonNode lookup = post("/subjects/" + outValue, JSON.writeValueAsString(Map.of("schema", schema)), 200);
+        assertThat(lookup.get("id").asInt()).isEqualTo(id);
+        assertThat(get("/subjects/no-such-topic-value/versions", 404).get("error_code").asInt()).isEqualTo(40401);
+        assertThat(get("/schemas/ids/1", 404).get("error_code").asInt()).isEqualTo(40403);
+        assertThat(get("/subjects/" + outValue + "/versions/7", 404).get("error_code").asInt()).isEqualTo(40402);
+
+        // a third-party client: every message of the output topic decodes into a target row, of the source topic into a legacy row
+        Map<String, String> targetRows = rows(servers.targetRows("SELECT id::text, legacy_id::text || ' ' || name FROM items_new"));
+        Map<String, String> decodedOut = new TreeMap<>();
+        for (JsonNode m : decode(names.out("items_new"), ROWS)) {
+            decodedOut.put(m.get("key").get("id").asText(), m.get("value").get("legacy_id").asText() + " " + m.get("value").get("name").asText());
+        }
+        assertThat(decodedOut).isEqualTo(targetRows);
+        Map<String, String> legacyRows = rows(servers.legacyRows("SELECT id::text, name FROM items"));
+        Map<String, String> decodedSrc = new TreeMap<>();
+        for (JsonNode m : decode(names.source("public", "items"), ROWS)) {
+            decodedSrc.put(m.get("key").get("id").asText(), m.get("value").get("name").asText());
+        }
+        assertThat(decodedSrc).isEqualTo(legacyRows);
+    }
+
+    private static Map<String, String> rows(RowsAsText rows) {
+        Map<String, String> out = new TreeMap<>();
+        rows.rows().forEach((key, values) -> out.put(key, values.get(0)));
+        return out;
+    }
+
+    private static JsonNode get(String path, int status) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(registryUrl + path)).GET().build(), status);
+    }
+
+    private static JsonNode post(String path, String body, int status) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(registryUrl + path)).header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), status);
+    }
+
+    private static JsonNode send(HttpRequest request, int status) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(request.method() + " " + request.uri() + ": " + response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/vnd.schemaregistry.v1+json");
+        return JSON.readTree(response.body());
+    }
+
+    /** The topic's first {@code count} messages as the npm client decodes them. */
+    private static List<JsonNode> decode(String topic, int count) throws Exception {
+        Path script = NPM_HOME.resolve("decode.js");
+        if (!Files.isDirectory(NPM_HOME.resolve("node_modules/@kafkajs/confluent-schema-registry"))) {
+            Files.createDirectories(NPM_HOME);
+            String out = exec(List.of("npm", "install", "--no-audit", "--no-fund", "--prefix", NPM_HOME.toString(),
+                    "kafkajs@2.2.4", "@kafkajs/confluent-schema-registry@3.3.0"), 300);
+            assertThat(NPM_HOME.resolve("node_modules/kafkajs")).as("npm install (Node.js and npm are needed; .ci/run installs them):\n" + out).exists();
+        }
+        try (var in = SchemaRegistryApiIT.class.getResourceAsStream("/registry-client/decode.js")) {
+            Files.write(script, in.readAllBytes());
+        }
+        String out = exec(List.of("node", script.toString(), servers.kafka.bootstrapServers(), registryUrl, topic, Integer.toString(count)), 180);
+        List<JsonNode> messages = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.startsWith("{")) {
+                messages.add(JSON.readTree(line));
+            }
+        }
+        assertThat(messages).as("messages decoded from " + topic + ":\n" + out).hasSize(count);
+        return messages;
+    }
+
+    private static String exec(List<String> command, int seconds) throws Exception {
+        Path log = Files.createTempFile(servers.dir, "exec-", ".log");
+        Process p = new ProcessBuilder(command).directory(NPM_HOME.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        boolean done = p.waitFor(seconds, TimeUnit.SECONDS);
+        if (!done) {
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(done && p.exitValue() == 0).as(String.join(" ", command) + " failed:\n" + out).isTrue();
+        return out;
+    }
+}
