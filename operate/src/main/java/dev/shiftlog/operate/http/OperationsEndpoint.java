@@ -120,12 +120,33 @@ public final class OperationsEndpoint implements AutoCloseable {
             return true;
         }
         String given = exchange.getRequestHeaders().getFirst("Authorization");
-        if (given != null && MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+        if (given != null && (MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8)) || basicCarriesToken(given))) {
             return true;
         }
         exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"shiftlog\"");
         exchange.sendResponseHeaders(401, -1);
         return false;
+    }
+
+    /**
+     * Basic auth whose password is the token ({@code http://shiftlog:TOKEN@host:9464}): the only form some registry
+     * clients (kcat {@code -r}) can send.
+     */
+    private boolean basicCarriesToken(String given) {
+        if (!given.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return false;
+        }
+        try {
+            String decoded = new String(java.util.Base64.getDecoder().decode(given.substring(6).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            if (colon < 0) {
+                return false; // not user:password
+            }
+            byte[] password = decoded.substring(colon + 1).getBytes(StandardCharsets.UTF_8);
+            return MessageDigest.isEqual(java.util.Arrays.copyOfRange(token, 7, token.length), password);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @Override

@@ -57,6 +57,19 @@ class OperationsEndpointTest {
     }
 
     @Test
+    void shouldTakeTheTokenAsABasicAuthPasswordForClientsThatOnlySendBasicAuth() throws Exception {
+        try (OperationsEndpoint endpoint = new OperationsEndpoint(new InetSocketAddress("0.0.0.0", 0), "s3cret-token", metrics,
+                () -> Map.of("migration", "m"))) {
+            for (String credentials : new String[] {"shiftlog:s3cret-token", "shiftlog:wrong", "s3cret-token"}) {
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.address().getPort() + "/status"))
+                        .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(credentials.getBytes())).build();
+                assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).as(credentials)
+                        .isEqualTo(credentials.equals("shiftlog:s3cret-token") ? 200 : 401);
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseToServeBeyondLocalhostWithoutAToken() {
         assertThatThrownBy(() -> new OperationsEndpoint(new InetSocketAddress("0.0.0.0", 0), " ", metrics, Map::of))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a bearer token: set SHIFTLOG_HTTP_TOKEN");
