@@ -46,6 +46,7 @@ class ComposeStackIT {
         env.put("SHIFTLOG_TARGET_PORT", Integer.toString(freePort()));
         env.put("SHIFTLOG_LEGACY_PORT", Integer.toString(freePort()));
         env.put("SHIFTLOG_HTTP_PORT", Integer.toString(freePort()));
+        env.put("SHIFTLOG_KAFKA_PORT", Integer.toString(freePort()));
         compose(Duration.ofMinutes(2), "down", "-v"); // what an earlier, aborted run left
         run(Duration.ofMinutes(5), "build.log", "podman", "build", "-t", "shiftlog:dev", ".");
         up = true;
@@ -97,6 +98,12 @@ class ComposeStackIT {
 
             await().alias("every consumer group at lag 0").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(3))
                     .untilAsserted(() -> assertThat(lags()).isNotEmpty().allMatch(lag -> lag == 0));
+
+            // tools on the host (status, cutover, kcat) reach the broker through its published listener
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    Map.<String, Object>of("bootstrap.servers", "127.0.0.1:" + env.get("SHIFTLOG_KAFKA_PORT")))) {
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("coaching.out.coaches");
+            }
         }
     }
 

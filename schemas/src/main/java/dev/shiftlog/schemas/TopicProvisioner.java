@@ -30,7 +30,8 @@ public final class TopicProvisioner {
      * settings of an existing topic are left as they are.
      */
     public void ensure(Collection<String> topics, int partitions, TopicNames names) {
-        try (Admin admin = Admin.create(adminConfig)) {
+        Admin admin = Admin.create(adminConfig);
+        try {
             int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
@@ -65,6 +66,9 @@ public final class TopicProvisioner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
+        } finally {
+            // not close(): it would wait out the timed-out calls' own API timeout before the error reaches the user
+            admin.close(java.time.Duration.ofSeconds(5));
         }
     }
 }
