@@ -26,6 +26,7 @@ final class Pipeline implements AutoCloseable {
     private final List<CompletableFuture<Void>> failures = new ArrayList<>();
     private ProducerStage producer;
     private SinkStage sink;
+    private TransformerStage transformer;
 
     void start(MigrationDef spec, KafkaEndpoint kafka, Path workDir, EnumSet<Stage> stages, AppliedBatchListener listener)
             throws SQLException {
@@ -37,7 +38,7 @@ final class Pipeline implements AutoCloseable {
             failures.add(sink.stopped());
         }
         if (stages.contains(Stage.TRANSFORMER)) {
-            TransformerStage transformer = new TransformerStage(spec, kafka.clientConfig(), kafka.registry(),
+            transformer = new TransformerStage(spec, kafka.clientConfig(), kafka.registry(),
                     workDir.resolve("streams-state"));
             transformer.start();
             started.add(transformer);
@@ -52,6 +53,16 @@ final class Pipeline implements AutoCloseable {
             started.add(producer);
             failures.add(producer.stopped());
         }
+    }
+
+    /** Every started stage still runs (the liveness probe). */
+    boolean live() {
+        return !started.isEmpty() && failures.stream().noneMatch(CompletableFuture::isDone);
+    }
+
+    /** Live, and the transformer (if any) is processing rather than rebalancing or restoring (the readiness probe). */
+    boolean ready() {
+        return live() && (transformer == null || transformer.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
     }
 
     /** Rows the producer sent to Kafka since start, all tables together; 0 when this process runs no producer. */

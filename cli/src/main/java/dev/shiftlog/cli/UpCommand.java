@@ -53,7 +53,7 @@ final class UpCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             pipeline.start(spec, kafka, dir, stages, (table, upserts, deletes) -> { });
-            operations[0] = new WorkerOperations(spec, kafka, http, stages.toString());
+            operations[0] = new WorkerOperations(spec, kafka, http, stages.toString(), pipeline);
             System.out.println("shiftlog " + spec.name() + ": " + stages + " running against Kafka " + kafka.bootstrapServers()
                     + "; " + operations[0].describe() + "; Ctrl-C stops");
             pipeline.anyStopped().get();

@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * What a running worker offers its operators: {@code /metrics} and {@code /status} over HTTP (localhost unless a
- * token is set) fed by a background status sample, and the audit event of its start.
+ * token is set) fed by a background status sample, {@code /health/live} and {@code /health/ready} for probes, and the
+ * audit event of its start.
  */
 final class WorkerOperations implements AutoCloseable {
     private final StatusSampler sampler;
@@ -23,6 +24,11 @@ final class WorkerOperations implements AutoCloseable {
 
     /** @param bind host:port, or "off" for no endpoint */
     WorkerOperations(MigrationDef spec, KafkaEndpoint kafka, String bind, String stages) throws Exception {
+        this(spec, kafka, bind, stages, null);
+    }
+
+    /** @param pipeline the stages this worker runs, for the liveness and readiness probes; null: always up */
+    WorkerOperations(MigrationDef spec, KafkaEndpoint kafka, String bind, String stages, Pipeline pipeline) throws Exception {
         try (AuditLog audit = new AuditLog(spec, kafka.clientConfig(), kafka.registry())) {
             audit.record("run-start", Map.of("stages", stages, "kafka", kafka.bootstrapServers()));
         }
@@ -42,7 +48,8 @@ final class WorkerOperations implements AutoCloseable {
         dev.shiftlog.operate.http.SchemaRegistryApi registryApi = kafka.registry() instanceof dev.shiftlog.schemas.registry.SubjectCatalog catalog
                 ? new dev.shiftlog.operate.http.SchemaRegistryApi(catalog) : null;
         endpoint = new OperationsEndpoint(address, dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_HTTP_TOKEN.in(System.getenv()), metrics,
-                sampler::latest, registryApi);
+                sampler::latest, registryApi, pipeline == null ? OperationsEndpoint.Probes.ALWAYS
+                        : new OperationsEndpoint.Probes(pipeline::live, pipeline::ready));
         this.registryApi = registryApi != null;
     }
 

@@ -99,6 +99,16 @@ class ComposeStackIT {
             await().alias("every consumer group at lag 0").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(3))
                     .untilAsserted(() -> assertThat(lags()).isNotEmpty().allMatch(lag -> lag == 0));
 
+            // the producer's published endpoint: probes open, /status behind the compose file's token
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + env.get("SHIFTLOG_HTTP_PORT");
+            assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health/ready")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            var status = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/status"))
+                    .header("Authorization", "Bearer shiftlog-demo").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(status.statusCode()).isEqualTo(200);
+            assertThat(status.body()).contains("\"migration\" : \"coaching\"");
+
             // tools on the host (status, cutover, kcat) reach the broker through its published listener
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                     Map.<String, Object>of("bootstrap.servers", "127.0.0.1:" + env.get("SHIFTLOG_KAFKA_PORT")))) {

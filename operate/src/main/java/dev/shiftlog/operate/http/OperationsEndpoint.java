@@ -35,6 +35,23 @@ public final class OperationsEndpoint implements AutoCloseable {
     /** @param registry the Confluent registry read API to serve under {@code /schemas} and {@code /subjects}, or null */
     public OperationsEndpoint(InetSocketAddress bind, String token, PrometheusMeterRegistry metrics, Supplier<Object> status,
                               SchemaRegistryApi registry) throws IOException {
+        this(bind, token, metrics, status, registry, Probes.ALWAYS);
+    }
+
+    /**
+     * Liveness and readiness, for an orchestrator's probes: open without the token (they say nothing about the data).
+     *
+     * @param live false once a stage has stopped: restart the process
+     * @param ready true while every stage does its work (the transformer is not rebalancing or restoring)
+     */
+    public record Probes(java.util.function.BooleanSupplier live, java.util.function.BooleanSupplier ready) {
+        /** For an endpoint without stages to watch. */
+        public static final Probes ALWAYS = new Probes(() -> true, () -> true);
+    }
+
+    /** @param probes what {@code /health/live} and {@code /health/ready} answer */
+    public OperationsEndpoint(InetSocketAddress bind, String token, PrometheusMeterRegistry metrics, Supplier<Object> status,
+                              SchemaRegistryApi registry, Probes probes) throws IOException {
         boolean open = token == null || token.isBlank();
         if (open && !bind.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("serving /metrics and /status on " + bind.getAddress().getHostAddress()
@@ -54,6 +71,8 @@ public final class OperationsEndpoint implements AutoCloseable {
                 () -> metrics.scrape().getBytes(StandardCharsets.UTF_8)));
         server.createContext("/status", exchange -> respond(exchange, "application/json",
                 () -> json.writerWithDefaultPrettyPrinter().writeValueAsBytes(status.get())));
+        server.createContext("/health/live", exchange -> probe(exchange, probes.live().getAsBoolean()));
+        server.createContext("/health/ready", exchange -> probe(exchange, probes.ready().getAsBoolean()));
         if (registry != null) {
             for (String prefix : java.util.List.of("/schemas", "/subjects")) {
                 server.createContext(prefix, exchange -> {
@@ -111,6 +130,15 @@ public final class OperationsEndpoint implements AutoCloseable {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }
+        }
+    }
+
+    private static void probe(HttpExchange exchange, boolean up) throws IOException {
+        try (exchange) {
+            byte[] body = (up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(up ? 200 : 503, body.length);
+            exchange.getResponseBody().write(body);
         }
     }
 

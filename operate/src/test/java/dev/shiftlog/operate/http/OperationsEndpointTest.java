@@ -70,6 +70,21 @@ class OperationsEndpointTest {
     }
 
     @Test
+    void shouldAnswerTheProbesWithoutTheTokenAnd503WhenDown() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean(false);
+        try (OperationsEndpoint endpoint = new OperationsEndpoint(new InetSocketAddress("0.0.0.0", 0), "s3cret-token", metrics,
+                () -> Map.of("migration", "m"), null, new OperationsEndpoint.Probes(() -> true, ready::get))) {
+            assertThat(get(endpoint.address(), "/health/live", null).statusCode()).isEqualTo(200);
+            HttpResponse<String> notReady = get(endpoint.address(), "/health/ready", null);
+            assertThat(notReady.statusCode()).isEqualTo(503);
+            assertThat(notReady.body()).isEqualTo("{\"status\":\"DOWN\"}");
+            ready.set(true);
+            assertThat(get(endpoint.address(), "/health/ready", null).body()).isEqualTo("{\"status\":\"UP\"}");
+            assertThat(get(endpoint.address(), "/status", null).statusCode()).as("the data still needs the token").isEqualTo(401);
+        }
+    }
+
+    @Test
     void shouldRefuseToServeBeyondLocalhostWithoutAToken() {
         assertThatThrownBy(() -> new OperationsEndpoint(new InetSocketAddress("0.0.0.0", 0), " ", metrics, Map::of))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a bearer token: set SHIFTLOG_HTTP_TOKEN");
