@@ -185,25 +185,18 @@ class ComposeStackIT {
         return run(timeout, "compose.log", command.toArray(String[]::new));
     }
 
-    /** Runs a command in the repository root; its output is appended to {@code log} and returned; fails on exit ≠ 0. */
+    /** Runs a command in the repository root; its output is appended to {@code log}; fails on exit ≠ 0. */
     private static String run(Duration timeout, String log, String... command) throws Exception {
-        Path output = Files.createTempFile(LOGS, "run-", ".out");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-                .redirectOutput(output.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        boolean done = p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS);
-        String text = Files.readString(output, StandardCharsets.UTF_8);
-        Files.delete(output);
+        String text;
+        try {
+            text = ChildCommand.run(ROOT, env, timeout, List.of(command));
+        } catch (IOException e) {
+            Files.writeString(LOGS.resolve(log), "$ " + e.getMessage() + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            throw e;
+        }
         Files.writeString(LOGS.resolve(log), "$ " + String.join(" ", command) + "\n" + text + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        if (!done) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " did not finish in " + timeout + " (see " + LOGS.resolve(log) + ")");
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + text);
-        }
         return text;
     }
 

@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,14 +143,6 @@ class SchemaRegistryApiIT {
     }
 
     private static String exec(List<String> command, int seconds) throws Exception {
-        Path log = Files.createTempFile(servers.dir, "exec-", ".log");
-        Process p = new ProcessBuilder(command).directory(NPM_HOME.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean done = p.waitFor(seconds, TimeUnit.SECONDS);
-        if (!done) {
-            p.destroyForcibly();
-        }
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(done && p.exitValue() == 0).as(String.join(" ", command) + " failed:\n" + out).isTrue();
-        return out;
+        return ChildCommand.run(NPM_HOME, Map.of(), Duration.ofSeconds(seconds), command);
     }
 }

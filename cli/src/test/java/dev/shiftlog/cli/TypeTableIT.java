@@ -105,6 +105,10 @@ class TypeTableIT {
         }
         assertThat(differences.stream().distinct().toList()).as("the producer's and verify's Avro values of the same rows").isEmpty();
         assertThat(produced.get("1").get("c_text")).as("row 1 is NULL everywhere").isNull();
+        // and the agreed form is the right one, by literals: Debezium's interval text, days since the epoch
+        assertThat(String.valueOf(read.get("2").get("c_interval"))).isEqualTo("P1Y2M3DT4H5M6.789S");
+        assertThat(read.get("2").get("c_date")).isEqualTo(19782);
+        assertThat(String.valueOf(read.get("2").get("c_numeric_free"))).isEqualTo("3.14159265358979323846264338327950288");
     }
 
     private static String abbreviated(String s) {

@@ -52,6 +52,8 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
     /** subject → ids in topic order, as far as this process has read or written them */
     private final Map<String, List<Integer>> idsBySubject = new java.util.LinkedHashMap<>();
     private static final String SUBJECT_PREFIX = "subject/";
+    /** The schema topic's offset up to which this process has read it. */
+    private long readUpTo;
     private KafkaProducer<byte[], byte[]> producer;
     private boolean topicChecked;
 
@@ -80,11 +82,10 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
     @Override
     public synchronized int register(String subject, Schema schema) {
         int id = idOf(schema);
-        Schema known = schemasById.get(id);
-        if (known == null || !usedBy(subject, id)) {
+        if (!schemasById.containsKey(id) || !usedBy(subject, id)) {
             readToEnd();
-            known = schemasById.get(id);
         }
+        Schema known = schemasById.get(id);
         if (known != null && !SchemaNormalization.toParsingForm(known).equals(SchemaNormalization.toParsingForm(schema))) {
             throw new SchemaRegistryException("schema id " + id + " for subject " + subject
                     + " collides with another schema in topic " + topic + "; rename a field or use a Confluent registry");
@@ -95,7 +96,7 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
         }
         if (!usedBy(subject, id)) {
             write(SUBJECT_PREFIX + subject + "/" + id, Integer.toString(id), subject);
-            idsBySubject.computeIfAbsent(subject, k -> new ArrayList<>()).add(id);
+            readToEnd(); // learns its own record at its place in the topic, so versions keep the topic's order
         }
         return id;
     }
@@ -117,10 +118,9 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
         }
     }
 
-    /** Every subject with its ids in version order, read afresh from the topic (other processes register too). */
+    /** Every subject with its ids in version order, up to date with the topic (other processes register too). */
     @Override
     public synchronized Map<String, List<Integer>> subjects() {
-        idsBySubject.clear();
         readToEnd();
         Map<String, List<Integer>> copy = new java.util.TreeMap<>();
         idsBySubject.forEach((subject, ids) -> copy.put(subject, List.copyOf(ids)));
@@ -170,11 +170,18 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // a position no longer in the log: read it all again
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(Set.of(partition));
-            consumer.seekToBeginning(Set.of(partition));
             long end = consumer.endOffsets(Set.of(partition), TIMEOUT).get(partition);
+            if (end < readUpTo) { // the topic was recreated: what this process knew is gone with it
+                schemasById.clear();
+                idsBySubject.clear();
+                readUpTo = 0;
+            }
+            // from where the previous read stopped: every schema and subject record before it is known already
+            consumer.seek(partition, readUpTo);
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (consumer.position(partition, TIMEOUT) < end) {
                 if (System.nanoTime() > deadline) {
@@ -194,6 +201,7 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
                     }
                 }
             }
+            readUpTo = consumer.position(partition, TIMEOUT);
         }
     }
 
