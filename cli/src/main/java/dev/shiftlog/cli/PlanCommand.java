@@ -37,11 +37,15 @@ final class PlanCommand implements Callable<Integer> {
         System.out.println("tables in landing order (a table waits for the tables it references):");
         for (TableMappingDef t : landingOrder(spec)) {
             String schema = t.sourceSchema(spec.source().schema());
-            ColumnDef ref = t.reference();
-            System.out.printf("  %s.%s ──▶ %s  (id %s into %s, legacy key in %s, %d column(s))%s%n", schema, t.sourceTable(),
-                    t.target(), t.id().specName(), t.key(), t.legacyKey(), t.columns().size(),
-                    ref == null ? "" : ref.ref().equals(t.target()) ? "  ⟲ a tree: parents before children"
-                            : "  waits for " + ref.ref());
+            System.out.printf("  %s.%s ──▶ %s  (id %s into %s, legacy key in %s, %d column(s))%n", schema, t.sourceTable(),
+                    t.target(), t.id().specName(), t.key(), t.legacyKey(), t.columns().size());
+            for (ColumnDef ref : t.references()) {
+                System.out.printf("      %s ← %s.%s: waits for %s%s, %s after %s%n", ref.target(), t.sourceTable(),
+                        String.join("+", ref.reference().from()), ref.ref(),
+                        ref.ref().equals(t.target()) ? " (a tree: parents before children)" : "",
+                        ref.reference().landNullThenPatch() ? "lands NULL then patched" : "to the DLQ",
+                        dev.shiftlog.schemas.spec.SpecDuration.format(ref.reference().parkTimeout()));
+            }
             System.out.printf("      topics %s → %s%n", topics.source(schema, t.sourceTable()), topics.out(t.target()));
         }
         if (drift.get().isEmpty()) {

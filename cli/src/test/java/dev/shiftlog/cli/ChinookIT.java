@@ -3,6 +3,9 @@ package dev.shiftlog.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.shiftlog.operate.DlqTally;
+import dev.shiftlog.operate.verify.TargetVerifier;
+import dev.shiftlog.operate.verify.VerifyReport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +21,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real schema no one here wrote (Chinook, from ../shared/datasets) re-keyed onto uuid ids with references, a tree
- * (employees → manager), a composite legacy key (playlist_track), renamed and computed columns, through the snapshot
- * and through CDC. Every expected row is plain SQL over the legacy database: references are compared by the legacy
+ * A real schema no one here wrote (Chinook, from ../shared/datasets) re-keyed onto uuid ids with every foreign key
+ * rewritten (tables with two and three references: invoice_line → invoice and track, track → album, genre and media
+ * type, playlist_track → playlist and track), a tree (employees → manager), a composite legacy key (playlist_track),
+ * renamed and computed columns, through the snapshot and through CDC. Every expected row is plain SQL over the legacy database: references are compared by the legacy
  * key of the row they point at, so nothing of shiftlog's id scheme enters the oracle. Skipped when the dataset is
  * not beside the project.
  */
@@ -37,12 +41,16 @@ class ChinookIT {
               country text, support_rep_id uuid REFERENCES employees(id));
             CREATE TABLE invoices (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, customer_id uuid NOT NULL REFERENCES customers(id),
               invoiced_at timestamp NOT NULL, total_cents bigint NOT NULL, billing_country text);
-            CREATE TABLE invoice_lines (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
-              invoice_id uuid NOT NULL REFERENCES invoices(id), track_legacy_id integer NOT NULL, unit_price numeric(10,2), quantity integer);
+            CREATE TABLE genres (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, name text);
+            CREATE TABLE media_types (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, name text);
             CREATE TABLE tracks (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, name text NOT NULL, album_id uuid REFERENCES albums(id),
+              genre_id uuid REFERENCES genres(id), media_type_id uuid NOT NULL REFERENCES media_types(id),
               composer text, milliseconds integer, unit_price numeric(10,2));
+            CREATE TABLE invoice_lines (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
+              invoice_id uuid NOT NULL REFERENCES invoices(id), track_id uuid NOT NULL REFERENCES tracks(id), unit_price numeric(10,2), quantity integer);
+            CREATE TABLE playlists (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, name text);
             CREATE TABLE playlist_tracks (id uuid PRIMARY KEY, legacy_id text NOT NULL UNIQUE, track_id uuid NOT NULL REFERENCES tracks(id),
-              playlist_legacy_id integer NOT NULL);
+              playlist_id uuid NOT NULL REFERENCES playlists(id));
             """;
 
     private static final String SPEC = """
@@ -79,13 +87,27 @@ class ChinookIT {
                   billing_country: billing_country
               - target: invoice_lines
                 source: invoice_line
-                columns: { invoice_id: { ref: invoices, from: invoice_id }, track_legacy_id: track_id, unit_price: unit_price, quantity: quantity }
+                columns:
+                  invoice_id: { ref: invoices, from: invoice_id }
+                  track_id: { ref: tracks, from: track_id }
+                  unit_price: unit_price
+                  quantity: quantity
+              - { target: genres, source: genre, columns: { name: name } }
+              - { target: media_types, source: media_type, columns: { name: name } }
               - target: tracks
                 source: track
-                columns: { name: name, album_id: { ref: albums, from: album_id }, composer: composer, milliseconds: milliseconds, unit_price: unit_price }
+                columns:
+                  name: name
+                  album_id: { ref: albums, from: album_id }
+                  genre_id: { ref: genres, from: genre_id }
+                  media_type_id: { ref: media_types, from: media_type_id }
+                  composer: composer
+                  milliseconds: milliseconds
+                  unit_price: unit_price
+              - { target: playlists, source: playlist, columns: { name: name } }
               - target: playlist_tracks
                 source: playlist_track
-                columns: { track_id: { ref: tracks, from: track_id }, playlist_legacy_id: playlist_id }
+                columns: { track_id: { ref: tracks, from: track_id }, playlist_id: { ref: playlists, from: playlist_id } }
             """;
 
     /** target table → (legacy rendering, target rendering); references shown as the referenced row's legacy key. */
@@ -109,15 +131,22 @@ class ChinookIT {
                         + " LEFT JOIN customers c ON c.id = i.customer_id"});
         RENDERINGS.put("invoice_lines", new String[] {
                 "SELECT invoice_line_id::text, invoice_id::text, track_id::text, unit_price::text, quantity::text FROM invoice_line",
-                "SELECT l.legacy_id::text, i.legacy_id::text, l.track_legacy_id::text, l.unit_price::text, l.quantity::text FROM invoice_lines l"
-                        + " LEFT JOIN invoices i ON i.id = l.invoice_id"});
+                "SELECT l.legacy_id::text, i.legacy_id::text, t.legacy_id::text, l.unit_price::text, l.quantity::text FROM invoice_lines l"
+                        + " LEFT JOIN invoices i ON i.id = l.invoice_id LEFT JOIN tracks t ON t.id = l.track_id"});
+        RENDERINGS.put("genres", new String[] {"SELECT genre_id::text, name FROM genre", "SELECT legacy_id::text, name FROM genres"});
+        RENDERINGS.put("media_types", new String[] {"SELECT media_type_id::text, name FROM media_type",
+                "SELECT legacy_id::text, name FROM media_types"});
         RENDERINGS.put("tracks", new String[] {
-                "SELECT track_id::text, name, album_id::text, composer, milliseconds::text, unit_price::text FROM track",
-                "SELECT t.legacy_id::text, t.name, a.legacy_id::text, t.composer, t.milliseconds::text, t.unit_price::text FROM tracks t"
-                        + " LEFT JOIN albums a ON a.id = t.album_id"});
+                "SELECT track_id::text, name, album_id::text, genre_id::text, media_type_id::text, composer, milliseconds::text,"
+                        + " unit_price::text FROM track",
+                "SELECT t.legacy_id::text, t.name, a.legacy_id::text, g.legacy_id::text, m.legacy_id::text, t.composer, t.milliseconds::text,"
+                        + " t.unit_price::text FROM tracks t LEFT JOIN albums a ON a.id = t.album_id LEFT JOIN genres g ON g.id = t.genre_id"
+                        + " LEFT JOIN media_types m ON m.id = t.media_type_id"});
+        RENDERINGS.put("playlists", new String[] {"SELECT playlist_id::text, name FROM playlist", "SELECT legacy_id::text, name FROM playlists"});
         RENDERINGS.put("playlist_tracks", new String[] {
                 "SELECT playlist_id || '/' || track_id, track_id::text, playlist_id::text FROM playlist_track",
-                "SELECT p.legacy_id, t.legacy_id::text, p.playlist_legacy_id::text FROM playlist_tracks p LEFT JOIN tracks t ON t.id = p.track_id"});
+                "SELECT p.legacy_id, t.legacy_id::text, l.legacy_id::text FROM playlist_tracks p LEFT JOIN tracks t ON t.id = p.track_id"
+                        + " LEFT JOIN playlists l ON l.id = p.playlist_id"});
     }
 
     private static TestServers servers;
@@ -182,7 +211,33 @@ class ChinookIT {
                 UPDATE invoice_line SET invoice_line_id = 100000 WHERE invoice_line_id = 10;
                 BEGIN; UPDATE employee SET reports_to = 1 WHERE reports_to = 6; UPDATE customer SET support_rep_id = 3 WHERE support_rep_id = 6;
                   DELETE FROM employee WHERE employee_id = 6; COMMIT;
+                UPDATE track SET album_id = 2, genre_id = NULL WHERE track_id = 2;
+                UPDATE invoice_line SET track_id = 3 WHERE invoice_line_id = 20;
+                INSERT INTO genre VALUES (100, 'Shoegaze'); INSERT INTO media_type VALUES (100, 'FLAC');
+                INSERT INTO track VALUES (5001, 'Right after its parents', 1000, 100, 100, NULL, 1, NULL, 1.29);
+                INSERT INTO playlist VALUES (100, 'Fresh'); INSERT INTO playlist_track VALUES (100, 5001), (100, 1);
+                INSERT INTO invoice VALUES (1000, 2, now(), 'Street', 'City', NULL, 'Country', NULL, 1.29);
+                INSERT INTO invoice_line VALUES (100001, 1000, 5001, 1.29, 1);
                 """);
         awaitExact("Chinook after updates, re-parents, deletes, a key change and inserts");
+
+        // verify is a feature under test here, checked against the oracle's verdict: clean now, and it names a
+        // second reference of a row pointed at the wrong parent
+        assertThat(verify().findings()).as("verify on the exact target").isEmpty();
+        try (Connection target = servers.target.connect("app")) {
+            target.createStatement().execute("UPDATE invoice_lines SET track_id = (SELECT id FROM tracks WHERE legacy_id = 4)"
+                    + " WHERE legacy_id = 5");
+        }
+        assertThat(differences()).as("the oracle sees the corruption").isNotEmpty();
+        VerifyReport report = verify();
+        assertThat(report.clean()).isFalse();
+        assertThat(report.findings()).extracting(f -> f.table() + " " + f.column()).containsExactly("invoice_lines track_id");
+    }
+
+    private static VerifyReport verify() throws Exception {
+        try (DlqTally dlq = new DlqTally(run.spec, run.kafka.clientConfig(), run.kafka.registry())) {
+            dlq.readToEnd(Duration.ofSeconds(10));
+            return new TargetVerifier(run.spec, dlq).verify();
+        }
     }
 }

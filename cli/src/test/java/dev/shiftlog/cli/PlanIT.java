@@ -226,8 +226,10 @@ class PlanIT {
             assertThat(order).containsExactlyInAnyOrder("offices", "profiles", "doctors", "patients", "orders", "comments");
             assertThat(order.stream().filter(t -> !t.equals("comments")).toList())
                     .as("each table after the one it waits for").containsExactly("offices", "profiles", "doctors", "patients", "orders");
-            assertThat(run.out()).contains("──▶ patients  (id uuid5 into id, legacy key in legacy_patient_id, 6 column(s))  waits for doctors")
-                    .contains("──▶ comments  (id uuid5 into id, legacy key in legacy_id, 5 column(s))  ⟲ a tree: parents before children");
+            assertThat(run.out()).contains("──▶ patients  (id uuid5 into id, legacy key in legacy_patient_id, 6 column(s))\n"
+                            + "      doctor_id ← dispatch_patient.doctor_id: waits for doctors, to the DLQ after 15s")
+                    .contains("      parent_id ← dispatch_comment.parent_id: waits for comments (a tree: parents before children),"
+                            + " to the DLQ after 15s");
         }
     }
 

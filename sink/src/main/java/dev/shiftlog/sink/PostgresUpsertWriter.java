@@ -5,6 +5,7 @@ import dev.shiftlog.schemas.rows.PgCopyText;
 import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.spec.ConnectionDef;
 import dev.shiftlog.schemas.spec.OnError;
+import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.io.IOException;
 import java.io.StringReader;
@@ -427,9 +428,9 @@ final class PostgresUpsertWriter {
         return e instanceof SQLException sql && "23503".equals(sql.getSQLState());
     }
 
-    /** Whether the violated constraint covers the table's spec reference column, from the catalog (cached). */
+    /** Whether the violated constraint covers one of the table's spec reference columns, from the catalog (cached). */
     private boolean violatesSpecReference(TableMappingDef table, Exception e) throws SQLException {
-        if (table.reference() == null || !(e instanceof PSQLException p) || p.getServerErrorMessage() == null
+        if (!table.hasReferences() || !(e instanceof PSQLException p) || p.getServerErrorMessage() == null
                 || p.getServerErrorMessage().getConstraint() == null) {
             return false;
         }
@@ -439,10 +440,10 @@ final class PostgresUpsertWriter {
         if (known == null) {
             try (PreparedStatement q = connection.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_attribute a"
                     + " ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) WHERE c.contype = 'f' AND c.conname = ?"
-                    + " AND c.conrelid = ?::regclass AND a.attname = ?)")) {
+                    + " AND c.conrelid = ?::regclass AND a.attname = ANY (?))")) {
                 q.setString(1, constraint);
                 q.setString(2, quote(target.schema()) + "." + quote(table.target()));
-                q.setString(3, table.reference().target());
+                q.setArray(3, connection.createArrayOf("text", table.references().stream().map(ColumnDef::target).toArray()));
                 try (ResultSet rs = q.executeQuery()) {
                     rs.next();
                     known = rs.getBoolean(1);

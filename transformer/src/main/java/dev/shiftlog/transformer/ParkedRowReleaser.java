@@ -7,6 +7,7 @@ import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -16,32 +17,34 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Lands a parked row when its parent's {@link ParkingGate} answers, in the child's own task: it shares the
- * {@code refs-} and {@code parked-} stores with the table's {@link RowMappingProcessor}, so one task writes all
+ * Lands a parked row once the gate has answered for every parent it references, in the child's own task: it shares
+ * the {@code refs-} and {@code parked-} stores with the table's {@link RowMappingProcessor}, so one task writes all
  * versions of a target row in order. An answer for a version that is no longer current (the child changed, moved
- * or was deleted meanwhile) is dropped. A "not landed" answer sends the row to the DLQ, or with
- * {@code land-null-then-patch} lands it with the reference NULL and keeps it parked under a marked key, so the
- * gate's later "landed" answer patches the reference in.
+ * or was deleted meanwhile) is dropped. A "not landed" answer sends the row to the DLQ, or, for a reference with
+ * {@code land-null-then-patch}, lets it land with that column NULL (once no other parent is still awaited) and keeps
+ * it parked under a marked key, so the gate's later "landed" answer patches the column in.
  */
 final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParkedRowReleaser.class);
 
     private final String migration;
     private final TableMappingDef table;
+    private final List<ColumnDef> references;
     private final String outputChild;
     private final String dlqChild;
     private ProcessorContext<GenericRecord, GenericRecord> context;
-    private KeyValueStore<String, String> references;
+    private KeyValueStore<String, String> refs;
     private KeyValueStore<String, GenericRecord> parked;
 
     ParkedRowReleaser(String migration, TableMappingDef table, String outputChild, String dlqChild) {
         this.migration = migration;
         this.table = table;
+        this.references = table.references();
         this.outputChild = outputChild;
         this.dlqChild = dlqChild;
     }
 
-    /** Child legacy key (+ {@link ParkedKeys#LANDED_WITH_NULL} once landed without its parent) → the row waiting. */
+    /** Child legacy key (+ {@link ParkedKeys#LANDED_WITH_NULL} once landed without a parent) → the row waiting. */
     static String parkedStoreName(TableMappingDef table) {
         return "parked-" + table.target();
     }
@@ -49,7 +52,7 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.references = context.getStateStore(RowMappingProcessor.referencesStoreName(table));
+        this.refs = context.getStateStore(RowMappingProcessor.referencesStoreName(table));
         this.parked = context.getStateStore(parkedStoreName(table));
     }
 
@@ -60,12 +63,22 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
         }
         ParentAnswer answer = ParentAnswer.fromAvro(record.value());
         String child = answer.childKey();
-        ChildReference current = ChildReference.decode(references.get(child));
-        if (current == null || !current.references(answer.parentKey()) || current.version() != answer.version()) {
+        int index = indexOf(answer.column());
+        ChildReferences current = ChildReferences.decode(refs.get(child));
+        if (index < 0 || current == null || current.version() != answer.version() || current.slots().size() != references.size()) {
+            return;
+        }
+        ChildReferences.Slot slot = current.slot(index);
+        if (!slot.references(answer.parentKey()) || slot.parentId() != null) {
             return;
         }
         String nullMarked = child + ParkedKeys.LANDED_WITH_NULL;
         if (answer.landed()) {
+            ChildReferences next = current.with(index, new ChildReferences.Slot(slot.parentKey(), answer.parentId(), false));
+            refs.put(child, next.encode());
+            if (next.anyWaiting()) {
+                return; // still waiting for another parent
+            }
             GenericRecord row = parked.get(child);
             if (row == null) {
                 row = parked.get(nullMarked);
@@ -73,46 +86,78 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
             if (row == null) {
                 return;
             }
-            parked.delete(child);
-            parked.delete(nullMarked);
-            references.put(child, current.landed(answer.parentId()).encode());
-            GenericRecord withParent = withParent(row, table.reference(), answer.parentId());
-            context.forward(new Record<>(RowMapper.keyOf(table, withParent, migration), withParent, record.timestamp()), outputChild);
+            land(child, row, next, record.timestamp());
+            return;
+        }
+        if (slot.landedNull()) {
             return;
         }
         GenericRecord row = parked.get(child);
         if (row == null) {
             return;
         }
-        parked.delete(child);
-        ColumnDef reference = table.reference();
-        if (table.landNullThenPatch()) {
+        ColumnDef reference = references.get(index);
+        if (reference.reference().landNullThenPatch()) {
             // Members of a cycle land first without each other, then patch each other in as their landings arrive.
             LOG.warn("{}:{} lands with {} NULL: parent {}:{} has not landed (a cycle or an orphan); patched if it does",
                     table.target(), row.get(table.legacyKey()), reference.target(), reference.ref(), answer.parentKey());
-            parked.put(nullMarked, row);
-            context.forward(new Record<>(RowMapper.keyOf(table, row, migration), row, record.timestamp()), outputChild);
+            ChildReferences next = current.with(index, new ChildReferences.Slot(slot.parentKey(), null, true));
+            refs.put(child, next.encode());
+            if (!next.anyWaiting()) {
+                land(child, row, next, record.timestamp());
+            }
             return;
         }
+        parked.delete(child);
+        // later answers for this version find no parked row and are dropped
         long now = context.currentSystemTimeMs();
         RejectedRow rejected = new RejectedRow("transformer", table.target(), new TopicNames(migration).references(table.target()), -1, -1,
                 String.valueOf(row.get(table.legacyKey())), "parent " + reference.ref(),
-                "parent " + reference.ref() + ":" + answer.parentKey() + " never landed (waited " + answer.waitedMs() / 1000
-                        + " s, the last " + table.parkTimeout().toSeconds() + " s without any " + reference.ref()
-                        + " landing): it is missing (an orphan) or waits itself (a cycle)", GenericData.get().toString(row), now,
-                answer.parentKey());
+                "parent " + reference.ref() + ":" + answer.parentKey() + " of column " + reference.target() + " never landed (waited "
+                        + answer.waitedMs() / 1000 + " s, the last " + reference.reference().parkTimeout().toSeconds() + " s without any "
+                        + reference.ref() + " landing): it is missing (an orphan) or waits itself (a cycle)",
+                GenericData.get().toString(row), now, answer.parentKey());
         context.forward(new Record<>(rejected.key(), rejected.value(), now), dlqChild);
     }
 
-    /** A copy of the row with the reference column set to the parent's new id, typed as the column is. */
-    static GenericRecord withParent(GenericRecord row, ColumnDef reference, String parentId) {
+    /** Writes the row with every parent id known so far; it stays parked (marked) while a NULL-landed column awaits its patch. */
+    private void land(String child, GenericRecord row, ChildReferences state, long timestamp) {
+        String nullMarked = child + ParkedKeys.LANDED_WITH_NULL;
+        parked.delete(child);
+        if (state.anyLandedNull()) {
+            parked.put(nullMarked, row);
+        } else {
+            parked.delete(nullMarked);
+        }
+        GenericRecord withParents = withParents(row, references, state);
+        context.forward(new Record<>(RowMapper.keyOf(table, withParents, migration), withParents, timestamp), outputChild);
+    }
+
+    private int indexOf(String column) {
+        for (int i = 0; i < references.size(); i++) {
+            if (references.get(i).target().equals(column)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** A copy of the row with each reference column whose parent id is known set to it, typed as the column is. */
+    static GenericRecord withParents(GenericRecord row, List<ColumnDef> references, ChildReferences state) {
         GenericRecord copy = new GenericData.Record((GenericData.Record) row, true);
-        Schema fkType = AvroValues.nonNull(copy.getSchema().getField(reference.target()).schema());
-        copy.put(reference.target(), switch (fkType.getType()) {
-            case INT -> Integer.parseInt(parentId);
-            case LONG -> Long.parseLong(parentId);
-            default -> parentId;
-        });
+        for (int i = 0; i < references.size(); i++) {
+            String parentId = state.slot(i).parentId();
+            if (parentId == null) {
+                continue;
+            }
+            String column = references.get(i).target();
+            Schema fkType = AvroValues.nonNull(copy.getSchema().getField(column).schema());
+            copy.put(column, switch (fkType.getType()) {
+                case INT -> Integer.parseInt(parentId);
+                case LONG -> Long.parseLong(parentId);
+                default -> parentId;
+            });
+        }
         return copy;
     }
 }

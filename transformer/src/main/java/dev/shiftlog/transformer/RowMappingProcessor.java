@@ -5,8 +5,10 @@ import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.ParkedKeys;
 import dev.shiftlog.schemas.rows.RejectedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.OnError;
 import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private final String dlqChild;
     private final String routeChild;
     private final List<TableMappingDef> siblings;
+    private final List<ColumnDef> referenceColumns;
     /** One compiled mapper per (key schema, value schema) pair seen, so a schema change recompiles once. */
     private final Map<Schema, Map<Schema, RowMapper>> mappers = new HashMap<>();
     private ProcessorContext<GenericRecord, GenericRecord> context;
@@ -55,6 +58,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         this.outputChild = outputChild;
         this.dlqChild = dlqChild;
         this.routeChild = routeChild;
+        this.referenceColumns = table.references();
     }
 
     /** Child legacy key → its {@link ChildReference}: deletes, re-parenting and the gate's answers need it. */
@@ -167,60 +171,78 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     }
 
     /**
-     * A row of a table with a reference lands only after the row it references: this version is parked in
-     * {@code parked-<table>} and a {@link ParentRequest} goes to the gate of its parent (keyed by that row), whose
-     * answer comes back to this task ({@link ParkedRowReleaser}). Rows without a parent, deletes, and versions under
-     * a parent already known to have landed go out at once; a delete or a move withdraws the request at the previous
-     * parent. Only this task writes the child's target row, so its versions reach the output topic in order.
+     * A row of a table with references lands only after every row it references: this version is parked in
+     * {@code parked-<table>} and a {@link ParentRequest} per unresolved reference goes to the child table's gate (keyed
+     * by the parent row), whose answers come back to this task ({@link ParkedRowReleaser}). Rows whose references are
+     * all NULL, deletes, and versions under parents already known to have landed go out at once; a delete or a move
+     * withdraws the request at the previous parent. Only this task writes the child's target row, so its versions
+     * reach the output topic in order.
      */
     private void route(Record<GenericRecord, GenericRecord> record, RowMapper mapper, GenericRecord newKey, GenericRecord newValue) {
         String child = mapper.legacyKeyText(record.key());
         RecordMetadata meta = context.recordMetadata().orElseThrow();
         long version = meta.offset();
-        ChildReference previous = ChildReference.decode(references.get(child));
-        String parent = newValue == null ? null : mapper.referencedKey(record.value());
+        ChildReferences previous = ChildReferences.decode(references.get(child));
+        if (previous != null && previous.slots().size() != referenceColumns.size()) {
+            previous = null; // written under a spec with other references: ask again
+        }
+        List<String> parents = newValue == null ? null : mapper.referencedKeys(record.value());
         String nullMarked = child + ParkedKeys.LANDED_WITH_NULL;
-        // only a version still waiting (no parent id yet) can have a parked row: the common update under a landed
-        // parent costs no store read and writes no tombstones to the changelog
-        boolean mayBeParked = previous != null && previous.parentKey() != null && previous.parentId() == null;
-        boolean landedWithNull = mayBeParked && parked.get(nullMarked) != null;
-        if (mayBeParked) {
+        // only a version with a parent id still unknown can have a parked row: the common update under landed
+        // parents costs no store read and writes no tombstones to the changelog
+        if (previous != null && previous.anyUnresolved()) {
             parked.delete(child);
             parked.delete(nullMarked);
         }
-        if (previous != null && previous.parentKey() != null && !previous.references(parent)) {
-            request(previous.parentKey(), new ParentRequest(ParentRequest.Kind.UNSUBSCRIBE, child, meta.partition(), version), record);
+        if (previous != null) {
+            for (int i = 0; i < referenceColumns.size(); i++) {
+                ChildReferences.Slot was = previous.slot(i);
+                if (was.parentKey() != null && (parents == null || !was.references(parents.get(i)))) {
+                    request(i, was.parentKey(), ParentRequest.Kind.UNSUBSCRIBE, child, meta.partition(), version, record);
+                }
+            }
         }
         if (newValue == null) {
             references.delete(child);
             context.forward(record.withKey(newKey).withValue(null), outputChild);
             return;
         }
-        if (parent == null) {
-            references.put(child, ChildReference.none(version).encode());
-            context.forward(record.withKey(newKey).withValue(newValue), outputChild);
-            return;
+        List<ChildReferences.Slot> slots = new ArrayList<>(referenceColumns.size());
+        for (int i = 0; i < referenceColumns.size(); i++) {
+            String parent = parents.get(i);
+            ChildReferences.Slot was = previous == null ? null : previous.slot(i);
+            if (parent == null) {
+                slots.add(ChildReferences.Slot.NONE);
+            } else if (was != null && was.references(parent) && (was.parentId() != null || was.landedNull())) {
+                slots.add(was);
+            } else {
+                slots.add(new ChildReferences.Slot(parent, null, false));
+            }
         }
-        boolean sameParent = previous != null && previous.references(parent);
-        if (sameParent && previous.parentId() != null) {
-            references.put(child, new ChildReference(parent, version, previous.parentId()).encode());
-            context.forward(record.withKey(newKey).withValue(ParkedRowReleaser.withParent(newValue, table.reference(), previous.parentId())),
-                    outputChild);
-            return;
+        ChildReferences next = new ChildReferences(version, slots);
+        references.put(child, next.encode());
+        for (int i = 0; i < slots.size(); i++) {
+            ChildReferences.Slot slot = slots.get(i);
+            if (slot.unresolved()) {
+                request(i, slot.parentKey(), slot.landedNull() ? ParentRequest.Kind.SUBSCRIBE_LANDED_NULL : ParentRequest.Kind.SUBSCRIBE,
+                        child, meta.partition(), version, record);
+            }
         }
-        references.put(child, new ChildReference(parent, version, null).encode());
-        if (sameParent && landedWithNull) {
-            // its previous version already landed without the parent: so does this one, and it waits to be patched
-            parked.put(nullMarked, newValue);
-            context.forward(record.withKey(newKey).withValue(newValue), outputChild);
-            request(parent, new ParentRequest(ParentRequest.Kind.SUBSCRIBE_LANDED_NULL, child, meta.partition(), version), record);
-        } else {
+        if (next.anyWaiting()) {
             parked.put(child, newValue);
-            request(parent, new ParentRequest(ParentRequest.Kind.SUBSCRIBE, child, meta.partition(), version), record);
+            return;
         }
+        if (next.anyLandedNull()) {
+            // an earlier version already landed without a parent: so does this one, and it waits to be patched
+            parked.put(nullMarked, newValue);
+        }
+        context.forward(record.withKey(newKey).withValue(ParkedRowReleaser.withParents(newValue, referenceColumns, next)), outputChild);
     }
 
-    private void request(String parentKey, ParentRequest request, Record<GenericRecord, GenericRecord> cause) {
-        context.forward(new Record<>(LandedRow.key(table.reference().ref(), parentKey), request.toAvro(), cause.timestamp()), routeChild);
+    private void request(int reference, String parentKey, ParentRequest.Kind kind, String child, int partition, long version,
+                         Record<GenericRecord, GenericRecord> cause) {
+        ColumnDef column = referenceColumns.get(reference);
+        ParentRequest request = new ParentRequest(kind, column.target(), child, partition, version);
+        context.forward(new Record<>(LandedRow.key(column.ref(), parentKey), request.toAvro(), cause.timestamp()), routeChild);
     }
 }

@@ -80,7 +80,7 @@ public final class TransformerStage implements AutoCloseable {
             bySource.computeIfAbsent(topic, k -> new ArrayList<>()).add(t);
         }
         Topology topology = new Topology();
-        boolean anyReference = spec.tables().stream().anyMatch(t -> t.reference() != null);
+        boolean anyReference = spec.tables().stream().anyMatch(t -> t.hasReferences());
         List<String> gates = new ArrayList<>();
         if (anyReference) {
             topology.addSource("read-landed", keySerde.deserializer(), valueSerde.deserializer(), names.landed());
@@ -93,7 +93,7 @@ public final class TransformerStage implements AutoCloseable {
                 String processor = "map-" + t.target() + nameSuffix(t);
                 String output = "write-" + t.target() + nameSuffix(t);
                 String dlq = "dlq-" + t.target() + nameSuffix(t);
-                String route = t.reference() == null ? null : "route-" + t.target();
+                String route = !t.hasReferences() ? null : "route-" + t.target();
                 topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route,
                         spec.tables().stream().filter(o -> o.target().equals(t.target())).findFirst().orElseThrow() == t), sourceName);
                 String[] writers = {processor};
@@ -175,7 +175,7 @@ public final class TransformerStage implements AutoCloseable {
         topics.add(names.landed());
         // Its inputs too: Streams stops with MissingSourceTopicException if it starts before the producer made them.
         spec.tables().forEach(t -> topics.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable())));
-        spec.tables().stream().filter(t -> t.reference() != null).forEach(t -> {
+        spec.tables().stream().filter(t -> t.hasReferences()).forEach(t -> {
             topics.add(names.references(t.target()));
             topics.add(names.parentAnswers(t.target()));
         });

@@ -206,22 +206,30 @@ class MappingCasesTest {
         return true;
     }
 
-    /** Key and row schemas from {@code column: type}; the first column is the primary key. */
+    /**
+     * Key and row schemas from {@code column: type}; the first column is the primary key, or the columns
+     * {@code _key: [a, b]} lists (a composite key).
+     */
     private static Schema[] schemasOf(String table, JsonNode columns) {
+        Set<String> keyNames = new HashSet<>();
+        columns.path("_key").forEach(k -> keyNames.add(k.asText()));
         List<Schema.Field> fields = new ArrayList<>();
+        List<Schema.Field> keyFields = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> it = columns.fields();
-        Schema.Field keyField = null;
         while (it.hasNext()) {
             var e = it.next();
+            if (e.getKey().equals("_key")) {
+                continue;
+            }
             Schema type = type(e.getValue().asText());
-            if (keyField == null) {
-                keyField = new Schema.Field(e.getKey(), type);
+            if (keyNames.isEmpty() ? keyFields.isEmpty() : keyNames.contains(e.getKey())) {
+                keyFields.add(new Schema.Field(e.getKey(), type));
                 fields.add(new Schema.Field(e.getKey(), type));
             } else {
                 fields.add(new Schema.Field(e.getKey(), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
             }
         }
-        return new Schema[] {Schema.createRecord(table + "_key", null, "cases", false, List.of(keyField)),
+        return new Schema[] {Schema.createRecord(table + "_key", null, "cases", false, keyFields),
                 Schema.createRecord(table, null, "cases", false, fields)};
     }
 

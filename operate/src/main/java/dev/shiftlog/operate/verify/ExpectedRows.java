@@ -15,6 +15,7 @@ import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -54,11 +55,13 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
         String match = plan.match();
         Connection source = plan.source();
         Connection target = plan.target();
-        ColumnDef reference = mapping.reference();
-        TableMappingDef parent = reference == null ? null : plan.spec().tables().stream().filter(t -> t.target().equals(reference.ref()))
-                .findFirst().orElse(null);
-        boolean parentIdComputed = parent != null && !parent.merged()
-                && (parent.id() == IdStrategy.UUID5 || parent.id() == IdStrategy.PRESERVE);
+        List<Ref> refs = new ArrayList<>();
+        for (ColumnDef column : mapping.references()) {
+            TableMappingDef parent = plan.spec().tables().stream().filter(t -> t.target().equals(column.ref())).findFirst().orElse(null);
+            boolean computed = parent != null && !parent.merged() && (parent.id() == IdStrategy.UUID5 || parent.id() == IdStrategy.PRESERVE);
+            refs.add(new Ref(column, parent, computed, REF_KEY + "_" + refs.size()));
+        }
+        List<Ref> throughSql = refs.stream().filter(r -> !r.computed() && r.parent() != null).toList();
         long legacyRows = 0;
         long filtered = 0;
         long rejected = 0;
@@ -67,16 +70,15 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
             RowMapper mapper = rows.mapper(plan.spec(), mapping);
             Schema valueSchema = mapper.valueSchema();
             fields = valueSchema.getFields().stream().map(Schema.Field::name).filter(compared::contains).toList();
-            boolean refThroughSql = reference != null && !parentIdComputed;
             try (Statement s = target.createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + STAGING);
                 s.execute("CREATE TEMP TABLE " + STAGING + " AS SELECT " + fields.stream().map(SqlIdentifiers::quote)
-                        .collect(Collectors.joining(", ")) + (refThroughSql ? ", NULL::text AS " + REF_KEY : "")
+                        .collect(Collectors.joining(", ")) + throughSql.stream().map(r -> ", NULL::text AS " + r.stagingColumn()).collect(Collectors.joining())
                         + " FROM " + plan.qualified(mapping.target()) + " WITH NO DATA");
             }
             CopyManager copy = target.unwrap(PGConnection.class).getCopyAPI();
             String copySql = "COPY " + STAGING + " (" + fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "))
-                    + (refThroughSql ? ", " + REF_KEY : "") + ") FROM STDIN";
+                    + throughSql.stream().map(r -> ", " + r.stagingColumn()).collect(Collectors.joining()) + ") FROM STDIN";
             StringBuilder batch = new StringBuilder();
             int inBatch = 0;
             for (LegacyRowReader.LegacyRow row = rows.next(); row != null; row = rows.next()) {
@@ -101,23 +103,25 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
                     rejected++;
                     continue;
                 }
-                String parentKey = reference == null ? null : mapper.referencedKey(row.value());
+                List<String> parentKeys = refs.isEmpty() ? List.of() : mapper.referencedKeys(row.value());
                 for (int i = 0; i < fields.size(); i++) {
                     if (i > 0) {
                         batch.append('\t');
                     }
                     String field = fields.get(i);
                     Schema.Field f = valueSchema.getField(field);
-                    if (reference != null && field.equals(reference.target()) && parentIdComputed && parentKey != null) {
+                    int r = refIndex(refs, field);
+                    if (r >= 0 && refs.get(r).computed() && parentKeys.get(r) != null) {
+                        TableMappingDef parent = refs.get(r).parent();
                         batch.append(parent.id() == IdStrategy.UUID5
-                                ? Uuid5.forRow(plan.spec().name(), RowMapper.uuid5Table(parent), parentKey).toString() : parentKey);
+                                ? Uuid5.forRow(plan.spec().name(), RowMapper.uuid5Table(parent), parentKeys.get(r)).toString() : parentKeys.get(r));
                     } else {
                         PgCopyText.append(batch, f.schema(), value.get(f.pos()));
                     }
                 }
-                if (refThroughSql) {
+                for (Ref ref : throughSql) {
                     batch.append('\t');
-                    PgCopyText.append(batch, Schema.create(Schema.Type.STRING), parentKey);
+                    PgCopyText.append(batch, Schema.create(Schema.Type.STRING), parentKeys.get(refs.indexOf(ref)));
                 }
                 batch.append('\n');
                 if (++inBatch == COPY_BATCH) {
@@ -126,7 +130,7 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
                 }
             }
             copyIn(copy, copySql, batch);
-            mergeStaging(plan, mapping, fields, refThroughSql ? parent : null);
+            mergeStaging(plan, mapping, fields, throughSql);
         }
         return new ExpectedTally(legacyRows, filtered, rejected);
     }
@@ -148,15 +152,28 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
      * (match-on) each fill their own columns, as the sink does. References to rows whose ids the mapping cannot
      * compute are resolved through the parent's legacy key in the target.
      */
-    private void mergeStaging(TablePlan plan, TableMappingDef mapping, List<String> fields, TableMappingDef parent) throws SQLException {
+    /** One reference column of the mapping; {@code computed} when verify can compute the parent's id from its legacy key. */
+    private record Ref(ColumnDef column, TableMappingDef parent, boolean computed, String stagingColumn) {}
+
+    private static int refIndex(List<Ref> refs, String field) {
+        for (int i = 0; i < refs.size(); i++) {
+            if (refs.get(i).column().target().equals(field)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void mergeStaging(TablePlan plan, TableMappingDef mapping, List<String> fields, List<Ref> throughSql) throws SQLException {
         String match = plan.match();
         String columns = fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
         // several legacy rows of one mapping may consolidate into one target row; the upsert may touch it once
         String distinct = mapping.matchOn() != null ? "DISTINCT ON (s." + quote(match) + ") " : "";
-        String select = fields.stream().map(f -> parent != null && f.equals(mapping.reference().target())
-                ? "(SELECT p." + quote(parent.key()) + " FROM " + plan.qualified(parent.target()) + " p WHERE p."
-                        + quote(parent.legacyKey()) + "::text = s." + REF_KEY + ")"
-                : "s." + quote(f)).collect(Collectors.joining(", "));
+        String select = fields.stream().map(f -> {
+            Ref ref = throughSql.stream().filter(r -> r.column().target().equals(f)).findFirst().orElse(null);
+            return ref == null ? "s." + quote(f) : "(SELECT p." + quote(ref.parent().key()) + " FROM " + plan.qualified(ref.parent().target())
+                    + " p WHERE p." + quote(ref.parent().legacyKey()) + "::text = s." + ref.stagingColumn() + ")";
+        }).collect(Collectors.joining(", "));
         String updates = fields.stream().filter(f -> !f.equals(match)).map(f -> quote(f) + " = EXCLUDED." + quote(f))
                 .collect(Collectors.joining(", "));
         try (Statement s = plan.target().createStatement()) {

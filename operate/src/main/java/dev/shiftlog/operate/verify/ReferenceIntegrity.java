@@ -21,8 +21,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The structure of a table with a reference (see {@link Verifier}): no orphan reference, no cycle, and for a tree
- * as many rows per level as the legacy tree. Returns how many findings it added.
+ * The structure of a table with references (see {@link Verifier}): no orphan in any reference column, and for a
+ * tree (a reference to its own table) no cycle and as many rows per level as the legacy tree. Returns how many findings it added.
  */
 final class ReferenceIntegrity implements Verifier<Integer> {
     private final DlqTally dlq;
@@ -38,15 +38,17 @@ final class ReferenceIntegrity implements Verifier<Integer> {
     @Override
     public Integer verify(TablePlan plan, List<Finding> findings) throws SQLException {
         int before = findings.size();
-        check(plan, plan.mappings().get(0), findings);
+        TableMappingDef mapping = plan.mappings().get(0);
+        for (ColumnDef ref : mapping.references()) {
+            check(plan, mapping, ref, findings);
+        }
         return findings.size() - before;
     }
 
-    private void check(TablePlan plan, TableMappingDef t, List<Finding> findings) throws SQLException {
+    private void check(TablePlan plan, TableMappingDef t, ColumnDef ref, List<Finding> findings) throws SQLException {
         Connection source = plan.source();
         Connection target = plan.target();
         MigrationDef spec = plan.spec();
-        ColumnDef ref = t.reference();
         TableMappingDef parent = spec.tables().stream().filter(p -> p.target().equals(ref.ref())).findFirst().orElseThrow();
         String child = plan.qualified(t.target());
         String refCol = quote(ref.target());
@@ -61,7 +63,7 @@ final class ReferenceIntegrity implements Verifier<Integer> {
                         rs.getString(2), "references " + parent.target() + "." + parent.key() + " = " + rs.getString(2) + ", which does not exist"));
             }
         }
-        if (!ref.ref().equals(t.target())) {
+        if (!ref.ref().equals(t.target()) || ref.reference().composite()) {
             return;
         }
         String key = quote(t.key());
@@ -86,7 +88,7 @@ final class ReferenceIntegrity implements Verifier<Integer> {
             }
         }
         if (t.where() == null && !t.merged()) {
-            Map<Integer, Long> legacyLevels = legacyLevels(spec, t, source);
+            Map<Integer, Long> legacyLevels = legacyLevels(spec, t, ref, source);
             if (legacyLevels != null && !legacyLevels.equals(targetLevels)) {
                 findings.add(new Finding(FindingKind.TREE_LEVELS, t.target(), null, ref.target(), legacyLevels.toString(), targetLevels.toString(),
                         "rows per tree level (level → rows) differ from the legacy tree"));
@@ -118,14 +120,14 @@ final class ReferenceIntegrity implements Verifier<Integer> {
      * Rows per level of the legacy tree, counting only rows the DLQ does not hold (a rejected subtree is not
      * expected in the target); null when the legacy table cannot be read that way.
      */
-    private Map<Integer, Long> legacyLevels(MigrationDef spec, TableMappingDef t, Connection source) throws SQLException {
+    private Map<Integer, Long> legacyLevels(MigrationDef spec, TableMappingDef t, ColumnDef ref, Connection source) throws SQLException {
         String schema = t.sourceSchema(spec.source().schema());
         TableInfo legacy = PostgresCatalog.table(source, schema, t.sourceTable()).orElse(null);
         if (legacy == null || legacy.primaryKey().size() != 1) {
             return null;
         }
         String pk = quote(legacy.primaryKey().get(0));
-        String from = quote(t.reference().from());
+        String from = quote(ref.from());
         String table = SqlIdentifiers.qualified(schema, t.sourceTable());
         Map<Integer, Long> levels = new TreeMap<>();
         source.setAutoCommit(false); // a cursor: the tree streams, memory stays flat

@@ -52,7 +52,7 @@ public final class TargetVerifier {
             for (String table : spec.targetTables()) {
                 counts.add(verifyTable(table, source, target, findings));
                 List<TableMappingDef> mappings = spec.mappingsOf(table);
-                if (mappings.get(0).reference() != null) {
+                if (mappings.get(0).hasReferences()) {
                     referenceIntegrity.verify(new TablePlan(spec, table, mappings, null, matchColumn(mappings), Set.of(), source, target, null),
                             findings);
                 }

@@ -106,7 +106,19 @@ public final class RowMapper {
                     throw new RowMappingException(column.location(), "source table '" + table.source()
                             + "' has no column '" + column.from() + "'; columns are " + celColumns.keySet());
                 }
-                type = column.isReference() ? idType(column.refId(), AvroValues.nonNull(from.schema())) : AvroValues.nonNull(from.schema());
+                if (column.isReference()) {
+                    for (String part : column.reference().from()) {
+                        if (sourceValueSchema.getField(part) == null) {
+                            throw new RowMappingException(column.location(), "source table '" + table.source()
+                                    + "' has no column '" + part + "'; columns are " + celColumns.keySet());
+                        }
+                    }
+                    // a composite parent key is text, as the parent's own legacy key is
+                    type = idType(column.refId(), column.reference().composite() ? Schema.create(Schema.Type.STRING)
+                            : AvroValues.nonNull(from.schema()));
+                } else {
+                    type = AvroValues.nonNull(from.schema());
+                }
             }
             fields.add(new Schema.Field(column.target(), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
         }
@@ -134,17 +146,31 @@ public final class RowMapper {
     }
 
     /**
-     * The legacy key of the row this row references, as text, or null when the reference column is NULL (or the
-     * table has no reference). The reference column itself stays NULL in {@link #value} until the referenced row
-     * has landed and the transformer fills in its new id.
+     * The legacy keys of the rows this row references, as text, one per {@link TableMappingDef#references()} in that
+     * order; null where the reference is NULL (for a composite key: where any of its columns is, as a foreign key
+     * with MATCH SIMPLE does not check such a row). The reference columns themselves stay NULL in {@link #value}
+     * until the referenced rows have landed and the transformer fills in their new ids.
      */
-    public String referencedKey(GenericRecord source) {
-        ColumnDef ref = table.reference();
-        if (ref == null) {
-            return null;
+    public List<String> referencedKeys(GenericRecord source) {
+        List<ColumnDef> references = table.references();
+        List<String> keys = new ArrayList<>(references.size());
+        for (ColumnDef ref : references) {
+            keys.add(referencedKey(ref, source));
         }
-        Schema.Field f = sourceValueSchema.getField(ref.from());
-        return AvroValues.text(f.schema(), source.get(f.pos()));
+        return keys;
+    }
+
+    private String referencedKey(ColumnDef ref, GenericRecord source) {
+        List<String> parts = new ArrayList<>(ref.reference().from().size());
+        for (String column : ref.reference().from()) {
+            Schema.Field f = sourceValueSchema.getField(column);
+            String part = AvroValues.text(f.schema(), source.get(f.pos()));
+            if (part == null) {
+                return null;
+            }
+            parts.add(part);
+        }
+        return String.join("/", parts);
     }
 
     /** The key record of a target row, e.g. to route a row that was parked without its key. */

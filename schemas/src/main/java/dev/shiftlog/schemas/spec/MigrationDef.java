@@ -48,8 +48,7 @@ public record MigrationDef(
             boolean progress = false;
             for (var it = pending.iterator(); it.hasNext(); ) {
                 TableMappingDef t = it.next();
-                ColumnDef ref = t.reference();
-                if (ref == null || ref.ref().equals(t.target()) || placed.contains(ref.ref())) {
+                if (t.references().stream().allMatch(ref -> ref.ref().equals(t.target()) || placed.contains(ref.ref()))) {
                     ordered.add(t);
                     it.remove();
                     progress = true;

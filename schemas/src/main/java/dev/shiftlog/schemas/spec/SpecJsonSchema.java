@@ -103,6 +103,12 @@ public final class SpecJsonSchema {
             }
             case STRING, EXPRESSION -> p.put("type", "string");
             case IDENTIFIER -> p.put("type", "string").put("pattern", IDENTIFIER);
+            case IDENTIFIERS -> {
+                ArrayNode oneOf = p.putArray("oneOf");
+                oneOf.addObject().put("type", "string").put("pattern", IDENTIFIER);
+                ObjectNode list = oneOf.addObject().put("type", "array").put("minItems", 1);
+                list.putObject("items").put("type", "string").put("pattern", IDENTIFIER);
+            }
             case JDBC_URL -> p.put("type", "string").put("pattern", "^(jdbc:postgresql://|\\$\\{)");
             case SECRET -> p.put("type", "string").put("pattern", ENV_REF);
             case INTEGER -> {

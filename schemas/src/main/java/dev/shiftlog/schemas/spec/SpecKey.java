@@ -49,6 +49,8 @@ public record SpecKey(Block block, String name, Kind kind, boolean required, Str
         STRING,
         /** A table or column name, optionally schema-qualified. */
         IDENTIFIER,
+        /** One identifier, or a list of them. */
+        IDENTIFIERS,
         /** A PostgreSQL JDBC URL without credentials. */
         JDBC_URL,
         /** One environment reference: secrets never live in the file. */

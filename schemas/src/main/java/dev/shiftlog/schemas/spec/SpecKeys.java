@@ -89,12 +89,18 @@ public final class SpecKeys {
             .doc("A row whose parent has not landed after park-timeout goes to the DLQ, or lands with the reference NULL "
                     + "and is patched if the parent lands later (lets a cycle land whole).").add();
 
-    public static final SpecKey FROM = key(Block.COLUMN, "from", Kind.IDENTIFIER, false, null, "A source column.");
+    public static final SpecKey FROM = key(Block.COLUMN, "from", Kind.IDENTIFIERS, false, null,
+            "A source column; for a reference to a table with a composite legacy key, the list of columns holding it.");
     public static final SpecKey EXPR = key(Block.COLUMN, "expr", Kind.EXPRESSION, false, null,
             "A CEL expression over the source columns, e.g. enumMap(sex, {'M': 'male'}, 'other'); exactly one of from and expr.");
     public static final SpecKey REF = key(Block.COLUMN, "ref", Kind.IDENTIFIER, false, null,
             "With 'from': the column references this target table; it gets the new id of the referenced row, and the row "
                     + "waits until that row has landed.");
+    public static final SpecKey COLUMN_PARK_TIMEOUT = key(Block.COLUMN, "park-timeout", Kind.DURATION, false, null,
+            "With 'ref': this reference's park-timeout; defaults to the table's.");
+    public static final SpecKey COLUMN_ON_MISSING_PARENT = new Builder(Block.COLUMN, "on-missing-parent", Kind.CHOICE)
+            .choices(ON_MISSING_PARENT.choices())
+            .doc("With 'ref': this reference's on-missing-parent; defaults to the table's.").add();
 
     private SpecKeys() {
     }

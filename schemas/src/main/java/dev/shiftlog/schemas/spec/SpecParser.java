@@ -221,10 +221,8 @@ public final class SpecParser {
                             + " not 'target'"));
                 }
                 List<ColumnDef> columns = new ArrayList<>();
-                int references = 0;
                 for (ColumnDef c : t.columns()) {
                     if (c.isReference()) {
-                        references++;
                         IdStrategy strategy = strategies.get(c.ref());
                         if (merged.contains(c.ref())) {
                             errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
@@ -232,11 +230,8 @@ public final class SpecParser {
                         } else if (strategy == null) {
                             errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
                                     + "', which is not a target table of this spec; targets are " + strategies.keySet()));
-                        } else if (references > 1) {
-                            errors.add(new SpecError(c.location(), "table '" + t.target() + "' has more than one reference column;"
-                                    + " one per table is supported for now (map the others with 'from' and patch them later)"));
                         }
-                        columns.add(c.withRefId(strategy));
+                        columns.add(c.withReference(c.reference().withParentId(strategy)));
                     } else {
                         columns.add(c);
                     }
@@ -368,16 +363,8 @@ public final class SpecParser {
             }
             IdStrategy id = choice(keys, "id", map, IdStrategy.class, IdStrategy.DEFAULT, "id strategy", IdStrategy.allowed());
             OnError onError = choice(keys, "on-error", map, OnError.class, OnError.DEFAULT, "on-error policy", OnError.allowed());
-            String timeoutText = scalar(keys, "park-timeout", map, false);
-            java.time.Duration parkTimeout = TableMappingDef.DEFAULT_PARK_TIMEOUT;
-            if (timeoutText != null) {
-                java.time.Duration parsed = SpecDuration.parse(timeoutText);
-                if (parsed == null) {
-                    error(keys.get("park-timeout"), "'park-timeout' is a duration like 30s, 10m, 2h or 1h30m, not '" + timeoutText + "'");
-                } else {
-                    parkTimeout = parsed;
-                }
-            }
+            java.time.Duration ownTimeout = duration(keys, "park-timeout", map);
+            java.time.Duration parkTimeout = ownTimeout == null ? TableMappingDef.DEFAULT_PARK_TIMEOUT : ownTimeout;
             String missingParent = scalar(keys, "on-missing-parent", map, false);
             if (missingParent != null && !SpecKeys.ON_MISSING_PARENT.choices().contains(missingParent)) {
                 error(keys.get("on-missing-parent"), "unknown on-missing-parent policy '" + missingParent
@@ -396,7 +383,7 @@ public final class SpecParser {
                 if (cols != null) {
                     Set<String> seen = new HashSet<>();
                     for (NodeTuple t : cols.getValue()) {
-                        ColumnDef c = column(t);
+                        ColumnDef c = column(t, parkTimeout, "land-null-then-patch".equals(missingParent));
                         if (c != null) {
                             if (!seen.add(c.target())) {
                                 error(t.getKeyNode(), "column '" + c.target() + "' is listed twice");
@@ -411,7 +398,8 @@ public final class SpecParser {
                     "land-null-then-patch".equals(missingParent), at(map));
         }
 
-        ColumnDef column(NodeTuple tuple) {
+        /** One column; a reference's waiting policy defaults to the table's {@code tableTimeout} and {@code tableLandNull}. */
+        ColumnDef column(NodeTuple tuple, java.time.Duration tableTimeout, boolean tableLandNull) {
             String name = text(tuple.getKeyNode());
             Node value = tuple.getValueNode();
             if (name == null) {
@@ -433,20 +421,56 @@ public final class SpecParser {
                 return null;
             }
             Map<String, Node> keys = keys(map, COLUMN_KEYS, "column '" + name + "'");
-            String from = scalar(keys, "from", map, false);
-            String expr = scalar(keys, "expr", map, false);
             String ref = scalar(keys, "ref", map, false);
+            List<String> fromList = keys.get("from") instanceof SequenceNode ? names(keys.get("from"), "from") : null;
+            if (fromList != null && ref == null) {
+                error(keys.get("from"), "column '" + name + "': a list of source columns is only for a reference ({ref: table,"
+                        + " from: [a, b]}) to a table with a composite legacy key; a plain column has one 'from'");
+                return null;
+            }
+            String from = fromList != null ? (fromList.isEmpty() ? null : fromList.get(0)) : scalar(keys, "from", map, false);
+            String expr = scalar(keys, "expr", map, false);
             if ((from == null) == (expr == null)) {
                 error(map, "column '" + name + "' needs exactly one of 'from' (a source column) or 'expr' (a CEL expression)");
                 return null;
             }
-            if (ref != null && from == null) {
+            Node where = keys.get(from != null ? "from" : "expr");
+            if (ref == null) {
+                for (String only : List.of("park-timeout", "on-missing-parent")) {
+                    if (keys.containsKey(only)) {
+                        error(keys.get(only), "'" + only + "' of column '" + name + "' applies to references only ({ref: table, from: column})");
+                    }
+                }
+                return new ColumnDef(name, from, expr, at(where));
+            }
+            if (from == null) {
                 error(keys.get("ref"), "reference column '" + name + "' needs 'from': the source column holding the legacy key of the "
                         + ref + " row");
                 return null;
             }
-            Node where = keys.get(from != null ? "from" : "expr");
-            return new ColumnDef(name, from, expr, ref, null, at(where));
+            java.time.Duration timeout = duration(keys, "park-timeout", map);
+            String missingParent = scalar(keys, "on-missing-parent", map, false);
+            if (missingParent != null && !SpecKeys.ON_MISSING_PARENT.choices().contains(missingParent)) {
+                error(keys.get("on-missing-parent"), "unknown on-missing-parent policy '" + missingParent
+                        + "'; allowed: " + String.join(", ", SpecKeys.ON_MISSING_PARENT.choices()));
+            }
+            ReferenceDef reference = new ReferenceDef(ref, fromList != null ? fromList : List.of(from), null,
+                    timeout == null ? tableTimeout : timeout,
+                    missingParent == null ? tableLandNull : "land-null-then-patch".equals(missingParent));
+            return new ColumnDef(name, from, null, reference, at(where));
+        }
+
+        /** A duration key, null when absent (or, with an error, malformed). */
+        java.time.Duration duration(Map<String, Node> keys, String key, Node parent) {
+            String text = scalar(keys, key, parent, false);
+            if (text == null) {
+                return null;
+            }
+            java.time.Duration parsed = SpecDuration.parse(text);
+            if (parsed == null) {
+                error(keys.get(key), "'" + key + "' is a duration like 30s, 10m, 2h or 1h30m, not '" + text + "'");
+            }
+            return parsed;
         }
 
         /** An enum-valued key: its constant, the fallback when absent, or an error listing the allowed values. */

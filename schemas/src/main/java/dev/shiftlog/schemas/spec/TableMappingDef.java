@@ -11,7 +11,8 @@ import java.util.List;
  *     a column of the target table; Optional: defaults to {@code legacy_id}
  * @param onError what a rejected row does; Optional: defaults to {@code dlq}
  * @param parkTimeout how long a row waits for the row it references to land before it goes to the DLQ with
- *     {@code parent <table>:<key> never landed}; Optional: defaults to 10 minutes
+ *     {@code parent <table>:<key> never landed}; Optional: defaults to 10 minutes. The default of each reference
+ *     ({@link ReferenceDef#parkTimeout}), and how long the sink retries a row the target refuses
  * @param merged true when several legacy tables feed this target table (set by the parser): ids and legacy keys
  *     then include the source table so they cannot collide
  * @param matchOn a CEL expression whose value identifies the target row instead of the legacy primary key, so rows
@@ -19,7 +20,8 @@ import java.util.List;
  *     columns); Optional: null means one target row per legacy row
  * @param landNullThenPatch what a row whose parent never lands does after park-timeout: false (default,
  *     {@code on-missing-parent: dlq}) sends it to the DLQ; true ({@code land-null-then-patch}) lands it with the
- *     reference NULL and patches it when the parent lands after all, which is how a cycle can land whole
+ *     reference NULL and patches it when the parent lands after all, which is how a cycle can land whole; the
+ *     default of each reference ({@link ReferenceDef#landNullThenPatch})
  * @param where a CEL condition a legacy row must meet to have a target row; Optional: null means every row. A row
  *     that stops meeting it (an update) loses its target row.
  */
@@ -62,9 +64,17 @@ public record TableMappingDef(
         return sourceSchema(defaultSchema) + "." + sourceTable();
     }
 
-    /** The column that references another table, or null: one reference per table is supported. */
-    public ColumnDef reference() {
-        return columns.stream().filter(ColumnDef::isReference).findFirst().orElse(null);
+    /**
+     * The columns that reference other tables (this one too, for trees), in spec order: a row lands only after each
+     * non-NULL one's parent has landed.
+     */
+    public List<ColumnDef> references() {
+        return columns.stream().filter(ColumnDef::isReference).toList();
+    }
+
+    /** True when a row of this table may wait for parents. */
+    public boolean hasReferences() {
+        return columns.stream().anyMatch(ColumnDef::isReference);
     }
 
     /** The legacy table's schema, defaulting to the connection's. */

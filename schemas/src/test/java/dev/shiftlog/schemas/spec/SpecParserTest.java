@@ -124,6 +124,27 @@ class SpecParserTest {
     }
 
     @Test
+    void shouldGiveEachReferenceItsOwnPolicyOrTheTables() {
+        MigrationDef spec = new SpecParser(ENV).parse("spec.yaml", VALID.replace("shout: { expr: \"name + '!'\" }", """
+                shout: { expr: "name + '!'" }
+                      boss: { ref: coaches, from: boss_id }
+                      pair: { ref: coaches, from: [a, b], park-timeout: 30s, on-missing-parent: land-null-then-patch }""")
+                .replace("    id: preserve", "    id: preserve\n    park-timeout: 2m"));
+        List<ColumnDef> refs = spec.tables().get(0).references();
+        assertThat(refs).extracting(c -> c.target() + " " + c.reference().from() + " " + c.reference().parkTimeout() + " "
+                + c.reference().landNullThenPatch() + " " + c.refId().specName()).containsExactly("boss [boss_id] PT2M false preserve",
+                "pair [a, b] PT30S true preserve");
+    }
+
+    @Test
+    void shouldRefuseReferencePoliciesAndListsOnPlainColumns() {
+        String yaml = VALID.replace("bio: { from: description }", "bio: { from: [description, name], park-timeout: 1m }");
+
+        assertThat(errorsOf(yaml)).extracting(SpecError::toString).containsExactly("spec.yaml:18:20: column 'bio': a list of source"
+                + " columns is only for a reference ({ref: table, from: [a, b]}) to a table with a composite legacy key; a plain column has one 'from'");
+    }
+
+    @Test
     void shouldReportInvalidYamlWithItsPosition() {
         assertThatThrownBy(() -> new SpecParser(ENV).parse("spec.yaml", "migration: [unclosed\n"))
                 .isInstanceOf(SpecException.class)
