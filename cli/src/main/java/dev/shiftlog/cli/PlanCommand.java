@@ -37,8 +37,13 @@ final class PlanCommand implements Callable<Integer> {
         System.out.println("tables in landing order (a table waits for the tables it references):");
         for (TableMappingDef t : landingOrder(spec)) {
             String schema = t.sourceSchema(spec.source().schema());
-            System.out.printf("  %s.%s ──▶ %s  (id %s into %s, legacy key in %s, %d column(s))%n", schema, t.sourceTable(),
-                    t.target(), t.id().specName(), t.key(), t.legacyKey(), t.columns().size());
+            if (t.isLinkTable()) {
+                System.out.printf("  %s.%s ──▶ %s  (a link table keyed by (%s), %d column(s))%n", schema, t.sourceTable(), t.target(),
+                        String.join(", ", t.linkKey()), t.columns().size());
+            } else {
+                System.out.printf("  %s.%s ──▶ %s  (id %s into %s, legacy key in %s, %d column(s))%n", schema, t.sourceTable(),
+                        t.target(), t.id().specName(), t.key(), t.legacyKey(), t.columns().size());
+            }
             for (ColumnDef ref : t.references()) {
                 System.out.printf("      %s ← %s.%s: waits for %s%s, %s after %s%n", ref.target(), t.sourceTable(),
                         String.join("+", ref.reference().from()), ref.ref(),
@@ -47,6 +52,16 @@ final class PlanCommand implements Callable<Integer> {
                         dev.shiftlog.schemas.spec.SpecDuration.format(ref.reference().parkTimeout()));
             }
             System.out.printf("      topics %s → %s%n", topics.source(schema, t.sourceTable()), topics.out(t.target()));
+        }
+        List<dev.shiftlog.schemas.spec.ReferenceCycle> cycles = spec.referenceCycles();
+        if (!cycles.isEmpty()) {
+            System.out.println("reference cycles (rows around one can wait for each other):");
+            for (dev.shiftlog.schemas.spec.ReferenceCycle cycle : cycles) {
+                System.out.println("  " + (cycle.tree() ? "tree " : "cycle ") + cycle + (cycle.patchable().isEmpty()
+                        ? (cycle.tree() ? "" : "  — no land-null-then-patch: rows in a ring go to the DLQ")
+                        : "  — lands NULL then patched: " + cycle.patchable().stream().map(e -> e.table().target() + "." + e.column().target())
+                                .collect(java.util.stream.Collectors.joining(", "))));
+            }
         }
         if (drift.get().isEmpty()) {
             System.out.println("target schema matches the spec: no drift in " + spec.targetTables().size() + " table(s)");

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A real schema no one here wrote (Chinook, from ../shared/datasets) re-keyed onto uuid ids with every foreign key
  * rewritten (tables with two and three references: invoice_line → invoice and track, track → album, genre and media
- * type, playlist_track → playlist and track), a tree (employees → manager), a composite legacy key (playlist_track),
- * renamed and computed columns, through the snapshot and through CDC. Every expected row is plain SQL over the legacy database: references are compared by the legacy
+ * type), a tree (employees → manager), playlist_track re-keyed as a link table on the new ids of its playlist and
+ * track, renamed and computed columns, through the snapshot and through CDC. Every expected row is plain SQL over the legacy database: references are compared by the legacy
  * key of the row they point at, so nothing of shiftlog's id scheme enters the oracle. Skipped when the dataset is
  * not beside the project.
  */
@@ -49,8 +49,8 @@ class ChinookIT {
             CREATE TABLE invoice_lines (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
               invoice_id uuid NOT NULL REFERENCES invoices(id), track_id uuid NOT NULL REFERENCES tracks(id), unit_price numeric(10,2), quantity integer);
             CREATE TABLE playlists (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, name text);
-            CREATE TABLE playlist_tracks (id uuid PRIMARY KEY, legacy_id text NOT NULL UNIQUE, track_id uuid NOT NULL REFERENCES tracks(id),
-              playlist_id uuid NOT NULL REFERENCES playlists(id));
+            CREATE TABLE playlist_tracks (playlist_id uuid NOT NULL REFERENCES playlists(id), track_id uuid NOT NULL REFERENCES tracks(id),
+              PRIMARY KEY (playlist_id, track_id));
             """;
 
     private static final String SPEC = """
@@ -107,6 +107,7 @@ class ChinookIT {
               - { target: playlists, source: playlist, columns: { name: name } }
               - target: playlist_tracks
                 source: playlist_track
+                key: [playlist_id, track_id]
                 columns: { track_id: { ref: tracks, from: track_id }, playlist_id: { ref: playlists, from: playlist_id } }
             """;
 
@@ -145,8 +146,8 @@ class ChinookIT {
         RENDERINGS.put("playlists", new String[] {"SELECT playlist_id::text, name FROM playlist", "SELECT legacy_id::text, name FROM playlists"});
         RENDERINGS.put("playlist_tracks", new String[] {
                 "SELECT playlist_id || '/' || track_id, track_id::text, playlist_id::text FROM playlist_track",
-                "SELECT p.legacy_id, t.legacy_id::text, l.legacy_id::text FROM playlist_tracks p LEFT JOIN tracks t ON t.id = p.track_id"
-                        + " LEFT JOIN playlists l ON l.id = p.playlist_id"});
+                "SELECT l.legacy_id || '/' || t.legacy_id, t.legacy_id::text, l.legacy_id::text FROM playlist_tracks p"
+                        + " LEFT JOIN tracks t ON t.id = p.track_id LEFT JOIN playlists l ON l.id = p.playlist_id"});
     }
 
     private static TestServers servers;
@@ -216,6 +217,8 @@ class ChinookIT {
                 INSERT INTO genre VALUES (100, 'Shoegaze'); INSERT INTO media_type VALUES (100, 'FLAC');
                 INSERT INTO track VALUES (5001, 'Right after its parents', 1000, 100, 100, NULL, 1, NULL, 1.29);
                 INSERT INTO playlist VALUES (100, 'Fresh'); INSERT INTO playlist_track VALUES (100, 5001), (100, 1);
+                UPDATE playlist_track SET playlist_id = 100 WHERE playlist_id = 1
+                  AND track_id = (SELECT min(track_id) FROM playlist_track WHERE playlist_id = 1 AND track_id NOT IN (1, 5001));
                 INSERT INTO invoice VALUES (1000, 2, now(), 'Street', 'City', NULL, 'Country', NULL, 1.29);
                 INSERT INTO invoice_line VALUES (100001, 1000, 5001, 1.29, 1);
                 """);

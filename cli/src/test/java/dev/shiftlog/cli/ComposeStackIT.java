@@ -47,7 +47,11 @@ class ComposeStackIT {
         env.put("SHIFTLOG_LEGACY_PORT", Integer.toString(freePort()));
         env.put("SHIFTLOG_HTTP_PORT", Integer.toString(freePort()));
         env.put("SHIFTLOG_KAFKA_PORT", Integer.toString(freePort()));
-        compose(Duration.ofMinutes(2), "down", "-v"); // what an earlier, aborted run left
+        // what an earlier, aborted run left: podman-compose's down removes only the replicas deploy.replicas names
+        // now, so containers of a scaled-out run that never reached its tear-down are removed by name first
+        run(Duration.ofMinutes(2), "compose.log", "bash", "-c",
+                "podman ps -a --format '{{.Names}}' | grep '^" + PROJECT + "_' | xargs -r podman rm -f -t 5");
+        compose(Duration.ofMinutes(2), "down", "-v");
         run(Duration.ofMinutes(5), "build.log", "podman", "build", "-t", "shiftlog:dev", ".");
         up = true;
         compose(Duration.ofMinutes(5), "up", "-d");

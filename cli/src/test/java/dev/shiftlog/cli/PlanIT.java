@@ -200,6 +200,64 @@ class PlanIT {
         servers.legacySql("DELETE FROM items WHERE id > 900000");
     }
 
+    @Test
+    void shouldNameACycleAcrossTablesAndRefuseOneThatCanNeverLand() throws Exception {
+        String legacyUrl = servers.legacy.createDatabase("cycle");
+        String targetUrl = servers.target.createDatabase("cycle");
+        try (Connection c = servers.legacy.connect("cycle"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE store (store_id int PRIMARY KEY, manager_staff_id int, name text);"
+                    + " CREATE TABLE staff (staff_id int PRIMARY KEY, store_id int, name text)");
+        }
+        try (Connection c = servers.target.connect("cycle"); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE stores (id int PRIMARY KEY, legacy_id int, manager_id int NOT NULL, name text);"
+                    + " CREATE TABLE staff (id int PRIMARY KEY, legacy_id int, store_id int NOT NULL REFERENCES stores(id), name text)");
+        }
+        String spec = """
+                migration: cycle
+                source: { url: "%s", user: "${SHIFTLOG_SOURCE_USER}", password: "${SHIFTLOG_SOURCE_PASSWORD}" }
+                target: { url: "%s", user: "${SHIFTLOG_TARGET_USER}", password: "${SHIFTLOG_TARGET_PASSWORD}" }
+                kafka: { bootstrap-servers: "${SHIFTLOG_BOOTSTRAP_SERVERS}" }
+                tables:
+                  - target: stores
+                    source: store
+                    id: preserve
+                    columns:
+                      name: name
+                      manager_id: { ref: staff, from: manager_staff_id }
+                  - target: staff
+                    source: staff
+                    id: preserve
+                    columns: { name: name, store_id: { ref: stores, from: store_id } }
+                """.formatted(legacyUrl, targetUrl);
+        Path file = specFile("cycle.yaml", spec);
+
+        CliRun run = CliRun.of("plan", "-f", file.toString());
+
+        assertThat(run.exitCode()).as(run.out()).isEqualTo(2);
+        assertThat(lines(run.err())).contains(file + ":11:39: error: the references stores.manager_id → staff, staff.store_id → stores"
+                + " form a cycle, and every one is NOT NULL in the target, so rows that reference each other can never land: make one"
+                + " column nullable (e.g. ALTER TABLE staff ALTER COLUMN store_id DROP NOT NULL) and give it on-missing-parent:"
+                + " land-null-then-patch");
+
+        try (Connection c = servers.target.connect("cycle"); Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE stores ALTER COLUMN manager_id DROP NOT NULL");
+        }
+        CliRun nullable = CliRun.of("plan", "-f", file.toString());
+        assertThat(nullable.exitCode()).as(nullable.err()).isZero();
+        assertThat(lines(nullable.out())).contains("  cycle stores.manager_id → staff, staff.store_id → stores  — no land-null-then-patch:"
+                + " rows in a ring go to the DLQ").anyMatch(l -> l.endsWith("warning: the references stores.manager_id → staff,"
+                + " staff.store_id → stores form a cycle, and no column around it has on-missing-parent: land-null-then-patch, so rows"
+                + " that reference each other wait park-timeout and go to cycle.dlq: give it to stores.manager_id"));
+
+        Files.writeString(file, Files.readString(file).replace("{ ref: staff, from: manager_staff_id }",
+                "{ ref: staff, from: manager_staff_id, on-missing-parent: land-null-then-patch }"));
+        CliRun patched = CliRun.of("plan", "-f", file.toString());
+        assertThat(patched.exitCode()).as(patched.err()).isZero();
+        assertThat(lines(patched.out())).contains("  cycle stores.manager_id → staff, staff.store_id → stores  — lands NULL then patched:"
+                + " stores.manager_id", "      manager_id ← store.manager_staff_id: waits for staff, lands NULL then patched after 10m")
+                .noneMatch(l -> l.contains("form a cycle"));
+    }
+
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"coaching", "dispatch", "casetracker"})
     void shouldPlanEveryExampleWithItsTablesInLandingOrder(String example) throws Exception {

@@ -49,6 +49,15 @@ class SinkFaultsIT {
                 columns:
                   name: name
                   next_id: { ref: rings_new, from: next_id }
+              - target: stores_new
+                source: stores
+                columns:
+                  name: name
+                  manager_id: { ref: staff_new, from: manager_staff_id, park-timeout: 3s, on-missing-parent: land-null-then-patch }
+              - target: staff_new
+                source: staff
+                park-timeout: 60s
+                columns: { name: name, store_id: { ref: stores_new, from: store_id } }
             """;
 
     private static TestServers servers;
@@ -67,6 +76,12 @@ class SinkFaultsIT {
                   FROM generate_series(1, 20) g;
                 CREATE TABLE rings (id integer PRIMARY KEY, next_id integer, name text);
                 INSERT INTO rings VALUES (1, 2, 'a'), (2, 3, 'b'), (3, 1, 'c'), (4, NULL, 'd');
+                CREATE TABLE stores (id integer PRIMARY KEY, manager_staff_id integer, name text);
+                CREATE TABLE staff (id integer PRIMARY KEY, store_id integer REFERENCES stores(id), name text);
+                INSERT INTO stores VALUES (1, NULL, 'Lethbridge'), (2, NULL, 'Woodridge');
+                INSERT INTO staff VALUES (1, 1, 'Mike'), (2, 2, 'Jon'), (3, 1, 'Ann');
+                UPDATE stores SET manager_staff_id = id;
+                ALTER TABLE stores ADD FOREIGN KEY (manager_staff_id) REFERENCES staff(id) DEFERRABLE INITIALLY DEFERRED;
                 """);
         servers.targetSql("""
                 CREATE TABLE nodes_new (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
@@ -76,6 +91,10 @@ class SinkFaultsIT {
                   kind text REFERENCES kinds(code) DEFERRABLE INITIALLY DEFERRED, label text);
                 CREATE TABLE rings_new (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
                   next_id uuid REFERENCES rings_new(id), name text);
+                CREATE TABLE stores_new (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, manager_id uuid, name text);
+                CREATE TABLE staff_new (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
+                  store_id uuid NOT NULL REFERENCES stores_new(id), name text);
+                ALTER TABLE stores_new ADD FOREIGN KEY (manager_id) REFERENCES staff_new(id);
                 """);
         run = InProcessPipeline.start(servers, "faults.yaml", SPEC);
     }
@@ -176,6 +195,23 @@ class SinkFaultsIT {
         servers.legacySql("INSERT INTO rings VALUES (5, 6, 'e'), (6, 5, 'f'); UPDATE rings SET next_id = 4 WHERE id = 3");
         awaitEqual("a second cycle under CDC, patched", expected, actual, Duration.ofSeconds(60));
         assertThat(dlq().get("rings_new")).isNull();
+    }
+
+    @Test
+    @Order(3)
+    void aCycleAcrossTwoTablesLandsWholeAndPatchedUnderEnforcedForeignKeys() throws Exception {
+        Rows expected = () -> servers.legacyRows("SELECT 'store ' || id, manager_staff_id::text, name FROM stores"
+                + " UNION ALL SELECT 'staff ' || id, store_id::text, name FROM staff");
+        Rows actual = () -> servers.targetRows("SELECT 'store ' || s.legacy_id, m.legacy_id::text, s.name FROM stores_new s"
+                + " LEFT JOIN staff_new m ON m.id = s.manager_id UNION ALL SELECT 'staff ' || f.legacy_id, s.legacy_id::text, f.name"
+                + " FROM staff_new f LEFT JOIN stores_new s ON s.id = f.store_id");
+        awaitEqual("stores and their managers after the snapshot", expected, actual, Duration.ofSeconds(60));
+        // under CDC: a new store and its first manager in one transaction, and a manager moved to another store
+        servers.legacySql("BEGIN; INSERT INTO stores VALUES (3, 4, 'Calgary'); INSERT INTO staff VALUES (4, 3, 'Lee'); COMMIT;"
+                + " UPDATE staff SET store_id = 2 WHERE id = 3; UPDATE stores SET manager_staff_id = 3 WHERE id = 2");
+        awaitEqual("a new store with its manager, and a move", expected, actual, Duration.ofSeconds(60));
+        assertThat(dlq().get("stores_new")).isNull();
+        assertThat(dlq().get("staff_new")).isNull();
     }
 
     @Test

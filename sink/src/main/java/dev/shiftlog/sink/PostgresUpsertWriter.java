@@ -345,10 +345,10 @@ final class PostgresUpsertWriter {
         for (TableBatch batch : batches) {
             TableMappingDef table = tables.apply(batch.table());
             if (batch.deleteCount() > 0) {
-                ensureStaging(batch.table(), List.of(table.rowKeyColumn()), "d", false);
+                ensureStaging(batch.table(), table.rowKeyColumns(), "d", null);
             }
             for (GenericRecord row : batch.upserts()) {
-                ensureStaging(table.target(), upsertColumns(table, row.getSchema()), "u", table.keepsLegacyKeyInIdMap());
+                ensureStaging(table.target(), upsertColumns(table, row.getSchema()), "u", table.legacyKeyOutsideTable());
             }
         }
     }
@@ -358,9 +358,9 @@ final class PostgresUpsertWriter {
         for (TableBatch.Change change : changes) {
             TableMappingDef table = tables.apply(change.table());
             if (change.isDelete()) {
-                ensureStaging(change.table(), List.of(table.rowKeyColumn()), "d", false);
+                ensureStaging(change.table(), table.rowKeyColumns(), "d", null);
             } else {
-                ensureStaging(table.target(), upsertColumns(table, change.value().getSchema()), "u", table.keepsLegacyKeyInIdMap());
+                ensureStaging(table.target(), upsertColumns(table, change.value().getSchema()), "u", table.legacyKeyOutsideTable());
             }
         }
     }
@@ -473,7 +473,7 @@ final class PostgresUpsertWriter {
         if (change.value() != null && change.value().getSchema().getField(table.legacyKey()) != null) {
             return String.valueOf(change.value().get(table.legacyKey()));
         }
-        return String.valueOf(change.key().get(0));
+        return change.key().getSchema().getFields().size() == 1 ? String.valueOf(change.key().get(0)) : change.key().toString();
     }
 
     /** One COPY + INSERT per row shape: rows of one target can come from several mappings with different columns. */
@@ -497,10 +497,12 @@ final class PostgresUpsertWriter {
     private void upsertRows(TableMappingDef mapping, Schema schema, List<GenericRecord> rows) throws SQLException, IOException {
         String table = mapping.target();
         String key = mapping.rowKeyColumn();
+        List<String> keys = mapping.rowKeyColumns();
+        String keyList = keys.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
         List<String> fields = schema.getFields().stream().map(Schema.Field::name).toList();
         boolean idMap = mapping.keepsLegacyKeyInIdMap();
         List<String> columns = upsertColumns(mapping, schema);
-        String stage = stagingName(table, columns, "u", idMap);
+        String stage = stagingName(table, columns, "u", mapping.legacyKeyOutsideTable());
         StringBuilder data = new StringBuilder(rows.size() * 64);
         for (GenericRecord row : rows) {
             appendRow(data, row, schema);
@@ -508,7 +510,7 @@ final class PostgresUpsertWriter {
         String columnList = columns.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
         String fieldList = fields.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
         copy.copyIn("COPY " + stage + " (" + fieldList + ") FROM STDIN", new StringReader(data.toString()));
-        String updates = columns.stream().filter(c -> !c.equals(key))
+        String updates = columns.stream().filter(c -> !keys.contains(c))
                 .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
         boolean assignedByTarget = mapping.id() == dev.shiftlog.schemas.spec.IdStrategy.TARGET;
         if (assignedByTarget && updates.isEmpty()) {
@@ -516,7 +518,7 @@ final class PostgresUpsertWriter {
         }
         // in key order: two sinks writing one table lock its rows in the same order, so they wait instead of deadlocking
         String insert = "INSERT INTO " + qualified(table) + " (" + columnList + ") SELECT " + columnList
-                + " FROM " + stage + " ORDER BY " + quote(key) + " ON CONFLICT (" + quote(key) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates);
+                + " FROM " + stage + " ORDER BY " + keyList + " ON CONFLICT (" + keyList + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates);
         try (Statement s = connection.createStatement()) {
             if (assignedByTarget) {
                 Map<String, String> ids = assignedIds.computeIfAbsent(table, t -> new java.util.HashMap<>());
@@ -540,7 +542,8 @@ final class PostgresUpsertWriter {
     /** The target columns a row shape writes: with an id map the legacy key travels in staging, not in the table. */
     private static List<String> upsertColumns(TableMappingDef mapping, Schema schema) {
         List<String> fields = schema.getFields().stream().map(Schema.Field::name).toList();
-        return mapping.keepsLegacyKeyInIdMap() ? fields.stream().filter(f -> !f.equals(TableMappingDef.ID_MAP)).toList() : fields;
+        String outside = mapping.legacyKeyOutsideTable();
+        return outside != null ? fields.stream().filter(f -> !f.equals(outside)).toList() : fields;
     }
 
     private void deleteKeys(TableMappingDef table, List<TableBatch.Change> deletes) throws SQLException, IOException {
@@ -548,18 +551,24 @@ final class PostgresUpsertWriter {
             return;
         }
         String key = table.rowKeyColumn();
-        String stage = stagingName(table.target(), List.of(key), "d", false);
+        List<String> keys = table.rowKeyColumns();
+        String stage = stagingName(table.target(), keys, "d", null);
         StringBuilder data = new StringBuilder(deletes.size() * 40);
         for (TableBatch.Change change : deletes) {
             GenericRecord k = change.key();
-            PgCopyText.append(data, k.getSchema().getFields().get(0).schema(), k.get(0));
+            for (Schema.Field f : k.getSchema().getFields()) {
+                if (f.pos() > 0) {
+                    data.append('\t');
+                }
+                PgCopyText.append(data, f.schema(), k.get(f.pos()));
+            }
             data.append('\n');
         }
 
         copy.copyIn("COPY " + stage + " FROM STDIN", new StringReader(data.toString()));
         try (Statement s = connection.createStatement()) {
-            s.executeUpdate("DELETE FROM " + qualified(table.target()) + " t USING " + stage + " d WHERE t." + quote(key)
-                    + " = d." + quote(key));
+            s.executeUpdate("DELETE FROM " + qualified(table.target()) + " t USING " + stage + " d WHERE " + keys.stream()
+                    .map(k -> "t." + quote(k) + " = d." + quote(k)).collect(Collectors.joining(" AND ")));
             if (table.keepsLegacyKeyInIdMap()) {
                 s.executeUpdate("DELETE FROM " + qualified(TableMappingDef.ID_MAP) + " m USING " + stage + " d WHERE m.migration = "
                         + literal(migration) + " AND m.target_table = " + literal(table.target()) + " AND m.new_id = d." + quote(key) + "::text");
@@ -579,24 +588,25 @@ final class PostgresUpsertWriter {
         out.append('\n');
     }
 
-    private static String stagingName(String table, List<String> columns, String kind, boolean withLegacyKey) {
-        return quote("shiftlog_stage_" + kind + "_" + table + "_" + Integer.toHexString(columns.hashCode()) + (withLegacyKey ? "_m" : ""));
+    private static String stagingName(String table, List<String> columns, String kind, String legacyKeyField) {
+        return quote("shiftlog_stage_" + kind + "_" + table + "_" + Integer.toHexString(columns.hashCode()) + (legacyKeyField != null ? "_m" : ""));
     }
 
     /**
      * A session-local table with the target's column types and no constraints, created once per column set; with
-     * {@code withLegacyKey} it has one more text column for the legacy key on its way to the id map. Created and
+     * {@code legacyKeyField} it has one more text column for a legacy key that is no column of the table (on its way
+     * to the id map, or a link table's). Created and
      * committed on its own, before any row of a transaction is written.
      */
-    private void ensureStaging(String table, List<String> columns, String kind, boolean withLegacyKey) throws SQLException {
-        String name = stagingName(table, columns, kind, withLegacyKey);
+    private void ensureStaging(String table, List<String> columns, String kind, String legacyKeyField) throws SQLException {
+        String name = stagingName(table, columns, kind, legacyKeyField);
         if (!stagingTables.add(name)) {
             return;
         }
         String columnList = columns.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
         try (Statement s = connection.createStatement()) {
             s.execute("CREATE TEMP TABLE IF NOT EXISTS " + name + " AS SELECT " + columnList
-                    + (withLegacyKey ? ", NULL::text AS " + quote(TableMappingDef.ID_MAP) : "") + " FROM "
+                    + (legacyKeyField != null ? ", NULL::text AS " + quote(legacyKeyField) : "") + " FROM "
                     + qualified(table) + " WITH NO DATA");
             connection.commit();
         } catch (SQLException e) {

@@ -113,7 +113,7 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
         long now = context.currentSystemTimeMs();
         RejectedRow rejected = new RejectedRow("transformer", table.target(), new TopicNames(migration).references(table.target()), -1, -1,
                 String.valueOf(row.get(table.legacyKey())), "parent " + reference.ref(),
-                "parent " + reference.ref() + ":" + answer.parentKey() + " of column " + reference.target() + " never landed (waited "
+                "parent " + reference.ref() + ":" + answer.parentKey() + " never landed (column " + reference.target() + "; waited "
                         + answer.waitedMs() / 1000 + " s, the last " + reference.reference().parkTimeout().toSeconds() + " s without any "
                         + reference.ref() + " landing): it is missing (an orphan) or waits itself (a cycle)",
                 GenericData.get().toString(row), now, answer.parentKey());
@@ -151,13 +151,18 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
                 continue;
             }
             String column = references.get(i).target();
-            Schema fkType = AvroValues.nonNull(copy.getSchema().getField(column).schema());
-            copy.put(column, switch (fkType.getType()) {
-                case INT -> Integer.parseInt(parentId);
-                case LONG -> Long.parseLong(parentId);
-                default -> parentId;
-            });
+            copy.put(column, typed(copy.getSchema().getField(column).schema(), parentId));
         }
         return copy;
+    }
+
+    /** A parent id as the column holding it is typed (ids travel as text on {@code <m>.landed}). */
+    static Object typed(Schema column, String parentId) {
+        Schema type = AvroValues.nonNull(column);
+        return switch (type.getType()) {
+            case INT -> Integer.parseInt(parentId);
+            case LONG -> Long.parseLong(parentId);
+            default -> parentId;
+        };
     }
 }

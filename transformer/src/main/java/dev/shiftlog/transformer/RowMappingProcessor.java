@@ -120,7 +120,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             return;
         }
         GenericRecord newKey = mapper.key(record.key());
-        if (newKey == null) {
+        if (newKey == null && !table.isLinkTable()) {
             return;
         }
         if (routeChild == null) {
@@ -202,10 +202,28 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
                 }
             }
         }
+        // a link-table row is keyed by the ids of the rows it links: its landed version's key, from the slots
+        GenericRecord landedKey = table.isLinkTable() && previous != null ? linkKey(mapper, previous) : newKey;
         if (newValue == null) {
             references.delete(child);
-            context.forward(record.withKey(newKey).withValue(null), outputChild);
+            if (landedKey != null) {
+                context.forward(record.withKey(landedKey).withValue(null), outputChild);
+            }
             return;
+        }
+        if (table.isLinkTable()) {
+            for (int i = 0; i < referenceColumns.size(); i++) {
+                if (parents.get(i) == null && table.linkKey().contains(referenceColumns.get(i).target())) {
+                    references.delete(child);
+                    if (landedKey != null) {
+                        context.forward(record.withKey(landedKey).withValue(null), outputChild);
+                    }
+                    reject(record, mapper, new RowMapper.RowRejectedException("link key " + table.target(), "row " + table.source() + ":"
+                            + child + " → " + table.target() + "." + referenceColumns.get(i).target() + " is part of the link table's key"
+                            + " but legacy column " + referenceColumns.get(i).from() + " is NULL"));
+                    return;
+                }
+            }
         }
         List<ChildReferences.Slot> slots = new ArrayList<>(referenceColumns.size());
         for (int i = 0; i < referenceColumns.size(); i++) {
@@ -221,6 +239,13 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         }
         ChildReferences next = new ChildReferences(version, slots);
         references.put(child, next.encode());
+        if (table.isLinkTable()) {
+            newKey = linkKey(mapper, next);
+            if (landedKey != null && !landedKey.equals(newKey)) {
+                // it links other rows now: the target row under the old pair goes, the new one lands when it can
+                context.forward(record.withKey(landedKey).withValue(null), outputChild);
+            }
+        }
         for (int i = 0; i < slots.size(); i++) {
             ChildReferences.Slot slot = slots.get(i);
             if (slot.unresolved()) {
@@ -237,6 +262,25 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             parked.put(nullMarked, newValue);
         }
         context.forward(record.withKey(newKey).withValue(ParkedRowReleaser.withParents(newValue, referenceColumns, next)), outputChild);
+    }
+
+    /** A link-table row's key from the parent ids its slots hold; null while one is unknown. */
+    private GenericRecord linkKey(RowMapper mapper, ChildReferences state) {
+        GenericRecord key = new GenericData.Record(mapper.keySchema());
+        for (Schema.Field f : mapper.keySchema().getFields()) {
+            int index = -1;
+            for (int i = 0; i < referenceColumns.size(); i++) {
+                if (referenceColumns.get(i).target().equals(f.name())) {
+                    index = i;
+                }
+            }
+            String id = index < 0 || index >= state.slots().size() ? null : state.slot(index).parentId();
+            if (id == null) {
+                return null;
+            }
+            key.put(f.pos(), ParkedRowReleaser.typed(f.schema(), id));
+        }
+        return key;
     }
 
     private void request(int reference, String parentKey, ParentRequest.Kind kind, String child, int partition, long version,

@@ -11,6 +11,7 @@ import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.IdStrategy;
 import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.ReferenceCycle;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -70,8 +71,44 @@ public final class TargetSchemaDrift {
                 ofTable.sort(java.util.Comparator.comparing(SchemaDrift::severity));
                 findings.addAll(ofTable);
             }
+            checkCycles(target, findings);
         }
         return findings;
+    }
+
+    /**
+     * A cycle of references lands whole only if one of its columns can hold NULL while its parent is still missing
+     * and is patched later: an error when every column around it is NOT NULL in the target, a warning when none has
+     * {@code land-null-then-patch} (trees excepted: their rows rarely form rings).
+     */
+    private void checkCycles(Connection target, List<SchemaDrift> findings) throws SQLException {
+        for (ReferenceCycle cycle : spec.referenceCycles()) {
+            List<ReferenceCycle.Edge> nullable = new ArrayList<>();
+            boolean known = true;
+            for (ReferenceCycle.Edge e : cycle.edges()) {
+                ColumnInfo column = PostgresCatalog.columns(target, spec.target().schema(), e.table().target()).get(e.column().target());
+                if (column == null) {
+                    known = false; // the catalog check reports it
+                } else if (!column.notNull()) {
+                    nullable.add(e);
+                }
+            }
+            ReferenceCycle.Edge first = cycle.edges().get(0);
+            String what = cycle.tree() ? "the tree reference " + cycle : "the references " + cycle + " form a cycle, and";
+            if (known && nullable.isEmpty()) {
+                ReferenceCycle.Edge fix = cycle.edges().get(cycle.edges().size() - 1);
+                findings.add(new SchemaDrift(Severity.ERROR, first.column().location(), first.table().target(), first.column().target(),
+                        what + (cycle.tree() ? " is" : " every one is") + " NOT NULL in the target, so rows that reference each other"
+                        + " can never land: make one column nullable (e.g. ALTER TABLE " + fix.table().target() + " ALTER COLUMN "
+                        + fix.column().target() + " DROP NOT NULL) and give it on-missing-parent: land-null-then-patch"));
+            } else if (!cycle.tree() && cycle.patchable().isEmpty()) {
+                ReferenceCycle.Edge fix = nullable.isEmpty() ? first : nullable.get(0);
+                findings.add(new SchemaDrift(Severity.WARNING, first.column().location(), first.table().target(), first.column().target(),
+                        what + " no column around it has on-missing-parent: land-null-then-patch, so rows that reference each other"
+                        + " wait park-timeout and go to " + new TopicNames(spec.name()).dlq() + ": give it to "
+                        + fix.table().target() + "." + fix.column().target()));
+            }
+        }
     }
 
     private void checkMapping(Connection source, Connection target, TableMappingDef mapping, Map<String, ColumnInfo> columns,
@@ -90,7 +127,13 @@ public final class TargetSchemaDrift {
             return; // an expression or column the catalog check reports
         }
         String rowKey = mapping.rowKeyColumn();
-        if (columns.containsKey(rowKey) && !hasUniqueIndex(target, table, rowKey)) {
+        if (mapping.isLinkTable()) {
+            if (columns.keySet().containsAll(mapping.linkKey()) && !hasUniqueIndex(target, table, mapping.linkKey())) {
+                String keys = String.join(", ", mapping.linkKey());
+                out.add(new SchemaDrift(Severity.ERROR, mapping.location(), table, null, "link table '" + table + "' has no unique"
+                        + " index on (" + keys + "); the sink upserts with ON CONFLICT (" + keys + "): add PRIMARY KEY (" + keys + ")"));
+            }
+        } else if (columns.containsKey(rowKey) && !hasUniqueIndex(target, table, List.of(rowKey))) {
             out.add(new SchemaDrift(Severity.ERROR, mapping.location(), table, rowKey, "target table '" + table
                     + "' has no unique index on '" + rowKey + "' alone; the sink upserts with ON CONFLICT (" + rowKey
                     + "): add PRIMARY KEY or UNIQUE (" + rowKey + ")"));
@@ -109,7 +152,7 @@ public final class TargetSchemaDrift {
         List<ColumnDef> nullableInputs = new ArrayList<>();
         for (Schema.Field field : written.getFields()) {
             String name = field.name();
-            if (name.equals(TableMappingDef.ID_MAP)) {
+            if (name.equals(mapping.legacyKeyOutsideTable())) {
                 continue; // kept in the id map table, not in a column
             }
             filled.add(name);
@@ -144,7 +187,7 @@ public final class TargetSchemaDrift {
             if (column.notNull() && def != null && !def.isExpression() && legacyColumns.containsKey(def.from()) && !legacyColumns.get(def.from()).notNull()) {
                 nullableInputs.add(def);
             }
-            if (column.notNull() && def != null && def.isReference() && mapping.landNullThenPatch()) {
+            if (column.notNull() && def != null && def.isReference() && def.reference().landNullThenPatch()) {
                 out.add(new SchemaDrift(Severity.WARNING, location, table, name, "target column '" + table + "." + name
                         + "' is NOT NULL, but 'on-missing-parent: land-null-then-patch' lands a child before its parent with "
                         + "NULL there; drop NOT NULL until the patch ran, or park children instead"));
@@ -171,16 +214,21 @@ public final class TargetSchemaDrift {
         }
     }
 
-    private boolean hasUniqueIndex(Connection c, String table, String column) throws SQLException {
+    /** Whether a unique index (no predicate, no expression) covers exactly these columns, in any order. */
+    private boolean hasUniqueIndex(Connection c, String table, List<String> columns) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT count(*) FROM pg_index i
                 JOIN pg_class r ON r.oid = i.indrelid JOIN pg_namespace n ON n.oid = r.relnamespace
-                JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum = i.indkey[0]
-                WHERE i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL
-                  AND n.nspname = ? AND r.relname = ? AND a.attname = ?""")) {
+                WHERE i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND n.nspname = ? AND r.relname = ?
+                  AND i.indnkeyatts = cardinality(?::text[])
+                  AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a
+                       WHERE a.attrelid = r.oid AND a.attnum = ANY (i.indkey[0:i.indnkeyatts - 1]))
+                      = (SELECT array_agg(x ORDER BY x) FROM unnest(?::text[]) x)""")) {
             ps.setString(1, spec.target().schema());
             ps.setString(2, table);
-            ps.setString(3, column);
+            java.sql.Array names = c.createArrayOf("text", columns.toArray());
+            ps.setArray(3, names);
+            ps.setArray(4, names);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1) > 0;

@@ -52,7 +52,6 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
     /** Maps every legacy row of one mapping into the expected table. */
     private ExpectedTally load(TablePlan plan, TableMappingDef mapping, List<Finding> findings) throws SQLException {
         Set<String> compared = plan.compared();
-        String match = plan.match();
         Connection source = plan.source();
         Connection target = plan.target();
         List<Ref> refs = new ArrayList<>();
@@ -165,20 +164,20 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
     }
 
     private void mergeStaging(TablePlan plan, TableMappingDef mapping, List<String> fields, List<Ref> throughSql) throws SQLException {
-        String match = plan.match();
+        List<String> match = plan.match();
         String columns = fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
         // several legacy rows of one mapping may consolidate into one target row; the upsert may touch it once
-        String distinct = mapping.matchOn() != null ? "DISTINCT ON (s." + quote(match) + ") " : "";
+        String distinct = mapping.matchOn() != null ? "DISTINCT ON (" + plan.matchList("s") + ") " : "";
         String select = fields.stream().map(f -> {
             Ref ref = throughSql.stream().filter(r -> r.column().target().equals(f)).findFirst().orElse(null);
             return ref == null ? "s." + quote(f) : "(SELECT p." + quote(ref.parent().key()) + " FROM " + plan.qualified(ref.parent().target())
                     + " p WHERE p." + quote(ref.parent().legacyKey()) + "::text = s." + ref.stagingColumn() + ")";
         }).collect(Collectors.joining(", "));
-        String updates = fields.stream().filter(f -> !f.equals(match)).map(f -> quote(f) + " = EXCLUDED." + quote(f))
+        String updates = fields.stream().filter(f -> !match.contains(f)).map(f -> quote(f) + " = EXCLUDED." + quote(f))
                 .collect(Collectors.joining(", "));
         try (Statement s = plan.target().createStatement()) {
             s.executeUpdate("INSERT INTO " + plan.expected() + " (" + columns + ") SELECT " + distinct + select + " FROM " + STAGING + " s ON CONFLICT ("
-                    + quote(match) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates));
+                    + plan.matchList(null) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates));
             s.execute("DROP TABLE " + STAGING);
         }
     }

@@ -53,9 +53,11 @@ final class ReferenceIntegrity implements Verifier<Integer> {
         String child = plan.qualified(t.target());
         String refCol = quote(ref.target());
         String parentKey = quote(parent.key());
-        String show = quote(TargetVerifier.matchColumn(List.of(t)));
+        List<String> matchColumns = TargetVerifier.matchColumns(List.of(t));
+        String show = matchColumns.size() == 1 ? "c." + quote(matchColumns.get(0)) : "ROW(" + matchColumns.stream().map(m -> "c." + quote(m))
+                .collect(java.util.stream.Collectors.joining(", ")) + ")";
         try (Statement s = target.createStatement();
-             ResultSet rs = s.executeQuery("SELECT c." + show + "::text, c." + refCol + "::text FROM " + child + " c WHERE c." + refCol
+             ResultSet rs = s.executeQuery("SELECT " + show + "::text, c." + refCol + "::text FROM " + child + " c WHERE c." + refCol
                      + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + plan.qualified(parent.target()) + " p WHERE p." + parentKey + " = c."
                      + refCol + ") ORDER BY 1 LIMIT " + TargetVerifier.SAMPLES)) {
             while (rs.next()) {

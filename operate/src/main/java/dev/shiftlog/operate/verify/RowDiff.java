@@ -45,7 +45,6 @@ final class RowDiff implements Verifier<DiffTally> {
     @Override
     public DiffTally verify(TablePlan plan, List<Finding> findings) throws SQLException {
         String table = plan.table();
-        String match = plan.match();
         Set<String> compared = plan.compared();
         Connection target = plan.target();
         String hashE = "md5(ROW(" + compared.stream().map(c -> E_ALIAS + "." + quote(c)).collect(Collectors.joining(", ")) + ")::text)";
@@ -56,11 +55,15 @@ final class RowDiff implements Verifier<DiffTally> {
             return "CASE WHEN " + E_ALIAS + "." + quote(c) + cast + " IS DISTINCT FROM " + T_ALIAS + "." + quote(c) + cast
                     + " THEN '" + c.replace("'", "''") + "' END";
         }).collect(Collectors.joining(", ")) + "], NULL)";
-        String expectedMatch = E_ALIAS + "." + quote(match);
-        String targetMatch = T_ALIAS + "." + quote(match);
-        String sql = "SELECT " + expectedMatch + "::text, " + targetMatch + "::text, " + differing + ", to_jsonb(" + E_ALIAS + "), to_jsonb("
-                + T_ALIAS + ") FROM " + plan.expected() + " " + E_ALIAS + " FULL JOIN " + plan.qualified(table) + " " + T_ALIAS + " ON " + targetMatch
-                + " = " + expectedMatch + " WHERE " + expectedMatch + " IS NULL OR " + targetMatch + " IS NULL OR " + hashE + " <> " + hashT
+        // every match column is NOT NULL in a target row, so the first one tells a side of the full join is absent
+        String expectedFirst = E_ALIAS + "." + quote(plan.match().get(0));
+        String targetFirst = T_ALIAS + "." + quote(plan.match().get(0));
+        String on = plan.match().stream().map(m -> T_ALIAS + "." + quote(m) + " = " + E_ALIAS + "." + quote(m))
+                .collect(Collectors.joining(" AND "));
+        String sql = "SELECT CASE WHEN " + expectedFirst + " IS NOT NULL THEN " + plan.matchText(E_ALIAS) + " END, CASE WHEN "
+                + targetFirst + " IS NOT NULL THEN " + plan.matchText(T_ALIAS) + " END, " + differing + ", to_jsonb(" + E_ALIAS
+                + "), to_jsonb(" + T_ALIAS + ") FROM " + plan.expected() + " " + E_ALIAS + " FULL JOIN " + plan.qualified(table) + " "
+                + T_ALIAS + " ON " + on + " WHERE " + expectedFirst + " IS NULL OR " + targetFirst + " IS NULL OR " + hashE + " <> " + hashT
                 + " ORDER BY 1, 2";
         long missing = 0;
         long extra = 0;

@@ -53,7 +53,7 @@ public final class TargetVerifier {
                 counts.add(verifyTable(table, source, target, findings));
                 List<TableMappingDef> mappings = spec.mappingsOf(table);
                 if (mappings.get(0).hasReferences()) {
-                    referenceIntegrity.verify(new TablePlan(spec, table, mappings, null, matchColumn(mappings), Set.of(), source, target, null),
+                    referenceIntegrity.verify(new TablePlan(spec, table, mappings, null, matchColumns(mappings), Set.of(), source, target, null),
                             findings);
                 }
             }
@@ -69,8 +69,16 @@ public final class TargetVerifier {
         return SqlIdentifiers.qualified(spec.target().schema(), table);
     }
 
-    /** The column a target row is found by: its id when the mapping derives it, else the legacy key. */
-    static String matchColumn(List<TableMappingDef> mappings) {
+    /** The columns a target row is found by: its id when the mapping derives it, else the legacy key; a link table's key. */
+    static List<String> matchColumns(List<TableMappingDef> mappings) {
+        TableMappingDef first = mappings.get(0);
+        if (first.isLinkTable()) {
+            return first.linkKey();
+        }
+        return List.of(matchColumn(mappings));
+    }
+
+    private static String matchColumn(List<TableMappingDef> mappings) {
         TableMappingDef first = mappings.get(0);
         boolean derived = mappings.stream().allMatch(t -> t.id() == IdStrategy.UUID5 || t.id() == IdStrategy.PRESERVE);
         return derived || first.keepsLegacyKeyInIdMap() ? first.key() : first.legacyKey();
@@ -80,9 +88,9 @@ public final class TargetVerifier {
         List<TableMappingDef> mappings = spec.mappingsOf(table);
         TableInfo info = PostgresCatalog.table(target, spec.target().schema(), table).orElseThrow(() -> new SQLException(
                 "target table " + spec.target().schema() + "." + table + " does not exist; run 'shiftlog plan' first"));
-        String match = matchColumn(mappings);
-        Set<String> compared = new LinkedHashSet<>();
-        boolean idsDerived = match.equals(mappings.get(0).key());
+        List<String> match = matchColumns(mappings);
+        Set<String> compared = new LinkedHashSet<>(match);
+        boolean idsDerived = match.equals(List.of(mappings.get(0).key()));
         for (TableMappingDef t : mappings) {
             if (idsDerived && t.id() != IdStrategy.TARGET) {
                 compared.add(t.key());
@@ -97,7 +105,7 @@ public final class TargetVerifier {
         try (Statement s = target.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + EXPECTED);
             s.execute("CREATE TEMP TABLE " + EXPECTED + " AS SELECT " + columnList + " FROM " + qualified(table) + " WITH NO DATA");
-            s.execute("CREATE UNIQUE INDEX ON " + EXPECTED + " (" + quote(match) + ")");
+            s.execute("CREATE UNIQUE INDEX ON " + EXPECTED + " (" + match.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", ")) + ")");
         }
         TablePlan plan = new TablePlan(spec, table, mappings, info, match, compared, source, target, EXPECTED);
         ExpectedTally tally = expectedRows.verify(plan, findings);

@@ -76,7 +76,7 @@ public final class SpecCatalogCheck {
             errors.add(new SpecError(t.location(), "target table '" + spec.target().schema() + "." + t.target()
                     + "' does not exist in " + spec.target().url() + "; create it before the migration"));
         } else {
-            for (String col : t.keepsLegacyKeyInIdMap() ? List.of(t.key()) : List.of(t.key(), t.legacyKey())) {
+            for (String col : t.isLinkTable() ? List.<String>of() : t.keepsLegacyKeyInIdMap() ? List.of(t.key()) : List.of(t.key(), t.legacyKey())) {
                 if (!dst.get().columns().containsKey(col)) {
                     errors.add(new SpecError(t.location(), "target table '" + t.target() + "' has no column '" + col
                             + "' (key / legacy-key); columns are " + dst.get().columns().keySet()));

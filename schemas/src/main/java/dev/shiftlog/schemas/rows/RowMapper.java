@@ -66,9 +66,21 @@ public final class RowMapper {
         Schema idType = idType(table.id(), legacyKeyType);
 
         String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
-        keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
-                List.of(table.id() == IdStrategy.TARGET ? new Schema.Field(table.legacyKey(), legacyKeyType)
-                        : new Schema.Field(table.key(), idType)));
+        if (table.isLinkTable()) {
+            // the new ids of the linked rows, typed as the parents' ids: text for composite legacy keys and assigned ids
+            List<Schema.Field> keyFields = new ArrayList<>();
+            for (String k : table.linkKey()) {
+                ColumnDef ref = table.columns().stream().filter(c -> c.target().equals(k)).findFirst().orElseThrow();
+                Schema.Field from = sourceValueSchema == null ? null : sourceValueSchema.getField(ref.from());
+                Schema legacy = from == null || ref.reference().composite() ? Schema.create(Schema.Type.STRING) : AvroValues.nonNull(from.schema());
+                keyFields.add(new Schema.Field(k, idType(ref.refId(), legacy)));
+            }
+            keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false, keyFields);
+        } else {
+            keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
+                    List.of(table.id() == IdStrategy.TARGET ? new Schema.Field(table.legacyKey(), legacyKeyType)
+                            : new Schema.Field(table.key(), idType)));
+        }
 
         if (sourceValueSchema == null) {
             valueSchema = null;
@@ -81,12 +93,12 @@ public final class RowMapper {
         celColumns.putIfAbsent(IDS_VARIABLE, dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
                 dev.cel.common.types.SimpleType.STRING));
         List<Schema.Field> fields = new ArrayList<>();
-        if (table.id() != IdStrategy.TARGET) { // the database fills it
+        if (table.id() != IdStrategy.TARGET && !table.isLinkTable()) { // the database fills it
             fields.add(new Schema.Field(table.key(), idType));
         }
         fields.add(new Schema.Field(table.legacyKey(), legacyKeyType));
         for (ColumnDef column : table.columns()) {
-            if (column.target().equals(table.key()) || column.target().equals(table.legacyKey())) {
+            if (!table.isLinkTable() && (column.target().equals(table.key()) || column.target().equals(table.legacyKey()))) {
                 throw new RowMappingException(column.location(), "column '" + column.target() + "' of '" + table.target()
                         + "' is filled by the id strategy; remove it from 'columns'");
             }
@@ -173,14 +185,23 @@ public final class RowMapper {
         return String.join("/", parts);
     }
 
-    /** The key record of a target row, e.g. to route a row that was parked without its key. */
+    /**
+     * The key record of a target row, e.g. to route a row that was parked without its key; null for a link-table row
+     * whose key columns are not all filled yet.
+     */
     public static GenericRecord keyOf(TableMappingDef table, GenericRecord row, String migration) {
         String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
-        String column = table.rowKeyColumn();
-        Schema keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
-                List.of(new Schema.Field(column, AvroValues.nonNull(row.getSchema().getField(column).schema()))));
-        GenericRecord key = new GenericData.Record(keySchema);
-        key.put(0, row.get(column));
+        List<Schema.Field> fields = new ArrayList<>();
+        for (String column : table.rowKeyColumns()) {
+            if (row.get(column) == null) {
+                return null;
+            }
+            fields.add(new Schema.Field(column, AvroValues.nonNull(row.getSchema().getField(column).schema())));
+        }
+        GenericRecord key = new GenericData.Record(Schema.createRecord(table.target() + "_key", null, namespace, false, fields));
+        for (int i = 0; i < fields.size(); i++) {
+            key.put(i, row.get(fields.get(i).name()));
+        }
         return key;
     }
 
@@ -283,9 +304,13 @@ public final class RowMapper {
 
     /**
      * The new primary key of a legacy row; needs only the legacy key, so deletes map too. Null when the strategy
-     * remembers ids and this legacy key never got one (a delete of a row this migration never saw).
+     * remembers ids and this legacy key never got one (a delete of a row this migration never saw), and for a link
+     * table, whose key is the new ids of the rows it links.
      */
     public GenericRecord key(GenericRecord sourceKey) {
+        if (table.isLinkTable()) {
+            return null; // the linked rows' ids: known once they landed (see keyOf)
+        }
         Object id = table.id() == IdStrategy.TARGET ? legacyKey(sourceKey)
                 : table.id().isAssigned() ? ids.existing(legacyKeyText(sourceKey)) : newId(sourceKey);
         if (id == null) {
@@ -304,7 +329,7 @@ public final class RowMapper {
             out.put(table.key(), idForMatch(match));
             out.put(table.legacyKey(), match);
         } else {
-            if (table.id() != IdStrategy.TARGET) {
+            if (table.id() != IdStrategy.TARGET && !table.isLinkTable()) {
                 out.put(table.key(), newId(sourceKey));
             }
             out.put(table.legacyKey(), legacyKey(sourceKey));

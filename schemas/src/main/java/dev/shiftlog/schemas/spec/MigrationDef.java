@@ -39,6 +39,11 @@ public record MigrationDef(
         return new MigrationDef(name, source, target, newKafka, tables, successRate, cleanup, file);
     }
 
+    /** Every cycle of the reference graph, trees (a table referencing itself) included. */
+    public List<ReferenceCycle> referenceCycles() {
+        return ReferenceCycle.of(tables);
+    }
+
     /** Mappings ordered so that a referenced table comes before the tables that reference it (cycles: as listed). */
     public List<TableMappingDef> landingOrder() {
         List<TableMappingDef> ordered = new java.util.ArrayList<>();

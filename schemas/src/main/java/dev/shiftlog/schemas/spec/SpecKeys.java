@@ -65,8 +65,9 @@ public final class SpecKeys {
             .doc("How the new primary key is made. uuid5 from migration, table and legacy key; preserve keeps the legacy key; "
                     + "uuid7 and cuid2 are random, assigned once and remembered; target lets the database assign it (rows "
                     + "are matched by the unique legacy-key column).").add();
-    public static final SpecKey KEY = key(Block.TABLE, "key", Kind.IDENTIFIER, false, TableMappingDef.DEFAULT_KEY,
-            "Target primary-key column.");
+    public static final SpecKey KEY = key(Block.TABLE, "key", Kind.IDENTIFIERS, false, TableMappingDef.DEFAULT_KEY,
+            "Target primary-key column; for a link table, the list of its reference columns whose new ids form the key "
+                    + "(no id or legacy-key column then).");
     public static final SpecKey LEGACY_KEY = key(Block.TABLE, "legacy-key", Kind.IDENTIFIER, false,
             TableMappingDef.DEFAULT_LEGACY_KEY, "Target column that keeps the legacy key; " + TableMappingDef.ID_MAP
                     + " keeps it in that table instead (created by the sink).");

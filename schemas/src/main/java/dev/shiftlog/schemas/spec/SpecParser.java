@@ -210,6 +210,8 @@ public final class SpecParser {
                     }
                 }
             }
+            Set<String> linkTables = new HashSet<>();
+            tables.stream().filter(TableMappingDef::isLinkTable).forEach(t -> linkTables.add(t.target()));
             List<TableMappingDef> resolved = new ArrayList<>();
             for (TableMappingDef t : tables) {
                 if (t.keepsLegacyKeyInIdMap() && (t.id() == IdStrategy.TARGET || t.matchOn() != null)) {
@@ -220,10 +222,27 @@ public final class SpecParser {
                     errors.add(new SpecError(t.location(), "'match-on' needs ids shiftlog makes (uuid5, uuid7, cuid2, preserve),"
                             + " not 'target'"));
                 }
+                for (String k : t.linkKey()) {
+                    ColumnDef c = t.columns().stream().filter(col -> col.target().equals(k)).findFirst().orElse(null);
+                    if (c == null || !c.isReference()) {
+                        errors.add(new SpecError(t.location(), "link table '" + t.target() + "': key column '" + k + "' must be a"
+                                + " reference column under 'columns' ({ ref: table, from: column }); its new id is part of the key"));
+                    } else if (c.reference().landNullThenPatch()) {
+                        errors.add(new SpecError(c.location(), "link table '" + t.target() + "': key column '" + k + "' cannot land"
+                                + " NULL; remove on-missing-parent: land-null-then-patch"));
+                    }
+                }
+                if (t.isLinkTable() && merged.contains(t.target())) {
+                    errors.add(new SpecError(t.location(), "link table '" + t.target() + "' is fed by one legacy table only"));
+                }
                 List<ColumnDef> columns = new ArrayList<>();
                 for (ColumnDef c : t.columns()) {
                     if (c.isReference()) {
                         IdStrategy strategy = strategies.get(c.ref());
+                        if (linkTables.contains(c.ref())) {
+                            errors.add(new SpecError(c.location(), "column '" + c.target() + "' references link table '" + c.ref()
+                                    + "', whose rows have no id of their own; reference the rows it links instead"));
+                        }
                         if (merged.contains(c.ref())) {
                             errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
                                     + "', which several legacy tables feed; a legacy key cannot say which row it means"));
@@ -238,7 +257,7 @@ public final class SpecParser {
                 }
                 resolved.add(new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), List.copyOf(columns),
                         t.onError(), t.where(), t.parkTimeout(), merged.contains(t.target()), t.matchOn(),
-                        t.landNullThenPatch(), t.location()));
+                        t.landNullThenPatch(), t.linkKey(), t.location()));
             }
             return List.copyOf(resolved);
         }
@@ -353,7 +372,16 @@ public final class SpecParser {
             Map<String, Node> keys = keys(map, TABLE_KEYS, "table mapping");
             String target = identifier(keys, "target", map, true);
             String source = identifier(keys, "source", map, true);
-            String key = identifier(keys, "key", map, false);
+            List<String> linkKey = keys.get("key") instanceof SequenceNode ? names(keys.get("key"), "key") : List.of();
+            if (!linkKey.isEmpty()) {
+                for (String other : List.of("id", "legacy-key", "match-on")) {
+                    if (keys.containsKey(other)) {
+                        error(keys.get(other), "a link table (key: " + linkKey + ") is keyed by the new ids of the rows it links;"
+                                + " it has no '" + other + "'");
+                    }
+                }
+            }
+            String key = linkKey.isEmpty() ? identifier(keys, "key", map, false) : null;
             String legacyKey = identifier(keys, "legacy-key", map, false);
             if (legacyKey != null && legacyKey.equals(key == null ? TableMappingDef.DEFAULT_KEY : key)) {
                 error(keys.get("legacy-key"), "'legacy-key: " + legacyKey + "' names the key column itself; the legacy key needs a"
@@ -394,8 +422,8 @@ public final class SpecParser {
                 }
             }
             return new TableMappingDef(target, source, key == null ? TableMappingDef.DEFAULT_KEY : key, id,
-                    legacyKey == null ? TableMappingDef.DEFAULT_LEGACY_KEY : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn,
-                    "land-null-then-patch".equals(missingParent), at(map));
+                    !linkKey.isEmpty() ? TableMappingDef.LINK_LEGACY_KEY : legacyKey == null ? TableMappingDef.DEFAULT_LEGACY_KEY : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn,
+                    "land-null-then-patch".equals(missingParent), linkKey, at(map));
         }
 
         /** One column; a reference's waiting policy defaults to the table's {@code tableTimeout} and {@code tableLandNull}. */

@@ -24,6 +24,8 @@ import java.util.List;
  *     default of each reference ({@link ReferenceDef#landNullThenPatch})
  * @param where a CEL condition a legacy row must meet to have a target row; Optional: null means every row. A row
  *     that stops meeting it (an update) loses its target row.
+ * @param linkKey for a link table ({@code key: [a, b]}), the reference columns whose new ids together form the
+ *     target's primary key: no id and no legacy-key column of its own; empty for every other table
  */
 public record TableMappingDef(
         String target,
@@ -38,7 +40,41 @@ public record TableMappingDef(
         boolean merged,
         ColumnDef matchOn,
         boolean landNullThenPatch,
+        List<String> linkKey,
         Location location) {
+
+    public TableMappingDef {
+        linkKey = linkKey == null ? List.of() : List.copyOf(linkKey);
+    }
+
+    /** A table that is not a link table. */
+    public TableMappingDef(String target, String source, String key, IdStrategy id, String legacyKey, List<ColumnDef> columns,
+                           OnError onError, ColumnDef where, java.time.Duration parkTimeout, boolean merged, ColumnDef matchOn,
+                           boolean landNullThenPatch, Location location) {
+        this(target, source, key, id, legacyKey, columns, onError, where, parkTimeout, merged, matchOn, landNullThenPatch, List.of(),
+                location);
+    }
+
+    /** The field a link-table row carries its legacy key in: for the DLQ and verify, never written to the target. */
+    public static final String LINK_LEGACY_KEY = "shiftlog_legacy_key";
+
+    /**
+     * The row field holding a legacy key that travels with the row but is no column of the target table: the
+     * {@value #ID_MAP} field, or a link table's {@value #LINK_LEGACY_KEY}; null when the legacy key is a column.
+     */
+    public String legacyKeyOutsideTable() {
+        return keepsLegacyKeyInIdMap() ? ID_MAP : isLinkTable() ? LINK_LEGACY_KEY : null;
+    }
+
+    /** A link table: its primary key is the new ids of the rows it links ({@link #linkKey}). */
+    public boolean isLinkTable() {
+        return !linkKey.isEmpty();
+    }
+
+    /** The columns that identify a target row in the log and in upserts: {@link #rowKeyColumn}, or a link table's key. */
+    public List<String> rowKeyColumns() {
+        return isLinkTable() ? linkKey : List.of(rowKeyColumn());
+    }
 
     /** The table that keeps legacy keys for mappings whose target table has no column for them. */
     public static final String ID_MAP = "shiftlog_id_map";
