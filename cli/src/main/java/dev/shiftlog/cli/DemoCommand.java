@@ -58,8 +58,7 @@ final class DemoCommand implements Callable<Integer> {
             String legacyUrl = legacyPg.createDatabase("legacy");
             String targetUrl = targetPg.createDatabase("app");
             try (Connection c = legacyPg.connect("legacy"); Statement s = c.createStatement()) {
-                s.execute(files.read("legacy.sql"));
-                s.execute(files.read("generate.sql").replace("${scale}", Integer.toString(scale)));
+                s.execute(files.legacySql(scale));
             }
             try (Connection c = targetPg.connect("app"); Statement s = c.createStatement()) {
                 s.execute(files.read("target.sql"));

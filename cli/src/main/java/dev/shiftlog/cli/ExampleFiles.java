@@ -26,6 +26,35 @@ record ExampleFiles(String name) {
         }
     }
 
+    /**
+     * The SQL that creates and fills the legacy database: the example's {@code legacy.sql} plus its generator at the
+     * given scale, or, for an example over a real sample database ({@code legacy-dataset.txt} names its PostgreSQL
+     * script, relative to the project root, never copied into the project), that script after its psql commands.
+     */
+    String legacySql(int scale) throws IOException {
+        String dataset;
+        try {
+            dataset = read("legacy-dataset.txt").strip();
+        } catch (IOException none) {
+            return read("legacy.sql") + "\n" + read("generate.sql").replace("${scale}", Integer.toString(scale));
+        }
+        // relative to the project root: the working directory or, from a module directory, one of its parents
+        Path script = null;
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null && script == null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve(dataset))) {
+                script = dir.resolve(dataset).normalize();
+            }
+        }
+        if (script == null) {
+            throw new IOException("example '" + name + "' reads the sample database " + dataset + " (relative to the project"
+                    + " root), which is not there; it ships beside the project in ../shared/datasets");
+        }
+        String sql = Files.readString(script, StandardCharsets.UTF_8);
+        // the script creates its own database and connects to it with psql's \c: keep what follows
+        int connect = sql.indexOf("\\c ");
+        return connect < 0 ? sql : sql.substring(sql.indexOf('\n', connect) + 1);
+    }
+
     /** target table → SQL counting the target rows the legacy data should give; empty when the example has none. */
     Map<String, String> expectedCountQueries() throws IOException {
         String text;

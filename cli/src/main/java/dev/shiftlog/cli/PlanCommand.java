@@ -51,6 +51,11 @@ final class PlanCommand implements Callable<Integer> {
                         ref.reference().landNullThenPatch() ? "lands NULL then patched" : "to the DLQ",
                         dev.shiftlog.schemas.spec.SpecDuration.format(ref.reference().parkTimeout()));
             }
+            for (dev.shiftlog.schemas.spec.LookupDef lookup : t.lookups()) {
+                System.out.printf("      lookup %s = %s.%s by %s (kept current; missing → %s)%n", lookup.name(),
+                        lookup.sourceSchema(spec.source().schema()), lookup.sourceTable(), String.join(", ", lookup.on()),
+                        lookup.dlqIfMissing() ? "the DLQ" : "NULL");
+            }
             System.out.printf("      topics %s → %s%n", topics.source(schema, t.sourceTable()), topics.out(t.target()));
         }
         List<dev.shiftlog.schemas.spec.ReferenceCycle> cycles = spec.referenceCycles();

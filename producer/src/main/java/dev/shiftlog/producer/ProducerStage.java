@@ -60,21 +60,18 @@ public final class ProducerStage implements AutoCloseable {
         this.snapshotListener = snapshotListener;
     }
 
-    /** The spec's distinct legacy tables as {@code schema.table}, in spec order. */
+    /** The spec's distinct legacy tables as {@code schema.table}, in spec order, looked-up tables included. */
     static Set<String> legacyTables(MigrationDef spec) {
-        Set<String> tables = new LinkedHashSet<>();
-        for (TableMappingDef t : spec.tables()) {
-            tables.add(t.sourceSchema(spec.source().schema()) + "." + t.sourceTable());
-        }
-        return tables;
+        return spec.capturedTables();
     }
 
     /** The source topics of a spec, one per distinct legacy table. */
     public static Set<String> sourceTopics(MigrationDef spec) {
         TopicNames names = new TopicNames(spec.name());
         Set<String> topics = new LinkedHashSet<>();
-        for (TableMappingDef t : spec.tables()) {
-            topics.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable()));
+        for (String qualified : spec.capturedTables()) {
+            int dot = qualified.indexOf('.');
+            topics.add(names.source(qualified.substring(0, dot), qualified.substring(dot + 1)));
         }
         return topics;
     }

@@ -25,6 +25,21 @@ public record TopicNames(String migration) {
         return migration + ".parents." + targetTable;
     }
 
+    /** Every change of a looked-up legacy table, re-keyed by (table, key) so lookup requests and rows meet in one task. */
+    public String lookupRows() {
+        return migration + ".lookup-rows";
+    }
+
+    /** Requests of a table's rows for the legacy rows they look up, keyed by the looked-up row. */
+    public String lookups(String targetTable) {
+        return migration + ".lookups." + targetTable;
+    }
+
+    /** The looked-up rows (and every later version of them), sent back to each requesting row's own partition. */
+    public String lookupAnswers(String targetTable) {
+        return migration + ".lookup-answers." + targetTable;
+    }
+
     public String dlq() {
         return migration + ".dlq";
     }
@@ -52,7 +67,7 @@ public record TopicNames(String migration) {
      */
     public java.util.Map<String, String> settingsOf(String topic) {
         String prefix = migration + ".";
-        if (topic.startsWith(prefix + "src.") || topic.startsWith(prefix + "out.") || topic.equals(landed())) {
+        if (topic.startsWith(prefix + "src.") || topic.startsWith(prefix + "out.") || topic.equals(landed()) || topic.equals(lookupRows())) {
             return LATEST_PER_KEY_FOREVER;
         }
         return EVERY_MESSAGE_FOREVER;

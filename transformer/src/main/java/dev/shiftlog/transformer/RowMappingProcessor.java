@@ -46,11 +46,22 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private KeyValueStore<String, String> matches;
     private final boolean primary;
     private RowMapper lastRowMapper;
+    /** The source offset and partition of the legacy version being mapped (a re-render's: the stored version's). */
+    private long currentVersion;
+    private int currentPartition;
+    private final LookupJoin lookupJoin;
 
     /** @param routeChild where rows of a table with a reference go to wait for their parent; null without one */
     /** @param primary for {@code match-on} mappings: whether leaving a target row deletes it (else only clears columns) */
     RowMappingProcessor(String migration, TableMappingDef table, List<TableMappingDef> siblings, String outputChild, String dlqChild,
                         String routeChild, boolean primary) {
+        this(migration, table, siblings, outputChild, dlqChild, routeChild, primary, null);
+    }
+
+    /** @param lookupJoin the asking side of the table's lookups; null without lookups */
+    RowMappingProcessor(String migration, TableMappingDef table, List<TableMappingDef> siblings, String outputChild, String dlqChild,
+                        String routeChild, boolean primary, LookupJoin lookupJoin) {
+        this.lookupJoin = lookupJoin;
         this.primary = primary;
         this.siblings = siblings;
         this.migration = migration;
@@ -79,6 +90,9 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         if (table.matchOn() != null) {
             matches = context.getStateStore(matchesStoreName(table));
         }
+        if (lookupJoin != null) {
+            lookupJoin.init(context);
+        }
     }
 
     /** The store that remembers a table's assigned ids; part of the topology contract (renaming it loses ids). */
@@ -91,16 +105,14 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         if (record.key() == null) {
             return;
         }
-        Schema keySchema = record.key().getSchema();
-        Schema valueSchema = record.value() == null ? null : record.value().getSchema();
-        // A delete has no row schema: it reuses the mapper of the latest row, which knows the target row's shape.
-        RowMapper mapper = valueSchema == null && lastRowMapper != null && lastRowMapper.keySchemaOfSource().equals(keySchema)
-                ? lastRowMapper
-                : mappers.computeIfAbsent(keySchema, k -> new HashMap<>())
-                        .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v, ids, siblings));
-        if (valueSchema != null) {
-            lastRowMapper = mapper;
+        if (lookupJoin != null && LookupAnswer.is(record.value())) {
+            onLookupAnswer(record);
+            return;
         }
+        RecordMetadata meta = context.recordMetadata().orElseThrow();
+        currentVersion = meta.offset();
+        currentPartition = meta.partition();
+        RowMapper mapper = mapperFor(record.key().getSchema(), record.value() == null ? null : record.value().getSchema());
         if (table.matchOn() != null) {
             try {
                 consolidate(record, mapper);
@@ -109,12 +121,89 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             }
             return;
         }
+        Map<String, GenericRecord> found = Map.of();
+        if (lookupJoin != null) {
+            String child = mapper.legacyKeyText(record.key());
+            if (record.value() == null) {
+                lookupJoin.forget(child, currentPartition, currentVersion, record.timestamp());
+            } else {
+                LookupJoin.Result result;
+                try {
+                    result = lookupJoin.update(child, record.key(), record.value(), mapper, currentVersion, currentPartition, record.timestamp());
+                } catch (RowMapper.RowRejectedException e) {
+                    reject(record, mapper, e);
+                    return;
+                }
+                if (result == null) {
+                    return; // a lookup is unanswered: the gate's answer renders the row
+                }
+                if (result.missing() != null) {
+                    missingLookup(record, mapper, result.missing());
+                    return;
+                }
+                found = result.found();
+            }
+        }
+        emit(record, mapper, found);
+    }
+
+    /** A delete has no row schema: it reuses the mapper of the latest row, which knows the target row's shape. */
+    private RowMapper mapperFor(Schema keySchema, Schema valueSchema) {
+        RowMapper mapper = valueSchema == null && lastRowMapper != null && lastRowMapper.keySchemaOfSource().equals(keySchema)
+                ? lastRowMapper
+                : mappers.computeIfAbsent(keySchema, k -> new HashMap<>())
+                        .computeIfAbsent(valueSchema, v -> new RowMapper(migration, table, keySchema, v, ids, siblings));
+        if (valueSchema != null) {
+            lastRowMapper = mapper;
+        }
+        return mapper;
+    }
+
+    /** A looked-up row changed (or first arrived): the row that uses it is rendered again from its stored version. */
+    private void onLookupAnswer(Record<GenericRecord, GenericRecord> record) {
+        LookupAnswer answer = LookupAnswer.fromAvro(record.value());
+        GenericRecord[] source = lookupJoin.source(answer.childKey());
+        long[] position = lookupJoin.position(answer.childKey());
+        if (source == null || position == null) {
+            return; // deleted meanwhile
+        }
+        currentVersion = position[0];
+        currentPartition = (int) position[1];
+        RowMapper mapper = mapperFor(source[0].getSchema(), source[1].getSchema());
+        Record<GenericRecord, GenericRecord> row = new Record<>(source[0], source[1], record.timestamp());
+        LookupJoin.Result result;
+        try {
+            result = lookupJoin.answer(answer, source[1], mapper, record.timestamp());
+        } catch (RowMapper.RowRejectedException e) {
+            reject(row, mapper, e);
+            return;
+        }
+        if (result == null) {
+            return;
+        }
+        if (result.missing() != null) {
+            missingLookup(row, mapper, result.missing());
+            return;
+        }
+        emit(row, mapper, result.found());
+    }
+
+    /** {@code on-missing: dlq}: the row leaves the target (if it was there) and goes to the DLQ with the lookup named. */
+    private void missingLookup(Record<GenericRecord, GenericRecord> record, RowMapper mapper, dev.shiftlog.schemas.spec.LookupDef lookup) {
+        emit(record.withValue(null), mapper, Map.of());
+        reject(record, mapper, new RowMapper.RowRejectedException("lookup " + lookup.name(), "row " + table.source() + ":"
+                + mapper.legacyKeyText(record.key()) + " looks up " + lookup.table() + " by " + String.join(", ", lookup.on())
+                + " and finds no row (on-missing: dlq)"));
+    }
+
+    /** Maps one legacy version (with the rows its lookups found) and sends it on: to the output, or to wait for its parents. */
+    private void emit(Record<GenericRecord, GenericRecord> record, RowMapper mapper, Map<String, GenericRecord> found) {
         GenericRecord newValue;
         try {
             // A row that does not meet 'where' has no target row: a tombstone retracts one an earlier version made.
             boolean kept = record.value() != null && mapper.accepts(record.key(), record.value());
             // the value first: for assigned strategies it is what hands out the id the key then finds
-            newValue = kept ? mapper.value(record.key(), record.value()) : null;
+            newValue = kept ? mapper.value(record.key(), record.value(), found) : null;
         } catch (RowMapper.RowRejectedException e) {
             reject(record, mapper, e);
             return;
@@ -180,8 +269,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
      */
     private void route(Record<GenericRecord, GenericRecord> record, RowMapper mapper, GenericRecord newKey, GenericRecord newValue) {
         String child = mapper.legacyKeyText(record.key());
-        RecordMetadata meta = context.recordMetadata().orElseThrow();
-        long version = meta.offset();
+        long version = currentVersion;
         ChildReferences previous = ChildReferences.decode(references.get(child));
         if (previous != null && previous.slots().size() != referenceColumns.size()) {
             previous = null; // written under a spec with other references: ask again
@@ -198,7 +286,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             for (int i = 0; i < referenceColumns.size(); i++) {
                 ChildReferences.Slot was = previous.slot(i);
                 if (was.parentKey() != null && (parents == null || !was.references(parents.get(i)))) {
-                    request(i, was.parentKey(), ParentRequest.Kind.UNSUBSCRIBE, child, meta.partition(), version, record);
+                    request(i, was.parentKey(), ParentRequest.Kind.UNSUBSCRIBE, child, currentPartition, version, record);
                 }
             }
         }
@@ -250,7 +338,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             ChildReferences.Slot slot = slots.get(i);
             if (slot.unresolved()) {
                 request(i, slot.parentKey(), slot.landedNull() ? ParentRequest.Kind.SUBSCRIBE_LANDED_NULL : ParentRequest.Kind.SUBSCRIBE,
-                        child, meta.partition(), version, record);
+                        child, currentPartition, version, record);
             }
         }
         if (next.anyWaiting()) {

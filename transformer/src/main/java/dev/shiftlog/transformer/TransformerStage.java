@@ -86,6 +86,17 @@ public final class TransformerStage implements AutoCloseable {
             topology.addSource("read-landed", keySerde.deserializer(), valueSerde.deserializer(), names.landed());
             topology.addProcessor("record-landed", LandedRecorder::new, "read-landed");
         }
+        // the legacy tables lookups read, each re-keyed onto <m>.lookup-rows from its source node (its own, when no
+        // mapping reads that table)
+        Map<String, String> lookedUpTopics = new LinkedHashMap<>();
+        spec.tables().forEach(t -> t.lookups().forEach(l -> lookedUpTopics.put(l.sourceSchema(spec.source().schema()) + "." + l.sourceTable(),
+                names.source(l.sourceSchema(spec.source().schema()), l.sourceTable()))));
+        boolean anyLookup = !lookedUpTopics.isEmpty();
+        List<String> lookupGates = new ArrayList<>();
+        if (anyLookup) {
+            topology.addSource("read-lookup-rows", keySerde.deserializer(), valueSerde.deserializer(), names.lookupRows());
+            topology.addProcessor("record-lookup-rows", LookupRowRecorder::new, "read-lookup-rows");
+        }
         bySource.forEach((topic, mappings) -> {
             String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
             topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
@@ -94,8 +105,38 @@ public final class TransformerStage implements AutoCloseable {
                 String output = "write-" + t.target() + nameSuffix(t);
                 String dlq = "dlq-" + t.target() + nameSuffix(t);
                 String route = !t.hasReferences() ? null : "route-" + t.target();
-                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route,
-                        spec.tables().stream().filter(o -> o.target().equals(t.target())).findFirst().orElseThrow() == t), sourceName);
+                String lookupRequests = t.hasLookups() ? "lookup-" + t.target() : null;
+                String[] parents = {sourceName};
+                if (lookupRequests != null) {
+                    // the gate's answers come back into this sub-topology, to the row's own partition, like the parents'
+                    String answers = "read-lookup-answers-" + t.target();
+                    topology.addSource(answers, keySerde.deserializer(), valueSerde.deserializer(), names.lookupAnswers(t.target()));
+                    parents = new String[] {sourceName, answers};
+                }
+                boolean primary = spec.tables().stream().filter(o -> o.target().equals(t.target())).findFirst().orElseThrow() == t;
+                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route, primary,
+                        lookupRequests == null ? null : new LookupJoin(t, spec.source().schema(), lookupRequests, valueSerde.deserializer())),
+                        parents);
+                if (lookupRequests != null) {
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.statesStoreName(t)),
+                            Serdes.String(), Serdes.String()), processor);
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.foundStoreName(t)),
+                            Serdes.String(), Serdes.ByteArray()), processor);
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.sourcesStoreName(t)),
+                            Serdes.String(), valueSerde), processor);
+                    topology.addSink(lookupRequests, names.lookups(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
+                    String gate = "lookup-gate-" + t.target();
+                    topology.addSource("read-lookups-" + t.target(), keySerde.deserializer(), valueSerde.deserializer(), names.lookups(t.target()));
+                    java.util.Set<String> reads = new java.util.HashSet<>();
+                    t.lookups().forEach(l -> reads.add(l.sourceSchema(spec.source().schema()) + "." + l.sourceTable()));
+                    topology.addProcessor(gate, () -> new LookupGate(t, reads, "lookup-answer-" + t.target()), "read-lookups-" + t.target(),
+                            "record-lookup-rows");
+                    topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(
+                            LookupGate.subscribersStoreName(t)), Serdes.String(), Serdes.String()), gate);
+                    topology.addSink("lookup-answer-" + t.target(), names.lookupAnswers(t.target()), keySerde.serializer(),
+                            valueSerde.serializer(), TransformerStage::lookupChildPartition, gate);
+                    lookupGates.add(gate);
+                }
                 String[] writers = {processor};
                 if (t.matchOn() != null) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
@@ -136,6 +177,24 @@ public final class TransformerStage implements AutoCloseable {
                 }
             }
         });
+        if (anyLookup) {
+            List<String> rekeyers = new ArrayList<>();
+            lookedUpTopics.forEach((qualified, topic) -> {
+                String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
+                if (!bySource.containsKey(topic)) {
+                    topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
+                }
+                String rekey = "rekey-lookup-" + qualified;
+                topology.addProcessor(rekey, () -> new LookupRowRekeyer(qualified, topic, valueSerde.serializer(), "write-lookup-rows"),
+                        sourceName);
+                rekeyers.add(rekey);
+            });
+            topology.addSink("write-lookup-rows", names.lookupRows(), keySerde.serializer(), valueSerde.serializer(),
+                    rekeyers.toArray(String[]::new));
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupGate.ROWS_STORE),
+                    Serdes.String(), Serdes.ByteArray()), java.util.stream.Stream.concat(java.util.stream.Stream.of("record-lookup-rows"),
+                    lookupGates.stream()).toArray(String[]::new));
+        }
         if (anyReference) {
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ParkingGate.LANDED_STORE),
                     Serdes.String(), Serdes.String()), java.util.stream.Stream.concat(java.util.stream.Stream.of("record-landed"),
@@ -150,6 +209,16 @@ public final class TransformerStage implements AutoCloseable {
         if (partition >= partitions) {
             throw new StreamsException(topic + " has " + partitions + " partitions but a child row came from source partition "
                     + partition + ": a legacy topic and the answer topics must have as many partitions (kafka.partitions)");
+        }
+        return Optional.of(Set.of(partition));
+    }
+
+    /** A lookup answer goes to the partition its asking row's source row came from. */
+    private static Optional<Set<Integer>> lookupChildPartition(String topic, GenericRecord key, GenericRecord answer, int partitions) {
+        int partition = LookupAnswer.fromAvro(answer).partition();
+        if (partition >= partitions) {
+            throw new StreamsException(topic + " has " + partitions + " partitions but a row came from source partition "
+                    + partition + ": a legacy topic and the lookup topics must have as many partitions (kafka.partitions)");
         }
         return Optional.of(Set.of(partition));
     }
@@ -174,7 +243,14 @@ public final class TransformerStage implements AutoCloseable {
         topics.add(names.dlq());
         topics.add(names.landed());
         // Its inputs too: Streams stops with MissingSourceTopicException if it starts before the producer made them.
-        spec.tables().forEach(t -> topics.add(names.source(t.sourceSchema(spec.source().schema()), t.sourceTable())));
+        spec.capturedTables().forEach(q -> topics.add(names.source(q.substring(0, q.indexOf('.')), q.substring(q.indexOf('.') + 1))));
+        spec.tables().stream().filter(TableMappingDef::hasLookups).forEach(t -> {
+            topics.add(names.lookups(t.target()));
+            topics.add(names.lookupAnswers(t.target()));
+        });
+        if (spec.tables().stream().anyMatch(TableMappingDef::hasLookups)) {
+            topics.add(names.lookupRows());
+        }
         spec.tables().stream().filter(t -> t.hasReferences()).forEach(t -> {
             topics.add(names.references(t.target()));
             topics.add(names.parentAnswers(t.target()));

@@ -65,6 +65,8 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
         long filtered = 0;
         long rejected = 0;
         List<String> fields;
+        LookedUpRows lookups = new LookedUpRows(source, plan.spec());
+        lookups.load(mapping);
         try (LegacyRowReader rows = LegacyRowReader.forMapping(source, plan.spec(), mapping)) {
             RowMapper mapper = rows.mapper(plan.spec(), mapping);
             Schema valueSchema = mapper.valueSchema();
@@ -89,7 +91,12 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
                         filtered++;
                         continue;
                     }
-                    value = mapper.value(row.key(), row.value());
+                    LookedUpRows.Found found = lookups.find(mapping, mapper, row.value());
+                    if (found.missing() != null) {
+                        throw new RowMapper.RowRejectedException("lookup " + found.missing().name(), "lookup '" + found.missing().name()
+                                + "' finds no row (on-missing: dlq)");
+                    }
+                    value = mapper.value(row.key(), row.value(), found.rows());
                 } catch (RowMapper.RowRejectedException e) {
                     rejected++;
                     if (!dlq.contains(mapping.target(), legacyKey)) {

@@ -87,6 +87,32 @@ public final class SpecCatalogCheck {
         src.ifPresent(info -> info.columns().forEach((name, type) -> celColumns.put(name, CelTypes.ofPostgres(type))));
         celColumns.putIfAbsent(dev.shiftlog.schemas.rows.RowMapper.IDS_VARIABLE, dev.cel.common.types.MapType.create(
                 dev.cel.common.types.SimpleType.STRING, dev.cel.common.types.SimpleType.STRING));
+        Map<String, TableInfo> lookedUp = new LinkedHashMap<>();
+        for (dev.shiftlog.schemas.spec.LookupDef lookup : t.lookups()) {
+            String lookupSchema = lookup.sourceSchema(spec.source().schema());
+            Optional<TableInfo> info = PostgresCatalog.table(source, lookupSchema, lookup.sourceTable());
+            if (info.isEmpty()) {
+                errors.add(new SpecError(lookup.location(), "lookup '" + lookup.name() + "' reads legacy table '" + lookupSchema + "."
+                        + lookup.sourceTable() + "', which does not exist in " + spec.source().url()));
+            } else if (info.get().primaryKey().size() != lookup.on().size()) {
+                errors.add(new SpecError(lookup.location(), "lookup '" + lookup.name() + "' matches " + lookup.on().size()
+                        + " value(s) against the primary key of '" + info.get().qualifiedName() + "', which has "
+                        + info.get().primaryKey() + "; 'on' must give one value per key column, in that order"));
+            } else {
+                lookedUp.put(lookup.name(), info.get());
+            }
+            for (String entry : lookup.on()) {
+                String from = dev.shiftlog.schemas.spec.LookupDef.lookupOf(entry);
+                String column = dev.shiftlog.schemas.spec.LookupDef.columnOf(entry);
+                TableInfo read = from == null ? src.orElse(null) : lookedUp.get(from);
+                if (read != null && !read.columns().containsKey(column)) {
+                    errors.add(new SpecError(lookup.location(), "lookup '" + lookup.name() + "' reads '" + entry + "', but '"
+                            + read.qualifiedName() + "' has no column '" + column + "'; columns are " + read.columns().keySet()));
+                }
+            }
+            celColumns.put(lookup.name(), dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
+                    dev.cel.common.types.SimpleType.DYN));
+        }
         if (t.matchOn() != null && src.isPresent()) {
             try {
                 ColumnExpression.compile(t.matchOn().expr(), celColumns);

@@ -90,6 +90,15 @@ public final class RowMapper {
         for (Schema.Field f : sourceValueSchema.getFields()) {
             celColumns.put(f.name(), CelTypes.ofAvro(f.schema()));
         }
+        for (dev.shiftlog.schemas.spec.LookupDef lookup : table.lookups()) {
+            if (celColumns.containsKey(lookup.name())) {
+                throw new RowMappingException(lookup.location(), "lookup '" + lookup.name() + "' of '" + table.target()
+                        + "' has the name of a column of '" + table.source() + "'; rename the lookup");
+            }
+            // the looked-up row's columns are dyn: its schema is the lookup table's, known once a row of it is read
+            celColumns.put(lookup.name(), dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
+                    dev.cel.common.types.SimpleType.DYN));
+        }
         celColumns.putIfAbsent(IDS_VARIABLE, dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
                 dev.cel.common.types.SimpleType.STRING));
         List<Schema.Field> fields = new ArrayList<>();
@@ -237,9 +246,17 @@ public final class RowMapper {
     }
 
     private Map<String, Object> celValues(GenericRecord sourceKey, GenericRecord source) {
+        return celValues(sourceKey, source, Map.of());
+    }
+
+    private Map<String, Object> celValues(GenericRecord sourceKey, GenericRecord source, Map<String, GenericRecord> lookupRows) {
         Map<String, Object> values = new HashMap<>();
         for (Schema.Field f : sourceValueSchema.getFields()) {
             values.put(f.name(), CelTypes.toCel(f.schema(), source.get(f.pos())));
+        }
+        for (dev.shiftlog.schemas.spec.LookupDef lookup : table.lookups()) {
+            GenericRecord row = lookupRows.get(lookup.name());
+            values.put(lookup.name(), row == null ? AbsentRow.INSTANCE : celRow(row));
         }
         if (!values.containsKey(IDS_VARIABLE)) {
             values.put(IDS_VARIABLE, new SiblingIds(sourceKey));
@@ -280,6 +297,58 @@ public final class RowMapper {
             siblings.forEach(t -> entries.add(Map.entry(t.target(), get(t.target()))));
             return entries;
         }
+    }
+
+    private static Map<String, Object> celRow(GenericRecord row) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        for (Schema.Field f : row.getSchema().getFields()) {
+            out.put(f.name(), CelTypes.toCel(f.schema(), row.get(f.pos())));
+        }
+        return out;
+    }
+
+    /** A lookup that found no row: every column reads as NULL, so {@code genre.name} is NULL rather than an error. */
+    private static final class AbsentRow extends java.util.AbstractMap<String, Object> {
+        static final AbsentRow INSTANCE = new AbsentRow();
+
+        @Override
+        public boolean containsKey(Object key) {
+            return true;
+        }
+
+        @Override
+        public Object get(Object key) {
+            return dev.cel.common.values.NullValue.NULL_VALUE;
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Object>> entrySet() {
+            return java.util.Set.of();
+        }
+    }
+
+    /**
+     * The primary-key text of the row a lookup reads (values joined by '/', as legacy keys are), from the mapped row
+     * and the rows earlier lookups found; null when a value is NULL or an earlier lookup found nothing.
+     */
+    public String lookupKey(dev.shiftlog.schemas.spec.LookupDef lookup, GenericRecord source, Map<String, GenericRecord> found) {
+        List<String> parts = new ArrayList<>(lookup.on().size());
+        for (String entry : lookup.on()) {
+            String from = dev.shiftlog.schemas.spec.LookupDef.lookupOf(entry);
+            GenericRecord row = from == null ? source : found.get(from);
+            String column = dev.shiftlog.schemas.spec.LookupDef.columnOf(entry);
+            Schema.Field f = row == null ? null : row.getSchema().getField(column);
+            if (row != null && f == null) {
+                throw new RowRejectedException("lookup " + lookup.name(), "lookup '" + lookup.name() + "' of " + table.target() + " reads '"
+                        + entry + "', but " + (from == null ? table.source() : "the " + from + " row") + " has no column '" + column + "'");
+            }
+            String part = f == null ? null : AvroValues.text(f.schema(), row.get(f.pos()));
+            if (part == null) {
+                return null;
+            }
+            parts.add(part);
+        }
+        return String.join("/", parts);
     }
 
     /** The CEL variable with the new ids other mappings give the same legacy row (unless a column has that name). */
@@ -323,6 +392,14 @@ public final class RowMapper {
 
     /** The target row of a legacy row. */
     public GenericRecord value(GenericRecord sourceKey, GenericRecord source) {
+        return value(sourceKey, source, Map.of());
+    }
+
+    /**
+     * The target row of a legacy row and the rows its lookups found (lookup name → row; a lookup absent from the map
+     * found nothing, and reads as NULL in every column).
+     */
+    public GenericRecord value(GenericRecord sourceKey, GenericRecord source, Map<String, GenericRecord> lookupRows) {
         GenericRecord out = new GenericData.Record(valueSchema);
         if (matchOn != null) {
             String match = matchText(sourceKey, source);
@@ -338,7 +415,7 @@ public final class RowMapper {
         for (ColumnDef column : table.columns()) {
             if (column.isExpression()) {
                 if (celValues == null) {
-                    celValues = celValues(sourceKey, source);
+                    celValues = celValues(sourceKey, source, lookupRows);
                 }
                 try {
                     Object result = expressions.get(column.target()).evaluate(celValues);

@@ -39,6 +39,17 @@ public record MigrationDef(
         return new MigrationDef(name, source, target, newKafka, tables, successRate, cleanup, file);
     }
 
+    /**
+     * Every legacy table the migration captures, as {@code schema.table} in spec order: the mapped tables and the
+     * tables their lookups read.
+     */
+    public java.util.Set<String> capturedTables() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        tables.forEach(t -> out.add(t.qualifiedSource(source.schema())));
+        tables.forEach(t -> t.lookups().forEach(l -> out.add(l.sourceSchema(source.schema()) + "." + l.sourceTable())));
+        return out;
+    }
+
     /** Every cycle of the reference graph, trees (a table referencing itself) included. */
     public List<ReferenceCycle> referenceCycles() {
         return ReferenceCycle.of(tables);

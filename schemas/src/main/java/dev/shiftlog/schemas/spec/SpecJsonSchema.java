@@ -56,6 +56,7 @@ public final class SpecJsonSchema {
         block(defs.putObject("kafka"), Block.KAFKA);
         block(defs.putObject("cleanup"), Block.CLEANUP);
         block(defs.putObject("table"), Block.TABLE);
+        block(defs.putObject("lookup"), Block.LOOKUP);
         ObjectNode column = defs.putObject("column");
         block(column, Block.COLUMN);
         ArrayNode exactlyOne = column.putArray("oneOf");
@@ -100,6 +101,15 @@ public final class SpecJsonSchema {
                 ArrayNode forms = p.putObject("additionalProperties").putArray("oneOf");
                 forms.addObject().put("type", "string").put("description", "A source column.");
                 forms.addObject().put("$ref", "#/$defs/column");
+            }
+            case LOOKUPS -> {
+                p.put("type", "object");
+                p.putObject("additionalProperties").put("$ref", "#/$defs/lookup");
+            }
+            case STRING_LIST -> {
+                ArrayNode oneOf = p.putArray("oneOf");
+                oneOf.addObject().put("type", "string");
+                oneOf.addObject().put("type", "array").put("minItems", 1).putObject("items").put("type", "string");
             }
             case STRING, EXPRESSION -> p.put("type", "string");
             case IDENTIFIER -> p.put("type", "string").put("pattern", IDENTIFIER);

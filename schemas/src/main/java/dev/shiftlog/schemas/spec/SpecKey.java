@@ -18,7 +18,8 @@ public record SpecKey(Block block, String name, Kind kind, boolean required, Str
     /** The mappings of a spec, each with its own set of keys. */
     public enum Block {
         TOP("the top level"), CONNECTION("'source' and 'target'"), KAFKA("'kafka'"), CLEANUP("'cleanup'"),
-        TABLE("a table mapping (each entry of 'tables')"), COLUMN("a column in its long form (an entry of 'columns')");
+        TABLE("a table mapping (each entry of 'tables')"), COLUMN("a column in its long form (an entry of 'columns')"),
+        LOOKUP("a lookup (an entry of 'lookups')");
 
         private final String where;
 
@@ -46,6 +47,8 @@ public record SpecKey(Block block, String name, Kind kind, boolean required, Str
         TABLES,
         /** target column → source column or long form. */
         COLUMNS,
+        /** lookup name → lookup block. */
+        LOOKUPS,
         STRING,
         /** A table or column name, optionally schema-qualified. */
         IDENTIFIER,
@@ -67,6 +70,8 @@ public record SpecKey(Block block, String name, Kind kind, boolean required, Str
         /** A list of (qualified) names. */
         NAME_LIST,
         /** Free-form client settings. */
-        STRING_MAP
+        STRING_MAP,
+        /** One string, or a list of them. */
+        STRING_LIST
     }
 }

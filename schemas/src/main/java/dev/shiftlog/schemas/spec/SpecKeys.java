@@ -90,6 +90,10 @@ public final class SpecKeys {
             .doc("A row whose parent has not landed after park-timeout goes to the DLQ, or lands with the reference NULL "
                     + "and is patched if the parent lands later (lets a cycle land whole).").add();
 
+    public static final SpecKey LOOKUPS = key(Block.TABLE, "lookups", Kind.LOOKUPS, false, null,
+            "name: {table, on}: legacy rows read beside the mapped row; expressions see each as <name>.<column>, and a "
+                    + "change of a looked-up row renders the target rows that used it again.");
+
     public static final SpecKey FROM = key(Block.COLUMN, "from", Kind.IDENTIFIERS, false, null,
             "A source column; for a reference to a table with a composite legacy key, the list of columns holding it.");
     public static final SpecKey EXPR = key(Block.COLUMN, "expr", Kind.EXPRESSION, false, null,
@@ -102,6 +106,15 @@ public final class SpecKeys {
     public static final SpecKey COLUMN_ON_MISSING_PARENT = new Builder(Block.COLUMN, "on-missing-parent", Kind.CHOICE)
             .choices(ON_MISSING_PARENT.choices())
             .doc("With 'ref': this reference's on-missing-parent; defaults to the table's.").add();
+
+    public static final SpecKey LOOKUP_TABLE = key(Block.LOOKUP, "table", Kind.IDENTIFIER, true, null,
+            "The legacy table looked up, 'table' or 'schema.table'.");
+    public static final SpecKey LOOKUP_ON = key(Block.LOOKUP, "on", Kind.STRING_LIST, true, null,
+            "The values matched against its primary key: columns of the mapped row (language_id) or of an earlier "
+                    + "lookup (city.country_id); a list for a composite key.");
+    public static final SpecKey LOOKUP_ON_MISSING = new Builder(Block.LOOKUP, "on-missing", Kind.CHOICE).defaultValue("null")
+            .choices(List.of("null", "dlq"))
+            .doc("When no row matches (or it is deleted): its columns read as NULL, or the row goes to the DLQ.").add();
 
     private SpecKeys() {
     }

@@ -45,6 +45,7 @@ public final class SpecParser {
     static final Set<String> KAFKA_KEYS = SpecKeys.names(SpecKey.Block.KAFKA);
     static final Set<String> TABLE_KEYS = SpecKeys.names(SpecKey.Block.TABLE);
     static final Set<String> COLUMN_KEYS = SpecKeys.names(SpecKey.Block.COLUMN);
+    static final Set<String> LOOKUP_KEYS = SpecKeys.names(SpecKey.Block.LOOKUP);
 
     private final Map<String, String> env;
 
@@ -232,6 +233,10 @@ public final class SpecParser {
                                 + " NULL; remove on-missing-parent: land-null-then-patch"));
                     }
                 }
+                if (t.hasLookups() && (t.matchOn() != null || merged.contains(t.target()))) {
+                    errors.add(new SpecError(t.location(), "'lookups' of '" + t.target() + "': a table fed by several legacy tables"
+                            + " or consolidated with 'match-on' cannot look rows up yet; map the looked-up values into a table of their own"));
+                }
                 if (t.isLinkTable() && merged.contains(t.target())) {
                     errors.add(new SpecError(t.location(), "link table '" + t.target() + "' is fed by one legacy table only"));
                 }
@@ -257,7 +262,7 @@ public final class SpecParser {
                 }
                 resolved.add(new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), List.copyOf(columns),
                         t.onError(), t.where(), t.parkTimeout(), merged.contains(t.target()), t.matchOn(),
-                        t.landNullThenPatch(), t.linkKey(), t.location()));
+                        t.landNullThenPatch(), t.linkKey(), t.lookups(), t.location()));
             }
             return List.copyOf(resolved);
         }
@@ -423,7 +428,7 @@ public final class SpecParser {
             }
             return new TableMappingDef(target, source, key == null ? TableMappingDef.DEFAULT_KEY : key, id,
                     !linkKey.isEmpty() ? TableMappingDef.LINK_LEGACY_KEY : legacyKey == null ? TableMappingDef.DEFAULT_LEGACY_KEY : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn,
-                    "land-null-then-patch".equals(missingParent), linkKey, at(map));
+                    "land-null-then-patch".equals(missingParent), linkKey, lookups(keys.get("lookups"), target), at(map));
         }
 
         /** One column; a reference's waiting policy defaults to the table's {@code tableTimeout} and {@code tableLandNull}. */
@@ -486,6 +491,57 @@ public final class SpecParser {
                     timeout == null ? tableTimeout : timeout,
                     missingParent == null ? tableLandNull : "land-null-then-patch".equals(missingParent));
             return new ColumnDef(name, from, null, reference, at(where));
+        }
+
+        /** The lookups of a table, in spec order; each {@code on} may read only the row and earlier lookups. */
+        List<LookupDef> lookups(Node node, String target) {
+            if (node == null) {
+                return List.of();
+            }
+            MappingNode map = mapping(node, "'lookups' of '" + target + "'");
+            if (map == null) {
+                return List.of();
+            }
+            List<LookupDef> out = new ArrayList<>();
+            for (NodeTuple t : map.getValue()) {
+                String name = text(t.getKeyNode());
+                if (name == null || !IDENTIFIER.matcher(name).matches() || name.contains(".")) {
+                    error(t.getKeyNode(), "lookup name '" + name + "' must be a plain identifier: expressions read it as " + name + ".column");
+                    continue;
+                }
+                MappingNode body = mapping(t.getValueNode(), "lookup '" + name + "'");
+                if (body == null) {
+                    continue;
+                }
+                Map<String, Node> keys = keys(body, LOOKUP_KEYS, "lookup '" + name + "'");
+                String table = identifier(keys, "table", body, true);
+                List<String> on = keys.get("on") instanceof SequenceNode ? names(keys.get("on"), "on") : new ArrayList<>();
+                if (!(keys.get("on") instanceof SequenceNode)) {
+                    String single = scalar(keys, "on", body, true);
+                    if (single != null) {
+                        on.add(single);
+                    }
+                }
+                for (String entry : on) {
+                    String from = LookupDef.lookupOf(entry);
+                    if (from != null && out.stream().noneMatch(l -> l.name().equals(from))) {
+                        error(keys.get("on"), "lookup '" + name + "' reads '" + entry + "', but '" + from + "' is not a lookup listed"
+                                + " before it; list the lookups of '" + target + "' in the order they are read");
+                    }
+                }
+                String missing = scalar(keys, "on-missing", body, false);
+                if (missing != null && !SpecKeys.LOOKUP_ON_MISSING.choices().contains(missing)) {
+                    error(keys.get("on-missing"), "unknown on-missing policy '" + missing + "'; allowed: "
+                            + String.join(", ", SpecKeys.LOOKUP_ON_MISSING.choices()));
+                }
+                if (out.stream().anyMatch(l -> l.name().equals(name))) {
+                    error(t.getKeyNode(), "lookup '" + name + "' is listed twice");
+                }
+                if (table != null && !on.isEmpty()) {
+                    out.add(new LookupDef(name, table, on, "dlq".equals(missing), at(body)));
+                }
+            }
+            return List.copyOf(out);
         }
 
         /** A duration key, null when absent (or, with an error, malformed). */

@@ -24,6 +24,8 @@ import java.util.List;
  *     default of each reference ({@link ReferenceDef#landNullThenPatch})
  * @param where a CEL condition a legacy row must meet to have a target row; Optional: null means every row. A row
  *     that stops meeting it (an update) loses its target row.
+ * @param lookups legacy rows read beside the mapped row ({@link LookupDef}), in spec order (a lookup's {@code on}
+ *     reads only the row and earlier lookups); empty for most tables
  * @param linkKey for a link table ({@code key: [a, b]}), the reference columns whose new ids together form the
  *     target's primary key: no id and no legacy-key column of its own; empty for every other table
  */
@@ -41,10 +43,12 @@ public record TableMappingDef(
         ColumnDef matchOn,
         boolean landNullThenPatch,
         List<String> linkKey,
+        List<LookupDef> lookups,
         Location location) {
 
     public TableMappingDef {
         linkKey = linkKey == null ? List.of() : List.copyOf(linkKey);
+        lookups = lookups == null ? List.of() : List.copyOf(lookups);
     }
 
     /** A table that is not a link table. */
@@ -52,7 +56,7 @@ public record TableMappingDef(
                            OnError onError, ColumnDef where, java.time.Duration parkTimeout, boolean merged, ColumnDef matchOn,
                            boolean landNullThenPatch, Location location) {
         this(target, source, key, id, legacyKey, columns, onError, where, parkTimeout, merged, matchOn, landNullThenPatch, List.of(),
-                location);
+                List.of(), location);
     }
 
     /** The field a link-table row carries its legacy key in: for the DLQ and verify, never written to the target. */
@@ -106,6 +110,10 @@ public record TableMappingDef(
      */
     public List<ColumnDef> references() {
         return columns.stream().filter(ColumnDef::isReference).toList();
+    }
+
+    public boolean hasLookups() {
+        return !lookups.isEmpty();
     }
 
     /** True when a row of this table may wait for parents. */

@@ -42,6 +42,37 @@ class RowMapperTest {
     }
 
     @Test
+    void shouldReadLookedUpRowsTwoLevelsDeepAndNullsWhenNothingMatches() {
+        Schema city = SchemaBuilder.record("city").fields().requiredInt("city_id").optionalString("city").optionalInt("country_id").endRecord();
+        Schema country = SchemaBuilder.record("country").fields().requiredInt("country_id").optionalString("country").endRecord();
+        List<dev.shiftlog.schemas.spec.LookupDef> lookups = List.of(
+                new dev.shiftlog.schemas.spec.LookupDef("city", "city", List.of("image_id"), false, AT),
+                new dev.shiftlog.schemas.spec.LookupDef("country", "country", List.of("city.country_id"), false, AT));
+        TableMappingDef t = table(IdStrategy.PRESERVE, new ColumnDef("city_name", null, "city.city", AT),
+                new ColumnDef("place", null, "{'city': city.city, 'country': country.country}", AT));
+        t = new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), t.columns(), t.onError(), t.where(),
+                t.parkTimeout(), false, null, false, List.of(), lookups, AT);
+        RowMapper mapper = new RowMapper("m", t, KEY, ROW, null);
+        GenericRecord lethbridge = new GenericData.Record(city);
+        lethbridge.put("city_id", 3);
+        lethbridge.put("city", "Lethbridge");
+        lethbridge.put("country_id", 20);
+        GenericRecord canada = new GenericData.Record(country);
+        canada.put("country_id", 20);
+        canada.put("country", "Canada");
+
+        assertThat(mapper.lookupKey(lookups.get(0), row(1, "a", 3), Map.of())).isEqualTo("3");
+        assertThat(mapper.lookupKey(lookups.get(1), row(1, "a", 3), Map.of("city", lethbridge))).isEqualTo("20");
+        assertThat(mapper.lookupKey(lookups.get(1), row(1, "a", 3), Map.of())).as("the city found nothing").isNull();
+        GenericRecord out = mapper.value(key(1), row(1, "a", 3), Map.of("city", lethbridge, "country", canada));
+        assertThat(out.get("city_name")).isEqualTo("Lethbridge");
+        assertThat(out.get("place")).isEqualTo("{\"city\":\"Lethbridge\",\"country\":\"Canada\"}");
+        GenericRecord none = mapper.value(key(2), row(2, "b", null));
+        assertThat(none.get("city_name")).isNull();
+        assertThat(none.get("place")).isEqualTo("{\"city\":null,\"country\":null}");
+    }
+
+    @Test
     void shouldMapColumnsByNameAndExpressionUnderAUuid5Key() {
         RowMapper mapper = new RowMapper("m", table(IdStrategy.UUID5,
                 new ColumnDef("title", "name", null, AT),

@@ -44,6 +44,7 @@ class SpecJsonSchemaTest {
         assertThat(keysOf(schema.get("$defs").get("cleanup"))).isEqualTo(SpecParser.CLEANUP_KEYS);
         assertThat(keysOf(schema.get("$defs").get("table"))).isEqualTo(SpecParser.TABLE_KEYS);
         assertThat(keysOf(schema.get("$defs").get("column"))).isEqualTo(SpecParser.COLUMN_KEYS);
+        assertThat(keysOf(schema.get("$defs").get("lookup"))).isEqualTo(SpecParser.LOOKUP_KEYS);
     }
 
     @Test

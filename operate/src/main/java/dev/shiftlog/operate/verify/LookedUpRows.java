@@ -1,0 +1,83 @@
+package dev.shiftlog.operate.verify;
+
+import dev.shiftlog.schemas.catalog.PostgresCatalog;
+import dev.shiftlog.schemas.catalog.TableInfo;
+import dev.shiftlog.schemas.rows.AvroValues;
+import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.spec.LookupDef;
+import dev.shiftlog.schemas.spec.MigrationDef;
+import dev.shiftlog.schemas.spec.TableMappingDef;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * The live legacy rows a mapping's lookups read, each looked-up table read once into memory by primary-key text (lookup
+ * tables are the small ones: genres, countries, languages), so {@code verify} renders a row with the same lookups the
+ * transformer joined — straight from the legacy database, not from the log.
+ */
+final class LookedUpRows {
+    /** What a legacy row's lookups find: lookup name → row, and the first one missing under {@code on-missing: dlq}. */
+    record Found(Map<String, GenericRecord> rows, LookupDef missing) {}
+
+    private final Connection source;
+    private final MigrationDef spec;
+    private final Map<String, Map<String, GenericRecord>> tables = new HashMap<>();
+
+    LookedUpRows(Connection source, MigrationDef spec) {
+        this.source = source;
+        this.spec = spec;
+    }
+
+    /** Reads every table the mapping's lookups read that is not read yet. */
+    void load(TableMappingDef mapping) throws SQLException {
+        for (LookupDef lookup : mapping.lookups()) {
+            String schema = lookup.sourceSchema(spec.source().schema());
+            String qualified = schema + "." + lookup.sourceTable();
+            if (tables.containsKey(qualified)) {
+                continue;
+            }
+            TableInfo info = PostgresCatalog.table(source, schema, lookup.sourceTable())
+                    .orElseThrow(() -> new SQLException("legacy table " + qualified + " of lookup '" + lookup.name() + "' does not exist"));
+            Map<String, GenericRecord> rows = new HashMap<>();
+            try (LegacyRowReader reader = new LegacyRowReader(source, schema, lookup.sourceTable(), info.primaryKey())) {
+                for (LegacyRowReader.LegacyRow row = reader.next(); row != null; row = reader.next()) {
+                    rows.put(keyText(row.key()), row.value());
+                }
+            }
+            tables.put(qualified, rows);
+        }
+    }
+
+    /** The rows a legacy row's lookups find, chained in spec order as the transformer resolves them. */
+    Found find(TableMappingDef mapping, RowMapper mapper, GenericRecord row) {
+        Map<String, GenericRecord> found = new HashMap<>();
+        LookupDef missing = null;
+        for (LookupDef lookup : mapping.lookups()) {
+            String key = mapper.lookupKey(lookup, row, found);
+            if (key == null) {
+                continue;
+            }
+            GenericRecord hit = tables.get(lookup.sourceSchema(spec.source().schema()) + "." + lookup.sourceTable()).get(key);
+            if (hit != null) {
+                found.put(lookup.name(), hit);
+            } else if (lookup.dlqIfMissing() && missing == null) {
+                missing = lookup;
+            }
+        }
+        return new Found(found, missing);
+    }
+
+    private static String keyText(GenericRecord key) {
+        List<String> parts = new ArrayList<>();
+        for (Schema.Field f : key.getSchema().getFields()) {
+            parts.add(AvroValues.text(f.schema(), key.get(f.pos())));
+        }
+        return String.join("/", parts);
+    }
+}
