@@ -3,8 +3,6 @@ package dev.shiftlog.transformer;
 import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.LandedRow;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
@@ -53,16 +51,7 @@ final class LookupRowRekeyer implements Processor<GenericRecord, GenericRecord, 
             value = new GenericData.Record(VALUE_SCHEMA);
             value.put("row", ByteBuffer.wrap(rowSerializer.serialize(sourceTopic, record.value())));
         }
-        context.forward(new Record<>(LandedRow.key(table, keyText(record.key())), value, record.timestamp()), child);
-    }
-
-    /** A legacy key as text, its values joined by '/' — as lookups compute the key they look for. */
-    static String keyText(GenericRecord key) {
-        List<String> parts = new ArrayList<>();
-        for (Schema.Field f : key.getSchema().getFields()) {
-            parts.add(AvroValues.text(f.schema(), key.get(f.pos())));
-        }
-        return String.join("/", parts);
+        context.forward(new Record<>(LandedRow.key(table, AvroValues.keyText(record.key())), value, record.timestamp()), child);
     }
 
     static byte[] rowBytes(GenericRecord wrapper) {

@@ -205,20 +205,18 @@ public final class TransformerStage implements AutoCloseable {
 
     /** An answer goes to the partition its child's source row came from, which this sub-topology's task reads. */
     private static Optional<Set<Integer>> childPartition(String topic, GenericRecord key, GenericRecord answer, int partitions) {
-        int partition = ParentAnswer.fromAvro(answer).partition();
-        if (partition >= partitions) {
-            throw new StreamsException(topic + " has " + partitions + " partitions but a child row came from source partition "
-                    + partition + ": a legacy topic and the answer topics must have as many partitions (kafka.partitions)");
-        }
-        return Optional.of(Set.of(partition));
+        return sourcePartition(topic, ParentAnswer.fromAvro(answer).partition(), partitions);
     }
 
     /** A lookup answer goes to the partition its asking row's source row came from. */
     private static Optional<Set<Integer>> lookupChildPartition(String topic, GenericRecord key, GenericRecord answer, int partitions) {
-        int partition = LookupAnswer.fromAvro(answer).partition();
+        return sourcePartition(topic, LookupAnswer.fromAvro(answer).partition(), partitions);
+    }
+
+    private static Optional<Set<Integer>> sourcePartition(String topic, int partition, int partitions) {
         if (partition >= partitions) {
             throw new StreamsException(topic + " has " + partitions + " partitions but a row came from source partition "
-                    + partition + ": a legacy topic and the lookup topics must have as many partitions (kafka.partitions)");
+                    + partition + ": the legacy topics and the transformer's answer topics must have as many partitions (kafka.partitions)");
         }
         return Optional.of(Set.of(partition));
     }

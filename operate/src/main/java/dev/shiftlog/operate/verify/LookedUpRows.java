@@ -9,11 +9,8 @@ import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 
 /**
@@ -47,7 +44,7 @@ final class LookedUpRows {
             Map<String, GenericRecord> rows = new HashMap<>();
             try (LegacyRowReader reader = new LegacyRowReader(source, schema, lookup.sourceTable(), info.primaryKey())) {
                 for (LegacyRowReader.LegacyRow row = reader.next(); row != null; row = reader.next()) {
-                    rows.put(keyText(row.key()), row.value());
+                    rows.put(AvroValues.keyText(row.key()), row.value());
                 }
             }
             tables.put(qualified, rows);
@@ -71,13 +68,5 @@ final class LookedUpRows {
             }
         }
         return new Found(found, missing);
-    }
-
-    private static String keyText(GenericRecord key) {
-        List<String> parts = new ArrayList<>();
-        for (Schema.Field f : key.getSchema().getFields()) {
-            parts.add(AvroValues.text(f.schema(), key.get(f.pos())));
-        }
-        return String.join("/", parts);
     }
 }

@@ -46,6 +46,15 @@ public final class AvroValues {
         return Schema.createUnion(Schema.create(Schema.Type.NULL), schema);
     }
 
+    /** A key record as text: its values joined by '/', as legacy keys and the rows lookups find are named. */
+    public static String keyText(org.apache.avro.generic.GenericRecord key) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (Schema.Field f : key.getSchema().getFields()) {
+            parts.add(text(f.schema(), key.get(f.pos())));
+        }
+        return String.join("/", parts);
+    }
+
     /**
      * A canonical text form of a value: plain decimals, ISO-8601 times, lower-case hex for bytes. Used for legacy
      * keys, uuid5 names and expressions that see a column as a string.
