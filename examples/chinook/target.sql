@@ -12,6 +12,7 @@ CREATE TABLE invoices (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, c
 CREATE TABLE invoice_lines (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
   invoice_id uuid NOT NULL REFERENCES invoices(id), track_id uuid NOT NULL REFERENCES tracks(id),
   price_cents bigint NOT NULL, quantity integer NOT NULL);
-CREATE TABLE playlists (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, name text);
+CREATE TABLE playlists (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, name text, track_count integer NOT NULL,
+  track_legacy_ids integer[] NOT NULL);
 CREATE TABLE playlist_tracks (playlist_id uuid NOT NULL REFERENCES playlists(id), track_id uuid NOT NULL REFERENCES tracks(id),
   PRIMARY KEY (playlist_id, track_id));

@@ -56,6 +56,10 @@ final class PlanCommand implements Callable<Integer> {
                         lookup.sourceSchema(spec.source().schema()), lookup.sourceTable(), String.join(", ", lookup.on()),
                         lookup.dlqIfMissing() ? "the DLQ" : "NULL");
             }
+            for (dev.shiftlog.schemas.spec.AggregateDef aggregate : t.aggregates()) {
+                System.out.printf("      aggregate %s = [%s] of %s.%s by %s (kept current)%n", aggregate.name(), aggregate.value(),
+                        aggregate.sourceSchema(spec.source().schema()), aggregate.sourceTable(), String.join(", ", aggregate.on()));
+            }
             System.out.printf("      topics %s → %s%n", topics.source(schema, t.sourceTable()), topics.out(t.target()));
         }
         List<dev.shiftlog.schemas.spec.ReferenceCycle> cycles = spec.referenceCycles();

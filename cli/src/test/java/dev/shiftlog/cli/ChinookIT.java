@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * The {@code examples/chinook} spec and target schema on a real database no one here wrote (Chinook, from
  * ../shared/datasets): uuid ids, every foreign key rewritten (invoice_line → invoice and track), genre and media-type
  * names looked up into the track rows and the artist folded into the album row as jsonb (a rename renders every row
- * that used it again), a tree (employees → manager), playlist_track re-keyed as a link table on the new ids of its
+ * that used it again), each playlist's tracks aggregated (entries added, moved and deleted re-render it), a tree (employees → manager), playlist_track re-keyed as a link table on the new ids of its
  * playlist and track, renamed and computed columns, through the snapshot and through CDC. Every expected row is plain
  * SQL over the legacy database: references are compared by the legacy key of the row they point at, so nothing of
  * shiftlog's id scheme enters the oracle. Skipped when the dataset is not beside the project.
@@ -32,7 +32,6 @@ import org.junit.jupiter.api.Test;
 class ChinookIT {
     private static final Path SCRIPT = Path.of("../../shared/datasets/chinook/Chinook_PostgreSql.sql");
 
-    private static final Path EXAMPLE = Path.of("../examples/chinook");
 
     /**
      * target table → (legacy rendering, target rendering), written from the Chinook schema, not from the spec:
@@ -67,7 +66,11 @@ class ChinookIT {
                 "SELECT invoice_line_id::text, invoice_id::text, track_id::text, (unit_price * 100)::bigint::text, quantity::text FROM invoice_line",
                 "SELECT l.legacy_id::text, i.legacy_id::text, t.legacy_id::text, l.price_cents::text, l.quantity::text FROM invoice_lines l"
                         + " LEFT JOIN invoices i ON i.id = l.invoice_id LEFT JOIN tracks t ON t.id = l.track_id"});
-        RENDERINGS.put("playlists", new String[] {"SELECT playlist_id::text, name FROM playlist", "SELECT legacy_id::text, name FROM playlists"});
+        RENDERINGS.put("playlists", new String[] {
+                "SELECT p.playlist_id::text, p.name, (SELECT count(*) FROM playlist_track t WHERE t.playlist_id = p.playlist_id)::text,"
+                        + " (SELECT coalesce(array_agg(t.track_id ORDER BY t.track_id), '{}') FROM playlist_track t"
+                        + " WHERE t.playlist_id = p.playlist_id)::text FROM playlist p",
+                "SELECT legacy_id::text, name, track_count::text, track_legacy_ids::text FROM playlists"});
         RENDERINGS.put("playlist_tracks", new String[] {
                 "SELECT playlist_id || '/' || track_id, track_id::text, playlist_id::text FROM playlist_track",
                 "SELECT l.legacy_id || '/' || t.legacy_id, t.legacy_id::text, l.legacy_id::text FROM playlist_tracks p"
@@ -81,10 +84,11 @@ class ChinookIT {
     static void start() throws Exception {
         Assumptions.assumeTrue(Files.exists(SCRIPT), "the Chinook dataset is not at " + SCRIPT.toAbsolutePath());
         servers = new TestServers("chinook-it");
-        String script = Files.readString(SCRIPT, StandardCharsets.UTF_8);
-        servers.legacySql(script.substring(script.indexOf("\\c chinook;") + "\\c chinook;".length())); // after psql's own commands
-        servers.targetSql(Files.readString(EXAMPLE.resolve("target.sql")));
-        run = InProcessPipeline.start(servers, EXAMPLE.resolve("shiftlog.yaml").toString(), Files.readString(EXAMPLE.resolve("shiftlog.yaml")));
+        // the files as 'shiftlog demo --example chinook' reads them: the dataset located from the project root
+        ExampleFiles example = new ExampleFiles("chinook");
+        servers.legacySql(example.legacySql(1));
+        servers.targetSql(example.read("target.sql"));
+        run = InProcessPipeline.start(servers, "examples/chinook/shiftlog.yaml", example.read("shiftlog.yaml"));
     }
 
     @AfterAll

@@ -39,19 +39,6 @@ class DemoIT {
     }
 
     @Test
-    void shouldMigrateTheChinookSampleDatabase() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of(
-                "../../shared/datasets/chinook/Chinook_PostgreSql.sql")), "the Chinook dataset is not beside the project");
-        CliRun run = CliRun.of("demo", "--example", "chinook", "--once", "--work-dir", "target/demo-it-chinook");
-
-        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
-        assertThat(run.out())
-                .containsPattern("tracks\\s+3503\\s+0\\s+3503\\s+3503  =")
-                .containsPattern("playlist_tracks\\s+8715\\s+0\\s+8715\\s+8715  =")
-                .contains("demo OK: every table has expected = actual, verify is clean");
-    }
-
-    @Test
     void shouldConsolidateTheCasetrackerExample() {
         CliRun run = CliRun.of("demo", "--example", "casetracker", "--once", "--work-dir", "target/demo-it-casetracker");
 

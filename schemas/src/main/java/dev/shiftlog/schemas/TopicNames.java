@@ -40,6 +40,21 @@ public record TopicNames(String migration) {
         return migration + ".lookup-answers." + targetTable;
     }
 
+    /** Subscriptions of a table's rows to their aggregates, keyed by the row. */
+    public String aggregates(String targetTable) {
+        return migration + ".aggregates." + targetTable;
+    }
+
+    /** Items of a table's aggregates (and their retractions), keyed by the row they belong to. */
+    public String aggregateItems(String targetTable) {
+        return migration + ".aggregate-items." + targetTable;
+    }
+
+    /** A row's aggregate items, sent to the row's own partition after every change. */
+    public String aggregateAnswers(String targetTable) {
+        return migration + ".aggregate-answers." + targetTable;
+    }
+
     public String dlq() {
         return migration + ".dlq";
     }

@@ -1,7 +1,9 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.rows.AggregateItems;
 import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.spec.AggregateDef;
 import dev.shiftlog.schemas.spec.LookupDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.util.ArrayList;
@@ -23,11 +25,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class LookupJoin {
     /** What a row renders with: the rows its lookups found, and the first lookup found missing under {@code on-missing: dlq}. */
-    record Result(Map<String, GenericRecord> found, LookupDef missing) {}
+    record Result(Map<String, GenericRecord> found, Map<String, List<Object>> aggregates, LookupDef missing) {}
 
     private final TableMappingDef table;
     private final List<LookupDef> lookups;
+    private final List<AggregateDef> aggregates;
+    /** Slots: one per lookup, then one per aggregate. */
+    private final int slotCount;
     private final String requestChild;
+    private final String aggregateRequestChild;
     private final Deserializer<GenericRecord> rowDeserializer;
     /** The source connection's default schema, which unqualified lookup tables are in. */
     private final String schema;
@@ -36,11 +42,19 @@ final class LookupJoin {
     private KeyValueStore<String, byte[]> found;
     private KeyValueStore<String, GenericRecord> sources;
 
-    LookupJoin(TableMappingDef table, String defaultSchema, String requestChild, Deserializer<GenericRecord> rowDeserializer) {
+    /**
+     * @param requestChild          where lookup requests go (null without lookups)
+     * @param aggregateRequestChild where aggregate subscriptions go (null without aggregates)
+     */
+    LookupJoin(TableMappingDef table, String defaultSchema, String requestChild, String aggregateRequestChild,
+               Deserializer<GenericRecord> rowDeserializer) {
         this.table = table;
         this.schema = defaultSchema;
         this.lookups = table.lookups();
+        this.aggregates = table.aggregates();
+        this.slotCount = lookups.size() + aggregates.size();
         this.requestChild = requestChild;
+        this.aggregateRequestChild = aggregateRequestChild;
         this.rowDeserializer = rowDeserializer;
     }
 
@@ -97,13 +111,13 @@ final class LookupJoin {
     Result update(String child, GenericRecord sourceKey, GenericRecord source, RowMapper mapper, long version, int partition, long timestamp) {
         sources.put(child, source);
         sources.put(child + "\u0000k", sourceKey);
-        State previous = State.decode(states.get(child), lookups.size());
+        State previous = State.decode(states.get(child), slotCount);
         return resolve(child, source, mapper, previous, version, partition, timestamp);
     }
 
     /** An answer of a gate: what the row renders with now, or null when the answer changes nothing or a lookup is unanswered. */
     Result answer(LookupAnswer answer, GenericRecord source, RowMapper mapper, long timestamp) {
-        State state = State.decode(states.get(answer.childKey()), lookups.size());
+        State state = State.decode(states.get(answer.childKey()), slotCount);
         int index = indexOf(answer.lookup());
         if (state == null || index < 0 || state.slots().get(index).key() == null || !state.slots().get(index).key().equals(answer.lookupKey())) {
             return null;
@@ -128,13 +142,13 @@ final class LookupJoin {
 
     /** The version and source partition of a row's latest legacy change, as {version, partition}. */
     long[] position(String child) {
-        State state = State.decode(states.get(child), lookups.size());
+        State state = State.decode(states.get(child), slotCount);
         return state == null ? null : new long[] {state.version(), state.partition()};
     }
 
     /** The row was deleted: withdraw its subscriptions and forget it. */
     void forget(String child, int partition, long version, long timestamp) {
-        State previous = State.decode(states.get(child), lookups.size());
+        State previous = State.decode(states.get(child), slotCount);
         if (previous != null) {
             for (int i = 0; i < lookups.size(); i++) {
                 Slot slot = previous.slots().get(i);
@@ -142,6 +156,10 @@ final class LookupJoin {
                     request(lookups.get(i), slot.key(), LookupRequest.Kind.UNSUBSCRIBE, child, partition, version, timestamp);
                 }
                 found.delete(child + '\u0000' + lookups.get(i).name());
+            }
+            for (AggregateDef aggregate : aggregates) {
+                subscribe(aggregate, LookupRequest.Kind.UNSUBSCRIBE, child, partition, version, timestamp);
+                found.delete(child + '\u0000' + aggregate.name());
             }
         }
         states.delete(child);
@@ -195,14 +213,51 @@ final class LookupJoin {
             }
             slots.add(slot);
         }
+        Map<String, List<Object>> lists = new HashMap<>();
+        for (int j = 0; j < aggregates.size(); j++) {
+            AggregateDef aggregate = aggregates.get(j);
+            Slot was = previous == null ? null : previous.slots().get(lookups.size() + j);
+            Slot slot = was != null && child.equals(was.key()) && (was.state() == 'f' || was.state() == 'w') ? was : new Slot('w', child);
+            if (slot != was) {
+                subscribe(aggregate, LookupRequest.Kind.SUBSCRIBE, child, partition, version, timestamp);
+            }
+            if (slot.state() == 'f') {
+                byte[] bytes = found.get(child + '\u0000' + aggregate.name());
+                lists.put(aggregate.name(), bytes == null ? List.of() : items(bytes));
+            }
+            slots.add(slot);
+        }
         states.put(child, new State(version, partition, slots).encode());
-        return slots.stream().anyMatch(Slot::open) ? null : new Result(rows, missing);
+        return slots.stream().anyMatch(Slot::open) ? null : new Result(rows, lists, missing);
+    }
+
+    /** An aggregate answer's items, sorted as the mapping sees them. */
+    private static List<Object> items(byte[] json) {
+        try {
+            List<String> texts = new ArrayList<>();
+            JSON.readTree(json).forEach(item -> texts.add(item.toString()));
+            return AggregateItems.sorted(texts);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("an aggregate answer is not a JSON array: " + e.getMessage(), e);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private void subscribe(AggregateDef aggregate, LookupRequest.Kind kind, String child, int partition, long version, long timestamp) {
+        context.forward(new Record<>(LandedRow.key(table.target(), child), new LookupRequest(kind, aggregate.name(), child, partition,
+                version).toAvro(), timestamp), aggregateRequestChild);
     }
 
     private int indexOf(String name) {
         for (int i = 0; i < lookups.size(); i++) {
             if (lookups.get(i).name().equals(name)) {
                 return i;
+            }
+        }
+        for (int j = 0; j < aggregates.size(); j++) {
+            if (aggregates.get(j).name().equals(name)) {
+                return lookups.size() + j;
             }
         }
         return -1;

@@ -121,7 +121,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             }
             return;
         }
-        Map<String, GenericRecord> found = Map.of();
+        LookupJoin.Result found = NOTHING_JOINED;
         if (lookupJoin != null) {
             String child = mapper.legacyKeyText(record.key());
             if (record.value() == null) {
@@ -141,7 +141,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
                     missingLookup(record, mapper, result.missing());
                     return;
                 }
-                found = result.found();
+                found = result;
             }
         }
         emit(record, mapper, found);
@@ -185,25 +185,27 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             missingLookup(row, mapper, result.missing());
             return;
         }
-        emit(row, mapper, result.found());
+        emit(row, mapper, result);
     }
 
     /** {@code on-missing: dlq}: the row leaves the target (if it was there) and goes to the DLQ with the lookup named. */
     private void missingLookup(Record<GenericRecord, GenericRecord> record, RowMapper mapper, dev.shiftlog.schemas.spec.LookupDef lookup) {
-        emit(record.withValue(null), mapper, Map.of());
+        emit(record.withValue(null), mapper, NOTHING_JOINED);
         reject(record, mapper, new RowMapper.RowRejectedException("lookup " + lookup.name(), "row " + table.source() + ":"
                 + mapper.legacyKeyText(record.key()) + " looks up " + lookup.table() + " by " + String.join(", ", lookup.on())
                 + " and finds no row (on-missing: dlq)"));
     }
 
     /** Maps one legacy version (with the rows its lookups found) and sends it on: to the output, or to wait for its parents. */
-    private void emit(Record<GenericRecord, GenericRecord> record, RowMapper mapper, Map<String, GenericRecord> found) {
+    private static final LookupJoin.Result NOTHING_JOINED = new LookupJoin.Result(Map.of(), Map.of(), null);
+
+    private void emit(Record<GenericRecord, GenericRecord> record, RowMapper mapper, LookupJoin.Result joined) {
         GenericRecord newValue;
         try {
             // A row that does not meet 'where' has no target row: a tombstone retracts one an earlier version made.
             boolean kept = record.value() != null && mapper.accepts(record.key(), record.value());
             // the value first: for assigned strategies it is what hands out the id the key then finds
-            newValue = kept ? mapper.value(record.key(), record.value(), found) : null;
+            newValue = kept ? mapper.value(record.key(), record.value(), joined.found(), joined.aggregates()) : null;
         } catch (RowMapper.RowRejectedException e) {
             reject(record, mapper, e);
             return;

@@ -93,6 +93,7 @@ public final class TransformerStage implements AutoCloseable {
                 names.source(l.sourceSchema(spec.source().schema()), l.sourceTable()))));
         boolean anyLookup = !lookedUpTopics.isEmpty();
         List<String> lookupGates = new ArrayList<>();
+        List<Object[]> aggregateRekeyers = new ArrayList<>();
         if (anyLookup) {
             topology.addSource("read-lookup-rows", keySerde.deserializer(), valueSerde.deserializer(), names.lookupRows());
             topology.addProcessor("record-lookup-rows", LookupRowRecorder::new, "read-lookup-rows");
@@ -105,25 +106,33 @@ public final class TransformerStage implements AutoCloseable {
                 String output = "write-" + t.target() + nameSuffix(t);
                 String dlq = "dlq-" + t.target() + nameSuffix(t);
                 String route = !t.hasReferences() ? null : "route-" + t.target();
-                String lookupRequests = t.hasLookups() ? "lookup-" + t.target() : null;
-                String[] parents = {sourceName};
+                String lookupRequests = t.lookups().isEmpty() ? null : "lookup-" + t.target();
+                String aggregateRequests = t.aggregates().isEmpty() ? null : "aggregate-" + t.target();
+                List<String> parentList = new ArrayList<>(List.of(sourceName));
                 if (lookupRequests != null) {
                     // the gate's answers come back into this sub-topology, to the row's own partition, like the parents'
                     String answers = "read-lookup-answers-" + t.target();
                     topology.addSource(answers, keySerde.deserializer(), valueSerde.deserializer(), names.lookupAnswers(t.target()));
-                    parents = new String[] {sourceName, answers};
+                    parentList.add(answers);
+                }
+                if (aggregateRequests != null) {
+                    String answers = "read-aggregate-answers-" + t.target();
+                    topology.addSource(answers, keySerde.deserializer(), valueSerde.deserializer(), names.aggregateAnswers(t.target()));
+                    parentList.add(answers);
                 }
                 boolean primary = spec.tables().stream().filter(o -> o.target().equals(t.target())).findFirst().orElseThrow() == t;
                 topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route, primary,
-                        lookupRequests == null ? null : new LookupJoin(t, spec.source().schema(), lookupRequests, valueSerde.deserializer())),
-                        parents);
-                if (lookupRequests != null) {
+                        t.hasLookups() ? new LookupJoin(t, spec.source().schema(), lookupRequests, aggregateRequests, valueSerde.deserializer())
+                                : null), parentList.toArray(String[]::new));
+                if (t.hasLookups()) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.statesStoreName(t)),
                             Serdes.String(), Serdes.String()), processor);
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.foundStoreName(t)),
                             Serdes.String(), Serdes.ByteArray()), processor);
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.sourcesStoreName(t)),
                             Serdes.String(), valueSerde), processor);
+                }
+                if (lookupRequests != null) {
                     topology.addSink(lookupRequests, names.lookups(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
                     String gate = "lookup-gate-" + t.target();
                     topology.addSource("read-lookups-" + t.target(), keySerde.deserializer(), valueSerde.deserializer(), names.lookups(t.target()));
@@ -136,6 +145,22 @@ public final class TransformerStage implements AutoCloseable {
                     topology.addSink("lookup-answer-" + t.target(), names.lookupAnswers(t.target()), keySerde.serializer(),
                             valueSerde.serializer(), TransformerStage::lookupChildPartition, gate);
                     lookupGates.add(gate);
+                }
+                if (aggregateRequests != null) {
+                    topology.addSink(aggregateRequests, names.aggregates(t.target()), keySerde.serializer(), valueSerde.serializer(), processor);
+                    String gate = "aggregate-gate-" + t.target();
+                    topology.addSource("read-aggregates-" + t.target(), keySerde.deserializer(), valueSerde.deserializer(),
+                            names.aggregates(t.target()), names.aggregateItems(t.target()));
+                    topology.addProcessor(gate, () -> new AggregateGate(t, "aggregate-answer-" + t.target()), "read-aggregates-" + t.target());
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregateGate.itemsStoreName(t)),
+                            Serdes.String(), Serdes.String()), gate);
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregateGate.subscribersStoreName(t)),
+                            Serdes.String(), Serdes.String()), gate);
+                    topology.addSink("aggregate-answer-" + t.target(), names.aggregateAnswers(t.target()), keySerde.serializer(),
+                            valueSerde.serializer(), TransformerStage::lookupChildPartition, gate);
+                    for (dev.shiftlog.schemas.spec.AggregateDef a : t.aggregates()) {
+                        aggregateRekeyers.add(new Object[] {t, a});
+                    }
                 }
                 String[] writers = {processor};
                 if (t.matchOn() != null) {
@@ -195,6 +220,23 @@ public final class TransformerStage implements AutoCloseable {
                     Serdes.String(), Serdes.ByteArray()), java.util.stream.Stream.concat(java.util.stream.Stream.of("record-lookup-rows"),
                     lookupGates.stream()).toArray(String[]::new));
         }
+        // each aggregate's child table, re-keyed by parent from its source node (its own, when no mapping reads it)
+        Set<String> childSources = new java.util.HashSet<>();
+        for (Object[] pair : aggregateRekeyers) {
+            TableMappingDef parent = (TableMappingDef) pair[0];
+            dev.shiftlog.schemas.spec.AggregateDef aggregate = (dev.shiftlog.schemas.spec.AggregateDef) pair[1];
+            String topic = names.source(aggregate.sourceSchema(spec.source().schema()), aggregate.sourceTable());
+            String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
+            if (!bySource.containsKey(topic) && !lookedUpTopics.containsValue(topic) && childSources.add(topic)) {
+                topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
+            }
+            String rekey = "rekey-aggregate-" + parent.target() + "-" + aggregate.name();
+            String sink = "write-aggregate-items-" + parent.target() + "-" + aggregate.name();
+            topology.addProcessor(rekey, () -> new AggregateItemRekeyer(parent.target(), aggregate, sink), sourceName);
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                    AggregateItemRekeyer.membersStoreName(parent.target(), aggregate)), Serdes.String(), Serdes.String()), rekey);
+            topology.addSink(sink, names.aggregateItems(parent.target()), keySerde.serializer(), valueSerde.serializer(), rekey);
+        }
         if (anyReference) {
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ParkingGate.LANDED_STORE),
                     Serdes.String(), Serdes.String()), java.util.stream.Stream.concat(java.util.stream.Stream.of("record-landed"),
@@ -242,13 +284,16 @@ public final class TransformerStage implements AutoCloseable {
         topics.add(names.landed());
         // Its inputs too: Streams stops with MissingSourceTopicException if it starts before the producer made them.
         spec.capturedTables().forEach(q -> topics.add(names.source(q.substring(0, q.indexOf('.')), q.substring(q.indexOf('.') + 1))));
-        spec.tables().stream().filter(TableMappingDef::hasLookups).forEach(t -> {
+        spec.tables().stream().filter(t -> !t.lookups().isEmpty()).forEach(t -> {
             topics.add(names.lookups(t.target()));
             topics.add(names.lookupAnswers(t.target()));
-        });
-        if (spec.tables().stream().anyMatch(TableMappingDef::hasLookups)) {
             topics.add(names.lookupRows());
-        }
+        });
+        spec.tables().stream().filter(t -> !t.aggregates().isEmpty()).forEach(t -> {
+            topics.add(names.aggregates(t.target()));
+            topics.add(names.aggregateItems(t.target()));
+            topics.add(names.aggregateAnswers(t.target()));
+        });
         spec.tables().stream().filter(t -> t.hasReferences()).forEach(t -> {
             topics.add(names.references(t.target()));
             topics.add(names.parentAnswers(t.target()));

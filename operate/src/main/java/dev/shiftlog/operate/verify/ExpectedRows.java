@@ -91,12 +91,12 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
                         filtered++;
                         continue;
                     }
-                    LookedUpRows.Found found = lookups.find(mapping, mapper, row.value());
+                    LookedUpRows.Found found = lookups.find(mapping, mapper, row.key(), row.value());
                     if (found.missing() != null) {
                         throw new RowMapper.RowRejectedException("lookup " + found.missing().name(), "lookup '" + found.missing().name()
                                 + "' finds no row (on-missing: dlq)");
                     }
-                    value = mapper.value(row.key(), row.value(), found.rows());
+                    value = mapper.value(row.key(), row.value(), found.rows(), found.aggregates());
                 } catch (RowMapper.RowRejectedException e) {
                     rejected++;
                     if (!dlq.contains(mapping.target(), legacyKey)) {

@@ -14,17 +14,19 @@ import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * The live legacy rows a mapping's lookups read, each looked-up table read once into memory by primary-key text (lookup
- * tables are the small ones: genres, countries, languages), so {@code verify} renders a row with the same lookups the
- * transformer joined — straight from the legacy database, not from the log.
+ * The live legacy rows a mapping's lookups and aggregates read, each table read once into memory (lookup tables by
+ * primary-key text — the small ones: genres, countries —, aggregate items by parent), so {@code verify} renders a row
+ * with the same joins the transformer made — straight from the legacy database, not from the log.
  */
 final class LookedUpRows {
     /** What a legacy row's lookups find: lookup name → row, and the first one missing under {@code on-missing: dlq}. */
-    record Found(Map<String, GenericRecord> rows, LookupDef missing) {}
+    record Found(Map<String, GenericRecord> rows, Map<String, java.util.List<Object>> aggregates, LookupDef missing) {}
 
     private final Connection source;
     private final MigrationDef spec;
     private final Map<String, Map<String, GenericRecord>> tables = new HashMap<>();
+    /** target \0 aggregate name → parent key → the items' JSON texts. */
+    private final Map<String, Map<String, java.util.List<String>>> items = new HashMap<>();
 
     LookedUpRows(Connection source, MigrationDef spec) {
         this.source = source;
@@ -49,10 +51,26 @@ final class LookedUpRows {
             }
             tables.put(qualified, rows);
         }
+        for (dev.shiftlog.schemas.spec.AggregateDef aggregate : mapping.aggregates()) {
+            String schema = aggregate.sourceSchema(spec.source().schema());
+            TableInfo info = PostgresCatalog.table(source, schema, aggregate.sourceTable()).orElseThrow(() -> new SQLException(
+                    "legacy table " + aggregate.table() + " of aggregate '" + aggregate.name() + "' does not exist"));
+            dev.shiftlog.schemas.rows.AggregateItems compute = new dev.shiftlog.schemas.rows.AggregateItems(aggregate);
+            Map<String, java.util.List<String>> byParent = new HashMap<>();
+            try (LegacyRowReader reader = new LegacyRowReader(source, schema, aggregate.sourceTable(), info.primaryKey())) {
+                for (LegacyRowReader.LegacyRow row = reader.next(); row != null; row = reader.next()) {
+                    String parent = compute.parentKey(row.value());
+                    if (parent != null) {
+                        byParent.computeIfAbsent(parent, p -> new java.util.ArrayList<>()).add(compute.item(row.value()));
+                    }
+                }
+            }
+            items.put(mapping.target() + '\u0000' + aggregate.name(), byParent);
+        }
     }
 
     /** The rows a legacy row's lookups find, chained in spec order as the transformer resolves them. */
-    Found find(TableMappingDef mapping, RowMapper mapper, GenericRecord row) {
+    Found find(TableMappingDef mapping, RowMapper mapper, GenericRecord rowKey, GenericRecord row) {
         Map<String, GenericRecord> found = new HashMap<>();
         LookupDef missing = null;
         for (LookupDef lookup : mapping.lookups()) {
@@ -67,6 +85,12 @@ final class LookedUpRows {
                 missing = lookup;
             }
         }
-        return new Found(found, missing);
+        Map<String, java.util.List<Object>> aggregates = new HashMap<>();
+        for (dev.shiftlog.schemas.spec.AggregateDef aggregate : mapping.aggregates()) {
+            java.util.List<String> texts = items.get(mapping.target() + '\u0000' + aggregate.name()).getOrDefault(mapper.legacyKeyText(rowKey),
+                    java.util.List.of());
+            aggregates.put(aggregate.name(), dev.shiftlog.schemas.rows.AggregateItems.sorted(texts));
+        }
+        return new Found(found, aggregates, missing);
     }
 }

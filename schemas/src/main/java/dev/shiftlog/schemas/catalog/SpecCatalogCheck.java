@@ -113,6 +113,30 @@ public final class SpecCatalogCheck {
             celColumns.put(lookup.name(), dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
                     dev.cel.common.types.SimpleType.DYN));
         }
+        for (dev.shiftlog.schemas.spec.AggregateDef aggregate : t.aggregates()) {
+            String childSchema = aggregate.sourceSchema(spec.source().schema());
+            Optional<TableInfo> child = PostgresCatalog.table(source, childSchema, aggregate.sourceTable());
+            if (child.isEmpty()) {
+                errors.add(new SpecError(aggregate.location(), "aggregate '" + aggregate.name() + "' reads legacy table '" + childSchema + "."
+                        + aggregate.sourceTable() + "', which does not exist in " + spec.source().url()));
+            } else {
+                for (String column : aggregate.on()) {
+                    if (!child.get().columns().containsKey(column)) {
+                        errors.add(new SpecError(aggregate.location(), "aggregate '" + aggregate.name() + "' matches on '" + column + "', but '"
+                                + child.get().qualifiedName() + "' has no such column; columns are " + child.get().columns().keySet()));
+                    }
+                }
+                Map<String, CelType> childColumns = new LinkedHashMap<>();
+                child.get().columns().forEach((name, type) -> childColumns.put(name, CelTypes.ofPostgres(type)));
+                try {
+                    ColumnExpression.compile(aggregate.value(), childColumns);
+                } catch (ColumnExpression.ExpressionException e) {
+                    errors.add(new SpecError(aggregate.location(), "'value' of aggregate '" + aggregate.name() + "' does not compile over '"
+                            + child.get().qualifiedName() + "': " + e.getMessage()));
+                }
+            }
+            celColumns.put(aggregate.name(), dev.cel.common.types.ListType.create(dev.cel.common.types.SimpleType.DYN));
+        }
         if (t.matchOn() != null && src.isPresent()) {
             try {
                 ColumnExpression.compile(t.matchOn().expr(), celColumns);

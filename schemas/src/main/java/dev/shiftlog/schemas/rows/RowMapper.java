@@ -99,6 +99,13 @@ public final class RowMapper {
             celColumns.put(lookup.name(), dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
                     dev.cel.common.types.SimpleType.DYN));
         }
+        for (dev.shiftlog.schemas.spec.AggregateDef aggregate : table.aggregates()) {
+            if (celColumns.containsKey(aggregate.name())) {
+                throw new RowMappingException(aggregate.location(), "aggregate '" + aggregate.name() + "' of '" + table.target()
+                        + "' has the name of a column of '" + table.source() + "'; rename the aggregate");
+            }
+            celColumns.put(aggregate.name(), dev.cel.common.types.ListType.create(dev.cel.common.types.SimpleType.DYN));
+        }
         celColumns.putIfAbsent(IDS_VARIABLE, dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
                 dev.cel.common.types.SimpleType.STRING));
         List<Schema.Field> fields = new ArrayList<>();
@@ -250,6 +257,11 @@ public final class RowMapper {
     }
 
     private Map<String, Object> celValues(GenericRecord sourceKey, GenericRecord source, Map<String, GenericRecord> lookupRows) {
+        return celValues(sourceKey, source, lookupRows, Map.of());
+    }
+
+    private Map<String, Object> celValues(GenericRecord sourceKey, GenericRecord source, Map<String, GenericRecord> lookupRows,
+                                          Map<String, List<Object>> aggregates) {
         Map<String, Object> values = new HashMap<>();
         for (Schema.Field f : sourceValueSchema.getFields()) {
             values.put(f.name(), CelTypes.toCel(f.schema(), source.get(f.pos())));
@@ -257,6 +269,9 @@ public final class RowMapper {
         for (dev.shiftlog.schemas.spec.LookupDef lookup : table.lookups()) {
             GenericRecord row = lookupRows.get(lookup.name());
             values.put(lookup.name(), row == null ? AbsentRow.INSTANCE : celRow(row));
+        }
+        for (dev.shiftlog.schemas.spec.AggregateDef aggregate : table.aggregates()) {
+            values.put(aggregate.name(), aggregates.getOrDefault(aggregate.name(), List.of()));
         }
         if (!values.containsKey(IDS_VARIABLE)) {
             values.put(IDS_VARIABLE, new SiblingIds(sourceKey));
@@ -400,6 +415,12 @@ public final class RowMapper {
      * found nothing, and reads as NULL in every column).
      */
     public GenericRecord value(GenericRecord sourceKey, GenericRecord source, Map<String, GenericRecord> lookupRows) {
+        return value(sourceKey, source, lookupRows, Map.of());
+    }
+
+    /** The same with the items of the row's aggregates (aggregate name → sorted items; absent means none). */
+    public GenericRecord value(GenericRecord sourceKey, GenericRecord source, Map<String, GenericRecord> lookupRows,
+                               Map<String, List<Object>> aggregates) {
         GenericRecord out = new GenericData.Record(valueSchema);
         if (matchOn != null) {
             String match = matchText(sourceKey, source);
@@ -415,7 +436,7 @@ public final class RowMapper {
         for (ColumnDef column : table.columns()) {
             if (column.isExpression()) {
                 if (celValues == null) {
-                    celValues = celValues(sourceKey, source, lookupRows);
+                    celValues = celValues(sourceKey, source, lookupRows, aggregates);
                 }
                 try {
                     Object result = expressions.get(column.target()).evaluate(celValues);

@@ -41,12 +41,13 @@ public record MigrationDef(
 
     /**
      * Every legacy table the migration captures, as {@code schema.table} in spec order: the mapped tables and the
-     * tables their lookups read.
+     * tables their lookups and aggregates read.
      */
     public java.util.Set<String> capturedTables() {
         java.util.Set<String> out = new java.util.LinkedHashSet<>();
         tables.forEach(t -> out.add(t.qualifiedSource(source.schema())));
         tables.forEach(t -> t.lookups().forEach(l -> out.add(l.sourceSchema(source.schema()) + "." + l.sourceTable())));
+        tables.forEach(t -> t.aggregates().forEach(a -> out.add(a.sourceSchema(source.schema()) + "." + a.sourceTable())));
         return out;
     }
 

@@ -57,6 +57,7 @@ public final class SpecJsonSchema {
         block(defs.putObject("cleanup"), Block.CLEANUP);
         block(defs.putObject("table"), Block.TABLE);
         block(defs.putObject("lookup"), Block.LOOKUP);
+        block(defs.putObject("aggregate"), Block.AGGREGATE);
         ObjectNode column = defs.putObject("column");
         block(column, Block.COLUMN);
         ArrayNode exactlyOne = column.putArray("oneOf");
@@ -105,6 +106,10 @@ public final class SpecJsonSchema {
             case LOOKUPS -> {
                 p.put("type", "object");
                 p.putObject("additionalProperties").put("$ref", "#/$defs/lookup");
+            }
+            case AGGREGATES -> {
+                p.put("type", "object");
+                p.putObject("additionalProperties").put("$ref", "#/$defs/aggregate");
             }
             case STRING_LIST -> {
                 ArrayNode oneOf = p.putArray("oneOf");

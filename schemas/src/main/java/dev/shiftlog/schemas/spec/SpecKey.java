@@ -19,7 +19,7 @@ public record SpecKey(Block block, String name, Kind kind, boolean required, Str
     public enum Block {
         TOP("the top level"), CONNECTION("'source' and 'target'"), KAFKA("'kafka'"), CLEANUP("'cleanup'"),
         TABLE("a table mapping (each entry of 'tables')"), COLUMN("a column in its long form (an entry of 'columns')"),
-        LOOKUP("a lookup (an entry of 'lookups')");
+        LOOKUP("a lookup (an entry of 'lookups')"), AGGREGATE("an aggregate (an entry of 'aggregates')");
 
         private final String where;
 
@@ -49,6 +49,8 @@ public record SpecKey(Block block, String name, Kind kind, boolean required, Str
         COLUMNS,
         /** lookup name → lookup block. */
         LOOKUPS,
+        /** aggregate name → aggregate block. */
+        AGGREGATES,
         STRING,
         /** A table or column name, optionally schema-qualified. */
         IDENTIFIER,

@@ -94,6 +94,10 @@ public final class SpecKeys {
             "name: {table, on}: legacy rows read beside the mapped row; expressions see each as <name>.<column>, and a "
                     + "change of a looked-up row renders the target rows that used it again.");
 
+    public static final SpecKey AGGREGATES = key(Block.TABLE, "aggregates", Kind.AGGREGATES, false, null,
+            "name: {table, on, value}: a list built from the child rows of a legacy table (sorted), which expressions see "
+                    + "as <name>; a change of a child renders the row again.");
+
     public static final SpecKey FROM = key(Block.COLUMN, "from", Kind.IDENTIFIERS, false, null,
             "A source column; for a reference to a table with a composite legacy key, the list of columns holding it.");
     public static final SpecKey EXPR = key(Block.COLUMN, "expr", Kind.EXPRESSION, false, null,
@@ -115,6 +119,13 @@ public final class SpecKeys {
     public static final SpecKey LOOKUP_ON_MISSING = new Builder(Block.LOOKUP, "on-missing", Kind.CHOICE).defaultValue("null")
             .choices(List.of("null", "dlq"))
             .doc("When no row matches (or it is deleted): its columns read as NULL, or the row goes to the DLQ.").add();
+
+    public static final SpecKey AGGREGATE_TABLE = key(Block.AGGREGATE, "table", Kind.IDENTIFIER, true, null,
+            "The legacy child table, 'table' or 'schema.table'.");
+    public static final SpecKey AGGREGATE_ON = key(Block.AGGREGATE, "on", Kind.STRING_LIST, true, null,
+            "The child columns holding this row's legacy key; a list for a composite key.");
+    public static final SpecKey AGGREGATE_VALUE = key(Block.AGGREGATE, "value", Kind.EXPRESSION, true, null,
+            "A CEL expression over the child row's columns: one item per child, e.g. track_id or {'id': id, 'qty': qty}.");
 
     private SpecKeys() {
     }

@@ -46,6 +46,7 @@ public final class SpecParser {
     static final Set<String> TABLE_KEYS = SpecKeys.names(SpecKey.Block.TABLE);
     static final Set<String> COLUMN_KEYS = SpecKeys.names(SpecKey.Block.COLUMN);
     static final Set<String> LOOKUP_KEYS = SpecKeys.names(SpecKey.Block.LOOKUP);
+    static final Set<String> AGGREGATE_KEYS = SpecKeys.names(SpecKey.Block.AGGREGATE);
 
     private final Map<String, String> env;
 
@@ -233,8 +234,13 @@ public final class SpecParser {
                                 + " NULL; remove on-missing-parent: land-null-then-patch"));
                     }
                 }
+                for (AggregateDef a : t.aggregates()) {
+                    if (t.lookups().stream().anyMatch(l -> l.name().equals(a.name()))) {
+                        errors.add(new SpecError(a.location(), "aggregate '" + a.name() + "' of '" + t.target() + "' has the name of a lookup"));
+                    }
+                }
                 if (t.hasLookups() && (t.matchOn() != null || merged.contains(t.target()))) {
-                    errors.add(new SpecError(t.location(), "'lookups' of '" + t.target() + "': a table fed by several legacy tables"
+                    errors.add(new SpecError(t.location(), "'lookups' and 'aggregates' of '" + t.target() + "': a table fed by several legacy tables"
                             + " or consolidated with 'match-on' cannot look rows up yet; map the looked-up values into a table of their own"));
                 }
                 if (t.isLinkTable() && merged.contains(t.target())) {
@@ -262,7 +268,7 @@ public final class SpecParser {
                 }
                 resolved.add(new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), List.copyOf(columns),
                         t.onError(), t.where(), t.parkTimeout(), merged.contains(t.target()), t.matchOn(),
-                        t.landNullThenPatch(), t.linkKey(), t.lookups(), t.location()));
+                        t.landNullThenPatch(), t.linkKey(), t.lookups(), t.aggregates(), t.location()));
             }
             return List.copyOf(resolved);
         }
@@ -428,7 +434,8 @@ public final class SpecParser {
             }
             return new TableMappingDef(target, source, key == null ? TableMappingDef.DEFAULT_KEY : key, id,
                     !linkKey.isEmpty() ? TableMappingDef.LINK_LEGACY_KEY : legacyKey == null ? TableMappingDef.DEFAULT_LEGACY_KEY : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn,
-                    "land-null-then-patch".equals(missingParent), linkKey, lookups(keys.get("lookups"), target), at(map));
+                    "land-null-then-patch".equals(missingParent), linkKey, lookups(keys.get("lookups"), target),
+                    aggregates(keys.get("aggregates"), target), at(map));
         }
 
         /** One column; a reference's waiting policy defaults to the table's {@code tableTimeout} and {@code tableLandNull}. */
@@ -515,13 +522,7 @@ public final class SpecParser {
                 }
                 Map<String, Node> keys = keys(body, LOOKUP_KEYS, "lookup '" + name + "'");
                 String table = identifier(keys, "table", body, true);
-                List<String> on = keys.get("on") instanceof SequenceNode ? names(keys.get("on"), "on") : new ArrayList<>();
-                if (!(keys.get("on") instanceof SequenceNode)) {
-                    String single = scalar(keys, "on", body, true);
-                    if (single != null) {
-                        on.add(single);
-                    }
-                }
+                List<String> on = onList(keys, body);
                 for (String entry : on) {
                     String from = LookupDef.lookupOf(entry);
                     if (from != null && out.stream().noneMatch(l -> l.name().equals(from))) {
@@ -539,6 +540,53 @@ public final class SpecParser {
                 }
                 if (table != null && !on.isEmpty()) {
                     out.add(new LookupDef(name, table, on, "dlq".equals(missing), at(body)));
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        /** An {@code on} key: one name ({@code column} or {@code lookup.column}) or a list of them. */
+        List<String> onList(Map<String, Node> keys, Node body) {
+            if (keys.get("on") instanceof SequenceNode) {
+                return names(keys.get("on"), "on");
+            }
+            String single = scalar(keys, "on", body, true);
+            if (single != null && !single.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?")) {
+                error(keys.get("on"), "'on' names a column (or lookup.column), not '" + single + "'");
+                return List.of();
+            }
+            return single == null ? List.of() : List.of(single);
+        }
+
+        /** The aggregates of a table, in spec order. */
+        List<AggregateDef> aggregates(Node node, String target) {
+            if (node == null) {
+                return List.of();
+            }
+            MappingNode map = mapping(node, "'aggregates' of '" + target + "'");
+            if (map == null) {
+                return List.of();
+            }
+            List<AggregateDef> out = new ArrayList<>();
+            for (NodeTuple t : map.getValue()) {
+                String name = text(t.getKeyNode());
+                if (name == null || !IDENTIFIER.matcher(name).matches() || name.contains(".")) {
+                    error(t.getKeyNode(), "aggregate name '" + name + "' must be a plain identifier: expressions read it as " + name);
+                    continue;
+                }
+                MappingNode body = mapping(t.getValueNode(), "aggregate '" + name + "'");
+                if (body == null) {
+                    continue;
+                }
+                Map<String, Node> keys = keys(body, AGGREGATE_KEYS, "aggregate '" + name + "'");
+                String table = identifier(keys, "table", body, true);
+                List<String> on = onList(keys, body);
+                String value = scalar(keys, "value", body, true);
+                if (out.stream().anyMatch(a -> a.name().equals(name))) {
+                    error(t.getKeyNode(), "aggregate '" + name + "' is listed twice");
+                }
+                if (table != null && !on.isEmpty() && value != null) {
+                    out.add(new AggregateDef(name, table, on, value, at(body)));
                 }
             }
             return List.copyOf(out);

@@ -26,6 +26,7 @@ import java.util.List;
  *     that stops meeting it (an update) loses its target row.
  * @param lookups legacy rows read beside the mapped row ({@link LookupDef}), in spec order (a lookup's {@code on}
  *     reads only the row and earlier lookups); empty for most tables
+ * @param aggregates lists built from child rows of other legacy tables ({@link AggregateDef}); empty for most tables
  * @param linkKey for a link table ({@code key: [a, b]}), the reference columns whose new ids together form the
  *     target's primary key: no id and no legacy-key column of its own; empty for every other table
  */
@@ -44,11 +45,13 @@ public record TableMappingDef(
         boolean landNullThenPatch,
         List<String> linkKey,
         List<LookupDef> lookups,
+        List<AggregateDef> aggregates,
         Location location) {
 
     public TableMappingDef {
         linkKey = linkKey == null ? List.of() : List.copyOf(linkKey);
         lookups = lookups == null ? List.of() : List.copyOf(lookups);
+        aggregates = aggregates == null ? List.of() : List.copyOf(aggregates);
     }
 
     /** A table that is not a link table. */
@@ -56,7 +59,7 @@ public record TableMappingDef(
                            OnError onError, ColumnDef where, java.time.Duration parkTimeout, boolean merged, ColumnDef matchOn,
                            boolean landNullThenPatch, Location location) {
         this(target, source, key, id, legacyKey, columns, onError, where, parkTimeout, merged, matchOn, landNullThenPatch, List.of(),
-                List.of(), location);
+                List.of(), List.of(), location);
     }
 
     /** The field a link-table row carries its legacy key in: for the DLQ and verify, never written to the target. */
@@ -112,8 +115,9 @@ public record TableMappingDef(
         return columns.stream().filter(ColumnDef::isReference).toList();
     }
 
+    /** True when rows of this table are rendered with rows of other legacy tables (lookups or aggregates). */
     public boolean hasLookups() {
-        return !lookups.isEmpty();
+        return !lookups.isEmpty() || !aggregates.isEmpty();
     }
 
     /** True when a row of this table may wait for parents. */

@@ -51,7 +51,7 @@ class RowMapperTest {
         TableMappingDef t = table(IdStrategy.PRESERVE, new ColumnDef("city_name", null, "city.city", AT),
                 new ColumnDef("place", null, "{'city': city.city, 'country': country.country}", AT));
         t = new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), t.columns(), t.onError(), t.where(),
-                t.parkTimeout(), false, null, false, List.of(), lookups, AT);
+                t.parkTimeout(), false, null, false, List.of(), lookups, List.of(), AT);
         RowMapper mapper = new RowMapper("m", t, KEY, ROW, null);
         GenericRecord lethbridge = new GenericData.Record(city);
         lethbridge.put("city_id", 3);

@@ -45,6 +45,7 @@ class SpecJsonSchemaTest {
         assertThat(keysOf(schema.get("$defs").get("table"))).isEqualTo(SpecParser.TABLE_KEYS);
         assertThat(keysOf(schema.get("$defs").get("column"))).isEqualTo(SpecParser.COLUMN_KEYS);
         assertThat(keysOf(schema.get("$defs").get("lookup"))).isEqualTo(SpecParser.LOOKUP_KEYS);
+        assertThat(keysOf(schema.get("$defs").get("aggregate"))).isEqualTo(SpecParser.AGGREGATE_KEYS);
     }
 
     @Test
