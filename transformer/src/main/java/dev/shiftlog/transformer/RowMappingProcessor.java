@@ -53,11 +53,6 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
 
     /** @param routeChild where rows of a table with a reference go to wait for their parent; null without one */
     /** @param primary for {@code match-on} mappings: whether leaving a target row deletes it (else only clears columns) */
-    RowMappingProcessor(String migration, TableMappingDef table, List<TableMappingDef> siblings, String outputChild, String dlqChild,
-                        String routeChild, boolean primary) {
-        this(migration, table, siblings, outputChild, dlqChild, routeChild, primary, null);
-    }
-
     /** @param lookupJoin the asking side of the table's lookups; null without lookups */
     RowMappingProcessor(String migration, TableMappingDef table, List<TableMappingDef> siblings, String outputChild, String dlqChild,
                         String routeChild, boolean primary, LookupJoin lookupJoin) {

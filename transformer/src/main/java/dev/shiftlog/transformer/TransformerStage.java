@@ -93,7 +93,7 @@ public final class TransformerStage implements AutoCloseable {
                 names.source(l.sourceSchema(spec.source().schema()), l.sourceTable()))));
         boolean anyLookup = !lookedUpTopics.isEmpty();
         List<String> lookupGates = new ArrayList<>();
-        List<Object[]> aggregateRekeyers = new ArrayList<>();
+        List<AggregateOf> aggregateRekeyers = new ArrayList<>();
         if (anyLookup) {
             topology.addSource("read-lookup-rows", keySerde.deserializer(), valueSerde.deserializer(), names.lookupRows());
             topology.addProcessor("record-lookup-rows", LookupRowRecorder::new, "read-lookup-rows");
@@ -159,7 +159,7 @@ public final class TransformerStage implements AutoCloseable {
                     topology.addSink("aggregate-answer-" + t.target(), names.aggregateAnswers(t.target()), keySerde.serializer(),
                             valueSerde.serializer(), TransformerStage::lookupChildPartition, gate);
                     for (dev.shiftlog.schemas.spec.AggregateDef a : t.aggregates()) {
-                        aggregateRekeyers.add(new Object[] {t, a});
+                        aggregateRekeyers.add(new AggregateOf(t, a));
                     }
                 }
                 String[] writers = {processor};
@@ -222,9 +222,9 @@ public final class TransformerStage implements AutoCloseable {
         }
         // each aggregate's child table, re-keyed by parent from its source node (its own, when no mapping reads it)
         Set<String> childSources = new java.util.HashSet<>();
-        for (Object[] pair : aggregateRekeyers) {
-            TableMappingDef parent = (TableMappingDef) pair[0];
-            dev.shiftlog.schemas.spec.AggregateDef aggregate = (dev.shiftlog.schemas.spec.AggregateDef) pair[1];
+        for (AggregateOf pair : aggregateRekeyers) {
+            TableMappingDef parent = pair.parent();
+            dev.shiftlog.schemas.spec.AggregateDef aggregate = pair.aggregate();
             String topic = names.source(aggregate.sourceSchema(spec.source().schema()), aggregate.sourceTable());
             String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
             if (!bySource.containsKey(topic) && !lookedUpTopics.containsValue(topic) && childSources.add(topic)) {
@@ -249,6 +249,9 @@ public final class TransformerStage implements AutoCloseable {
     private static Optional<Set<Integer>> childPartition(String topic, GenericRecord key, GenericRecord answer, int partitions) {
         return sourcePartition(topic, ParentAnswer.fromAvro(answer).partition(), partitions);
     }
+
+    /** An aggregate and the table it belongs to, while the topology is built. */
+    private record AggregateOf(TableMappingDef parent, dev.shiftlog.schemas.spec.AggregateDef aggregate) {}
 
     /** A lookup answer goes to the partition its asking row's source row came from. */
     private static Optional<Set<Integer>> lookupChildPartition(String topic, GenericRecord key, GenericRecord answer, int partitions) {

@@ -27,20 +27,12 @@ public final class AggregateItems {
 
     /** The legacy key text of the parent a child row belongs to ('/'-joined), or null when an {@code on} value is NULL. */
     public String parentKey(GenericRecord child) {
-        List<String> parts = new ArrayList<>();
-        for (String column : aggregate.on()) {
-            Schema.Field f = child.getSchema().getField(column);
-            if (f == null) {
-                throw new IllegalArgumentException("aggregate '" + aggregate.name() + "' reads '" + column + "', but legacy table '"
-                        + aggregate.table() + "' has no such column");
-            }
-            String part = AvroValues.text(f.schema(), child.get(f.pos()));
-            if (part == null) {
-                return null;
-            }
-            parts.add(part);
+        try {
+            return AvroValues.columnsText(child, aggregate.on());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("aggregate '" + aggregate.name() + "' of legacy table '" + aggregate.table() + "': "
+                    + e.getMessage(), e);
         }
-        return String.join("/", parts);
     }
 
     /** The child row's item, as JSON text. */

@@ -46,6 +46,26 @@ public final class AvroValues {
         return Schema.createUnion(Schema.create(Schema.Type.NULL), schema);
     }
 
+    /**
+     * Some columns of a row as one key text (values joined by '/', as {@link #keyText}), or null when one of them is
+     * NULL — as a foreign key with MATCH SIMPLE is not checked then.
+     */
+    public static String columnsText(org.apache.avro.generic.GenericRecord row, java.util.List<String> columns) {
+        java.util.List<String> parts = new java.util.ArrayList<>(columns.size());
+        for (String column : columns) {
+            Schema.Field f = row.getSchema().getField(column);
+            if (f == null) {
+                throw new IllegalArgumentException("row " + row.getSchema().getName() + " has no column '" + column + "'");
+            }
+            String part = text(f.schema(), row.get(f.pos()));
+            if (part == null) {
+                return null;
+            }
+            parts.add(part);
+        }
+        return String.join("/", parts);
+    }
+
     /** A key record as text: its values joined by '/', as legacy keys and the rows lookups find are named. */
     public static String keyText(org.apache.avro.generic.GenericRecord key) {
         java.util.List<String> parts = new java.util.ArrayList<>();

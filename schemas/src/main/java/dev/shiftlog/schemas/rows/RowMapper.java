@@ -189,16 +189,7 @@ public final class RowMapper {
     }
 
     private String referencedKey(ColumnDef ref, GenericRecord source) {
-        List<String> parts = new ArrayList<>(ref.reference().from().size());
-        for (String column : ref.reference().from()) {
-            Schema.Field f = sourceValueSchema.getField(column);
-            String part = AvroValues.text(f.schema(), source.get(f.pos()));
-            if (part == null) {
-                return null;
-            }
-            parts.add(part);
-        }
-        return String.join("/", parts);
+        return AvroValues.columnsText(source, ref.reference().from());
     }
 
     /**
@@ -505,11 +496,7 @@ public final class RowMapper {
 
     /** The legacy key as text: the value itself, or the values joined by '/' for composite keys. */
     public String legacyKeyText(GenericRecord sourceKey) {
-        List<String> parts = new ArrayList<>(legacyKeyFields.size());
-        for (Schema.Field f : sourceKey.getSchema().getFields()) {
-            parts.add(AvroValues.text(f.schema(), sourceKey.get(f.pos())));
-        }
-        return String.join("/", parts);
+        return AvroValues.keyText(sourceKey);
     }
 
     /**
