@@ -11,4 +11,4 @@ CREATE TABLE patients (id uuid PRIMARY KEY, legacy_patient_id int NOT NULL UNIQU
 CREATE TABLE orders (id uuid PRIMARY KEY, legacy_id int NOT NULL UNIQUE, patient_id uuid REFERENCES patients (id),
                      status order_status NOT NULL, total_cents bigint, created_at timestamptz, notes text);
 CREATE TABLE comments (id uuid PRIMARY KEY, legacy_id int NOT NULL UNIQUE, parent_id uuid REFERENCES comments (id),
-                       order_id uuid REFERENCES orders (id), legacy_order_id int, legacy_author_id int, body text, created_at timestamptz);
+                       order_id uuid REFERENCES orders (id), legacy_order_id int, author_id uuid REFERENCES profiles (id), legacy_author_id int, body text, created_at timestamptz);

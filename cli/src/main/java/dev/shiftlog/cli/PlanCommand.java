@@ -45,7 +45,8 @@ final class PlanCommand implements Callable<Integer> {
                         t.target(), t.id().specName(), t.key(), t.legacyKey(), t.columns().size());
             }
             for (ColumnDef ref : t.references()) {
-                System.out.printf("      %s ← %s.%s: waits for %s%s, %s after %s%n", ref.target(), t.sourceTable(),
+                boolean throughLookup = ref.reference().from().stream().anyMatch(f -> dev.shiftlog.schemas.spec.LookupDef.lookupOf(f) != null);
+                System.out.printf("      %s ← %s%s: waits for %s%s, %s after %s%n", ref.target(), throughLookup ? "lookup " : t.sourceTable() + ".",
                         String.join("+", ref.reference().from()), ref.ref(),
                         ref.ref().equals(t.target()) ? " (a tree: parents before children)" : "",
                         ref.reference().landNullThenPatch() ? "lands NULL then patched" : "to the DLQ",
@@ -53,7 +54,8 @@ final class PlanCommand implements Callable<Integer> {
             }
             for (dev.shiftlog.schemas.spec.LookupDef lookup : t.lookups()) {
                 System.out.printf("      lookup %s = %s.%s by %s (kept current; missing → %s)%n", lookup.name(),
-                        lookup.sourceSchema(spec.source().schema()), lookup.sourceTable(), String.join(", ", lookup.on()),
+                        lookup.sourceSchema(spec.source().schema()), lookup.sourceTable(), lookup.byColumns()
+                                ? "(" + String.join(", ", lookup.by()) + ") = (" + String.join(", ", lookup.on()) + ")" : String.join(", ", lookup.on()),
                         lookup.dlqIfMissing() ? "the DLQ" : "NULL");
             }
             for (dev.shiftlog.schemas.spec.AggregateDef aggregate : t.aggregates()) {

@@ -33,6 +33,8 @@ final class LookupGate implements Processor<GenericRecord, GenericRecord, Generi
 
     private final TableMappingDef table;
     private final Set<String> lookedUp;
+    /** The rows names of tables looked up {@code by} columns: several rows may share a key there. */
+    private final Set<String> matchedByColumns;
     private final String answerChild;
     private ProcessorContext<GenericRecord, GenericRecord> context;
     private KeyValueStore<String, byte[]> rows;
@@ -41,10 +43,14 @@ final class LookupGate implements Processor<GenericRecord, GenericRecord, Generi
     private final Map<String, Long> lastRow = new HashMap<>();
     private long started;
 
-    /** @param lookedUp the {@code schema.table} names this table's lookups read */
-    LookupGate(TableMappingDef table, Set<String> lookedUp, String answerChild) {
+    /**
+     * @param lookedUp         the rows names ({@link dev.shiftlog.schemas.spec.LookupDef#rowsName}) this table's lookups read
+     * @param matchedByColumns those of them matched by other columns than the primary key
+     */
+    LookupGate(TableMappingDef table, Set<String> lookedUp, Set<String> matchedByColumns, String answerChild) {
         this.table = table;
         this.lookedUp = Set.copyOf(lookedUp);
+        this.matchedByColumns = Set.copyOf(matchedByColumns);
         this.answerChild = answerChild;
     }
 
@@ -73,7 +79,7 @@ final class LookupGate implements Processor<GenericRecord, GenericRecord, Generi
                 return;
             }
             lastRow.put(lookedUpTable, context.currentSystemTimeMs());
-            byte[] row = value == null ? null : rows.get(rowKey);
+            byte[] row = current(lookedUpTable, rowKey);
             // a change: every row that looks this one up is answered again
             List<KeyValue<String, ValueAndTimestamp<String>>> asked = new ArrayList<>();
             try (KeyValueIterator<String, ValueAndTimestamp<String>> it = subscribers.prefixScan(rowKey + '\u0000', new StringSerializer())) {
@@ -90,12 +96,25 @@ final class LookupGate implements Processor<GenericRecord, GenericRecord, Generi
             subscribers.delete(subscriber);
             return;
         }
-        byte[] row = rows.get(rowKey);
+        byte[] row = current(lookedUpTable, rowKey);
         ValueAndTimestamp<String> entry = ValueAndTimestamp.make(request.partition() + ":" + request.version() + ":0",
                 context.currentSystemTimeMs());
         subscribers.put(subscriber, entry);
         if (row != null) {
             answer(subscriber, entry, row, record.timestamp());
+        }
+    }
+
+    /**
+     * The row a key finds now: for a table matched by columns, of the rows sharing the value the one whose legacy key
+     * sorts first (the store's order), so the answer does not depend on the order the rows arrived in.
+     */
+    private byte[] current(String lookedUpTable, String rowKey) {
+        if (!matchedByColumns.contains(lookedUpTable)) {
+            return rows.get(rowKey);
+        }
+        try (KeyValueIterator<String, byte[]> it = rows.prefixScan(rowKey + '\u0000', new StringSerializer())) {
+            return it.hasNext() ? it.next().value : null;
         }
     }
 

@@ -264,8 +264,7 @@ final class LookupJoin {
     }
 
     private void request(LookupDef lookup, String key, LookupRequest.Kind kind, String child, int partition, long version, long timestamp) {
-        String qualified = lookup.sourceSchema(schema) + "." + lookup.sourceTable();
-        context.forward(new Record<>(LandedRow.key(qualified, key), new LookupRequest(kind, lookup.name(), child, partition, version).toAvro(),
+        context.forward(new Record<>(LandedRow.key(lookup.rowsName(schema), key), new LookupRequest(kind, lookup.name(), child, partition, version).toAvro(),
                 timestamp), requestChild);
     }
 

@@ -6,7 +6,11 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** Keeps the latest version of every looked-up legacy row from {@code <m>.lookup-rows} and passes each change on to the lookup gates. */
+/**
+ * Keeps the latest version of every looked-up legacy row from {@code <m>.lookup-rows} and passes each change on to the
+ * lookup gates: under {@code rows name \0 key}, or for a table looked up {@code by} columns under
+ * {@code rows name \0 matched value \0 member}, so {@link LookupGate} finds every row that shares a value.
+ */
 final class LookupRowRecorder implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
     private ProcessorContext<GenericRecord, GenericRecord> context;
     private KeyValueStore<String, byte[]> rows;
@@ -20,10 +24,15 @@ final class LookupRowRecorder implements Processor<GenericRecord, GenericRecord,
     @Override
     public void process(Record<GenericRecord, GenericRecord> record) {
         String key = ParkingGate.landedKey(record.key().get("table").toString(), record.key().get("legacy_key").toString());
-        if (record.value() == null) {
+        String member = record.value() == null ? null : LookupRowRekeyer.member(record.value());
+        if (member != null) {
+            key = key + '\u0000' + member;
+        }
+        byte[] row = record.value() == null ? null : LookupRowRekeyer.rowBytes(record.value());
+        if (row == null) {
             rows.delete(key);
         } else {
-            rows.put(key, LookupRowRekeyer.rowBytes(record.value()));
+            rows.put(key, row);
         }
         context.forward(record);
     }

@@ -212,7 +212,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         if (routeChild == null) {
             context.forward(record.withKey(newKey).withValue(newValue), outputChild);
         } else {
-            route(record, mapper, newKey, newValue);
+            route(record, mapper, newKey, newValue, joined.found());
         }
     }
 
@@ -264,14 +264,15 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
      * withdraws the request at the previous parent. Only this task writes the child's target row, so its versions
      * reach the output topic in order.
      */
-    private void route(Record<GenericRecord, GenericRecord> record, RowMapper mapper, GenericRecord newKey, GenericRecord newValue) {
+    private void route(Record<GenericRecord, GenericRecord> record, RowMapper mapper, GenericRecord newKey, GenericRecord newValue,
+                       Map<String, GenericRecord> found) {
         String child = mapper.legacyKeyText(record.key());
         long version = currentVersion;
         ChildReferences previous = ChildReferences.decode(references.get(child));
         if (previous != null && previous.slots().size() != referenceColumns.size()) {
             previous = null; // written under a spec with other references: ask again
         }
-        List<String> parents = newValue == null ? null : mapper.referencedKeys(record.value());
+        List<String> parents = newValue == null ? null : mapper.referencedKeys(record.value(), found);
         String nullMarked = child + ParkedKeys.LANDED_WITH_NULL;
         // only a version with a parent id still unknown can have a parked row: the common update under landed
         // parents costs no store read and writes no tombstones to the changelog

@@ -88,10 +88,11 @@ public final class TransformerStage implements AutoCloseable {
         }
         // the legacy tables lookups read, each re-keyed onto <m>.lookup-rows from its source node (its own, when no
         // mapping reads that table)
-        Map<String, String> lookedUpTopics = new LinkedHashMap<>();
-        spec.tables().forEach(t -> t.lookups().forEach(l -> lookedUpTopics.put(l.sourceSchema(spec.source().schema()) + "." + l.sourceTable(),
-                names.source(l.sourceSchema(spec.source().schema()), l.sourceTable()))));
-        boolean anyLookup = !lookedUpTopics.isEmpty();
+        Map<String, dev.shiftlog.schemas.spec.LookupDef> lookedUpRows = new LinkedHashMap<>();
+        spec.tables().forEach(t -> t.lookups().forEach(l -> lookedUpRows.putIfAbsent(l.rowsName(spec.source().schema()), l)));
+        java.util.Collection<String> lookedUpTopics = lookedUpRows.values().stream()
+                .map(l -> names.source(l.sourceSchema(spec.source().schema()), l.sourceTable())).toList();
+        boolean anyLookup = !lookedUpRows.isEmpty();
         List<String> lookupGates = new ArrayList<>();
         List<AggregateOf> aggregateRekeyers = new ArrayList<>();
         if (anyLookup) {
@@ -137,8 +138,10 @@ public final class TransformerStage implements AutoCloseable {
                     String gate = "lookup-gate-" + t.target();
                     topology.addSource("read-lookups-" + t.target(), keySerde.deserializer(), valueSerde.deserializer(), names.lookups(t.target()));
                     java.util.Set<String> reads = new java.util.HashSet<>();
-                    t.lookups().forEach(l -> reads.add(l.sourceSchema(spec.source().schema()) + "." + l.sourceTable()));
-                    topology.addProcessor(gate, () -> new LookupGate(t, reads, "lookup-answer-" + t.target()), "read-lookups-" + t.target(),
+                    java.util.Set<String> byColumns = new java.util.HashSet<>();
+                    t.lookups().forEach(l -> reads.add(l.rowsName(spec.source().schema())));
+                    t.lookups().stream().filter(l -> l.byColumns()).forEach(l -> byColumns.add(l.rowsName(spec.source().schema())));
+                    topology.addProcessor(gate, () -> new LookupGate(t, reads, byColumns, "lookup-answer-" + t.target()), "read-lookups-" + t.target(),
                             "record-lookup-rows");
                     topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(
                             LookupGate.subscribersStoreName(t)), Serdes.String(), Serdes.String()), gate);
@@ -204,14 +207,20 @@ public final class TransformerStage implements AutoCloseable {
         });
         if (anyLookup) {
             List<String> rekeyers = new ArrayList<>();
-            lookedUpTopics.forEach((qualified, topic) -> {
+            Set<String> ownSources = new java.util.HashSet<>();
+            lookedUpRows.forEach((rowsName, lookup) -> {
+                String topic = names.source(lookup.sourceSchema(spec.source().schema()), lookup.sourceTable());
                 String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
-                if (!bySource.containsKey(topic)) {
+                if (!bySource.containsKey(topic) && ownSources.add(topic)) {
                     topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
                 }
-                String rekey = "rekey-lookup-" + qualified;
-                topology.addProcessor(rekey, () -> new LookupRowRekeyer(qualified, topic, valueSerde.serializer(), "write-lookup-rows"),
-                        sourceName);
+                String rekey = "rekey-lookup-" + rowsName;
+                topology.addProcessor(rekey, () -> new LookupRowRekeyer(rowsName, lookup.by(), topic, valueSerde.serializer(),
+                        "write-lookup-rows"), sourceName);
+                if (lookup.byColumns()) {
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                            LookupRowRekeyer.membersStoreName(rowsName)), Serdes.String(), Serdes.String()), rekey);
+                }
                 rekeyers.add(rekey);
             });
             topology.addSink("write-lookup-rows", names.lookupRows(), keySerde.serializer(), valueSerde.serializer(),
@@ -227,7 +236,7 @@ public final class TransformerStage implements AutoCloseable {
             dev.shiftlog.schemas.spec.AggregateDef aggregate = pair.aggregate();
             String topic = names.source(aggregate.sourceSchema(spec.source().schema()), aggregate.sourceTable());
             String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
-            if (!bySource.containsKey(topic) && !lookedUpTopics.containsValue(topic) && childSources.add(topic)) {
+            if (!bySource.containsKey(topic) && !lookedUpTopics.contains(topic) && childSources.add(topic)) {
                 topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
             }
             String rekey = "rekey-aggregate-" + parent.target() + "-" + aggregate.name();

@@ -86,12 +86,13 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
                 legacyRows++;
                 String legacyKey = mapper.rejectionKey(row.key()); // as the DLQ names it
                 GenericRecord value;
+                LookedUpRows.Found found;
                 try {
                     if (!mapper.accepts(row.key(), row.value())) {
                         filtered++;
                         continue;
                     }
-                    LookedUpRows.Found found = lookups.find(mapping, mapper, row.key(), row.value());
+                    found = lookups.find(mapping, mapper, row.key(), row.value());
                     if (found.missing() != null) {
                         throw new RowMapper.RowRejectedException("lookup " + found.missing().name(), "lookup '" + found.missing().name()
                                 + "' finds no row (on-missing: dlq)");
@@ -109,7 +110,7 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
                     rejected++;
                     continue;
                 }
-                List<String> parentKeys = refs.isEmpty() ? List.of() : mapper.referencedKeys(row.value());
+                List<String> parentKeys = refs.isEmpty() ? List.of() : mapper.referencedKeys(row.value(), found.rows());
                 for (int i = 0; i < fields.size(); i++) {
                     if (i > 0) {
                         batch.append('\t');

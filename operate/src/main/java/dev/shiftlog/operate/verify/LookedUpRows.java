@@ -15,7 +15,7 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * The live legacy rows a mapping's lookups and aggregates read, each table read once into memory (lookup tables by
- * primary-key text — the small ones: genres, countries —, aggregate items by parent), so {@code verify} renders a row
+ * primary-key text (or by the text of the columns they are matched {@code by}) — the small ones: genres, countries —, aggregate items by parent), so {@code verify} renders a row
  * with the same joins the transformer made — straight from the legacy database, not from the log.
  */
 final class LookedUpRows {
@@ -37,7 +37,7 @@ final class LookedUpRows {
     void load(TableMappingDef mapping) throws SQLException {
         for (LookupDef lookup : mapping.lookups()) {
             String schema = lookup.sourceSchema(spec.source().schema());
-            String qualified = schema + "." + lookup.sourceTable();
+            String qualified = lookup.rowsName(spec.source().schema());
             if (tables.containsKey(qualified)) {
                 continue;
             }
@@ -45,8 +45,19 @@ final class LookedUpRows {
                     .orElseThrow(() -> new SQLException("legacy table " + qualified + " of lookup '" + lookup.name() + "' does not exist"));
             Map<String, GenericRecord> rows = new HashMap<>();
             try (LegacyRowReader reader = new LegacyRowReader(source, schema, lookup.sourceTable(), info.primaryKey())) {
+                Map<String, String> members = new HashMap<>();
                 for (LegacyRowReader.LegacyRow row = reader.next(); row != null; row = reader.next()) {
-                    rows.put(AvroValues.keyText(row.key()), row.value());
+                    String legacyKey = AvroValues.keyText(row.key());
+                    if (!lookup.byColumns()) {
+                        rows.put(legacyKey, row.value());
+                        continue;
+                    }
+                    // matched by columns: of the rows sharing a value, the one whose legacy key sorts first, as the gate reads it
+                    String matched = AvroValues.columnsText(row.value(), lookup.by());
+                    if (matched != null && (members.get(matched) == null || legacyKey.compareTo(members.get(matched)) < 0)) {
+                        members.put(matched, legacyKey);
+                        rows.put(matched, row.value());
+                    }
                 }
             }
             tables.put(qualified, rows);
@@ -78,7 +89,7 @@ final class LookedUpRows {
             if (key == null) {
                 continue;
             }
-            GenericRecord hit = tables.get(lookup.sourceSchema(spec.source().schema()) + "." + lookup.sourceTable()).get(key);
+            GenericRecord hit = tables.get(lookup.rowsName(spec.source().schema())).get(key);
             if (hit != null) {
                 found.put(lookup.name(), hit);
             } else if (lookup.dlqIfMissing() && missing == null) {

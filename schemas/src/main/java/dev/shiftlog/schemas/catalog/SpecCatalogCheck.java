@@ -94,6 +94,14 @@ public final class SpecCatalogCheck {
             if (info.isEmpty()) {
                 errors.add(new SpecError(lookup.location(), "lookup '" + lookup.name() + "' reads legacy table '" + lookupSchema + "."
                         + lookup.sourceTable() + "', which does not exist in " + spec.source().url()));
+            } else if (lookup.byColumns()) {
+                List<String> unknown = lookup.by().stream().filter(c -> !info.get().columns().containsKey(c)).toList();
+                if (unknown.isEmpty()) {
+                    lookedUp.put(lookup.name(), info.get());
+                } else {
+                    errors.add(new SpecError(lookup.location(), "lookup '" + lookup.name() + "' matches by " + unknown + ", but '"
+                            + info.get().qualifiedName() + "' has no such column; columns are " + info.get().columns().keySet()));
+                }
             } else if (info.get().primaryKey().size() != lookup.on().size()) {
                 errors.add(new SpecError(lookup.location(), "lookup '" + lookup.name() + "' matches " + lookup.on().size()
                         + " value(s) against the primary key of '" + info.get().qualifiedName() + "', which has "
@@ -165,6 +173,16 @@ public final class SpecCatalogCheck {
                 } catch (ColumnExpression.ExpressionException e) {
                     errors.add(new SpecError(c.location(), "expression for '" + t.target() + "." + c.target()
                             + "' does not compile: " + e.getMessage()));
+                }
+            } else if (c.isReference() && c.reference().from().stream().anyMatch(f -> dev.shiftlog.schemas.spec.LookupDef.lookupOf(f) != null)) {
+                for (String entry : c.reference().from()) {
+                    String through = dev.shiftlog.schemas.spec.LookupDef.lookupOf(entry);
+                    String column = dev.shiftlog.schemas.spec.LookupDef.columnOf(entry);
+                    TableInfo read = through == null ? src.get() : lookedUp.get(through);
+                    if (read != null && !read.columns().containsKey(column)) {
+                        errors.add(new SpecError(c.location(), "reference '" + t.target() + "." + c.target() + "' reads '" + entry
+                                + "', but '" + read.qualifiedName() + "' has no column '" + column + "'; columns are " + read.columns().keySet()));
+                    }
                 }
             } else if (!src.get().columns().containsKey(c.from())) {
                 errors.add(new SpecError(c.location(), "unknown column '" + c.from() + "' in source table '"

@@ -2,6 +2,7 @@ package dev.shiftlog.schemas.rows;
 
 import dev.cel.common.types.CelType;
 import dev.shiftlog.schemas.spec.ColumnDef;
+import dev.shiftlog.schemas.spec.LookupDef;
 import dev.shiftlog.schemas.spec.IdStrategy;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.util.ArrayList;
@@ -128,6 +129,15 @@ public final class RowMapper {
                     throw new RowMappingException(column.location(), "expression for '" + table.target() + "."
                             + column.target() + "' does not compile: " + e.getMessage());
                 }
+            } else if (column.isReference() && column.reference().from().stream().anyMatch(p -> LookupDef.lookupOf(p) != null)) {
+                // the parent's key is in a looked-up row (its schema known once one is read): the new id is text or a uuid
+                for (String part : column.reference().from()) {
+                    if (LookupDef.lookupOf(part) == null && sourceValueSchema.getField(part) == null) {
+                        throw new RowMappingException(column.location(), "source table '" + table.source()
+                                + "' has no column '" + part + "'; columns are " + celColumns.keySet());
+                    }
+                }
+                type = idType(column.refId(), Schema.create(Schema.Type.STRING));
             } else {
                 Schema.Field from = sourceValueSchema.getField(column.from());
                 if (from == null) {
@@ -179,17 +189,37 @@ public final class RowMapper {
      * with MATCH SIMPLE does not check such a row). The reference columns themselves stay NULL in {@link #value}
      * until the referenced rows have landed and the transformer fills in their new ids.
      */
-    public List<String> referencedKeys(GenericRecord source) {
+    public List<String> referencedKeys(GenericRecord source, Map<String, GenericRecord> found) {
         List<ColumnDef> references = table.references();
         List<String> keys = new ArrayList<>(references.size());
         for (ColumnDef ref : references) {
-            keys.add(referencedKey(ref, source));
+            keys.add(referencedKey(ref, source, found));
         }
         return keys;
     }
 
-    private String referencedKey(ColumnDef ref, GenericRecord source) {
-        return AvroValues.columnsText(source, ref.reference().from());
+    /** {@code from: lookup.column} parts read the row the lookup found: none found reads as NULL, as for a lookup's columns. */
+    private String referencedKey(ColumnDef ref, GenericRecord source, Map<String, GenericRecord> found) {
+        List<String> from = ref.reference().from();
+        if (from.stream().noneMatch(p -> LookupDef.lookupOf(p) != null)) {
+            return AvroValues.columnsText(source, from);
+        }
+        List<String> parts = new ArrayList<>(from.size());
+        for (String entry : from) {
+            String through = LookupDef.lookupOf(entry);
+            GenericRecord row = through == null ? source : found.get(through);
+            Schema.Field f = row == null ? null : row.getSchema().getField(LookupDef.columnOf(entry));
+            if (row != null && f == null) {
+                throw new RowRejectedException("reference " + ref.target(), "reference '" + ref.target() + "' of " + table.target()
+                        + " reads '" + entry + "', but the " + through + " row has no column '" + LookupDef.columnOf(entry) + "'");
+            }
+            String part = f == null ? null : AvroValues.text(f.schema(), row.get(f.pos()));
+            if (part == null) {
+                return null;
+            }
+            parts.add(part);
+        }
+        return String.join("/", parts);
     }
 
     /**

@@ -104,7 +104,8 @@ public final class SpecKeys {
             "A CEL expression over the source columns, e.g. enumMap(sex, {'M': 'male'}, 'other'); exactly one of from and expr.");
     public static final SpecKey REF = key(Block.COLUMN, "ref", Kind.IDENTIFIER, false, null,
             "With 'from': the column references this target table; it gets the new id of the referenced row, and the row "
-                    + "waits until that row has landed.");
+                    + "waits until that row has landed. 'from: lookup.column' takes the parent's legacy key from a looked-up "
+                    + "row (a reference through another legacy table).");
     public static final SpecKey COLUMN_PARK_TIMEOUT = key(Block.COLUMN, "park-timeout", Kind.DURATION, false, null,
             "With 'ref': this reference's park-timeout; defaults to the table's.");
     public static final SpecKey COLUMN_ON_MISSING_PARENT = new Builder(Block.COLUMN, "on-missing-parent", Kind.CHOICE)
@@ -114,8 +115,11 @@ public final class SpecKeys {
     public static final SpecKey LOOKUP_TABLE = key(Block.LOOKUP, "table", Kind.IDENTIFIER, true, null,
             "The legacy table looked up, 'table' or 'schema.table'.");
     public static final SpecKey LOOKUP_ON = key(Block.LOOKUP, "on", Kind.STRING_LIST, true, null,
-            "The values matched against its primary key: columns of the mapped row (language_id) or of an earlier "
-                    + "lookup (city.country_id); a list for a composite key.");
+            "The values matched against its primary key (or 'by'): columns of the mapped row (language_id) or of an "
+                    + "earlier lookup (city.country_id); a list for a composite key.");
+    public static final SpecKey LOOKUP_BY = key(Block.LOOKUP, "by", Kind.IDENTIFIERS, false, null,
+            "Columns of the looked-up table matched instead of its primary key (a profile by its user_id); best unique: "
+                    + "when several rows match, the one whose key sorts first (as text) is read.");
     public static final SpecKey LOOKUP_ON_MISSING = new Builder(Block.LOOKUP, "on-missing", Kind.CHOICE).defaultValue("null")
             .choices(List.of("null", "dlq"))
             .doc("When no row matches (or it is deleted): its columns read as NULL, or the row goes to the DLQ.").add();

@@ -261,6 +261,11 @@ public final class SpecParser {
                             errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
                                     + "', which is not a target table of this spec; targets are " + strategies.keySet()));
                         }
+                        if (strategy == IdStrategy.PRESERVE && c.reference().from().stream().anyMatch(f -> LookupDef.lookupOf(f) != null)) {
+                            errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref() + "' (id: preserve)"
+                                    + " through a lookup; the column's type would be the looked-up column's, which only the legacy rows"
+                                    + " know: give '" + c.ref() + "' a uuid5, uuid7, cuid2 or target id"));
+                        }
                         columns.add(c.withReference(c.reference().withParentId(strategy)));
                     } else {
                         columns.add(c);
@@ -432,9 +437,19 @@ public final class SpecParser {
                     }
                 }
             }
+            List<LookupDef> lookups = lookups(keys.get("lookups"), target);
+            for (ColumnDef c : columns) {
+                for (String part : c.isReference() ? c.reference().from() : List.<String>of()) {
+                    String through = LookupDef.lookupOf(part);
+                    if (through != null && lookups.stream().noneMatch(l -> l.name().equals(through))) {
+                        error(colsNode, "reference '" + c.target() + "' of '" + target + "' takes its parent's key from '" + part
+                                + "', but '" + through + "' is not a lookup of this table; add it under 'lookups'");
+                    }
+                }
+            }
             return new TableMappingDef(target, source, key == null ? TableMappingDef.DEFAULT_KEY : key, id,
                     !linkKey.isEmpty() ? TableMappingDef.LINK_LEGACY_KEY : legacyKey == null ? TableMappingDef.DEFAULT_LEGACY_KEY : legacyKey, List.copyOf(columns), onError, where, parkTimeout, false, matchOn,
-                    "land-null-then-patch".equals(missingParent), linkKey, lookups(keys.get("lookups"), target),
+                    "land-null-then-patch".equals(missingParent), linkKey, lookups,
                     aggregates(keys.get("aggregates"), target), at(map));
         }
 
@@ -530,6 +545,12 @@ public final class SpecParser {
                                 + " before it; list the lookups of '" + target + "' in the order they are read");
                     }
                 }
+                List<String> by = keys.get("by") == null ? List.of() : keys.get("by") instanceof SequenceNode
+                        ? names(keys.get("by"), "by") : java.util.stream.Stream.of(identifier(keys, "by", body, false)).filter(java.util.Objects::nonNull).toList();
+                if (!by.isEmpty() && by.size() != on.size()) {
+                    error(keys.get("by"), "lookup '" + name + "' matches " + on.size() + " value(s) of 'on' against " + by.size()
+                            + " column(s) of 'by'; give one column of " + table + " per value");
+                }
                 String missing = scalar(keys, "on-missing", body, false);
                 if (missing != null && !SpecKeys.LOOKUP_ON_MISSING.choices().contains(missing)) {
                     error(keys.get("on-missing"), "unknown on-missing policy '" + missing + "'; allowed: "
@@ -539,7 +560,7 @@ public final class SpecParser {
                     error(t.getKeyNode(), "lookup '" + name + "' is listed twice");
                 }
                 if (table != null && !on.isEmpty()) {
-                    out.add(new LookupDef(name, table, on, "dlq".equals(missing), at(body)));
+                    out.add(new LookupDef(name, table, on, by, "dlq".equals(missing), at(body)));
                 }
             }
             return List.copyOf(out);

@@ -46,8 +46,8 @@ class RowMapperTest {
         Schema city = SchemaBuilder.record("city").fields().requiredInt("city_id").optionalString("city").optionalInt("country_id").endRecord();
         Schema country = SchemaBuilder.record("country").fields().requiredInt("country_id").optionalString("country").endRecord();
         List<dev.shiftlog.schemas.spec.LookupDef> lookups = List.of(
-                new dev.shiftlog.schemas.spec.LookupDef("city", "city", List.of("image_id"), false, AT),
-                new dev.shiftlog.schemas.spec.LookupDef("country", "country", List.of("city.country_id"), false, AT));
+                new dev.shiftlog.schemas.spec.LookupDef("city", "city", List.of("image_id"), List.of(), false, AT),
+                new dev.shiftlog.schemas.spec.LookupDef("country", "country", List.of("city.country_id"), List.of(), false, AT));
         TableMappingDef t = table(IdStrategy.PRESERVE, new ColumnDef("city_name", null, "city.city", AT),
                 new ColumnDef("place", null, "{'city': city.city, 'country': country.country}", AT));
         t = new TableMappingDef(t.target(), t.source(), t.key(), t.id(), t.legacyKey(), t.columns(), t.onError(), t.where(),
