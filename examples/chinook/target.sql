@@ -10,7 +10,7 @@ CREATE TABLE customers (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, 
 CREATE TABLE invoices (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, customer_id uuid NOT NULL REFERENCES customers(id),
   invoiced_at timestamp NOT NULL, billing_country text, total_cents bigint NOT NULL);
 CREATE TABLE invoice_lines (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE,
-  invoice_id uuid NOT NULL REFERENCES invoices(id), track_id uuid NOT NULL REFERENCES tracks(id),
+  invoice_id uuid NOT NULL REFERENCES invoices(id), customer_id uuid REFERENCES customers(id), track_id uuid NOT NULL REFERENCES tracks(id),
   price_cents bigint NOT NULL, quantity integer NOT NULL);
 CREATE TABLE playlists (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, name text, track_count integer NOT NULL,
   track_legacy_ids integer[] NOT NULL);

@@ -63,8 +63,10 @@ class ChinookIT {
                 "SELECT i.legacy_id::text, c.legacy_id::text, i.invoiced_at::text, i.billing_country, i.total_cents::text FROM invoices i"
                         + " LEFT JOIN customers c ON c.id = i.customer_id"});
         RENDERINGS.put("invoice_lines", new String[] {
-                "SELECT invoice_line_id::text, invoice_id::text, track_id::text, (unit_price * 100)::bigint::text, quantity::text FROM invoice_line",
-                "SELECT l.legacy_id::text, i.legacy_id::text, t.legacy_id::text, l.price_cents::text, l.quantity::text FROM invoice_lines l"
+                "SELECT l.invoice_line_id::text, l.invoice_id::text, t.customer_id::text, l.track_id::text, (l.unit_price * 100)::bigint::text,"
+                        + " l.quantity::text FROM invoice_line l LEFT JOIN invoice t USING (invoice_id)",
+                "SELECT l.legacy_id::text, i.legacy_id::text, c.legacy_id::text, t.legacy_id::text, l.price_cents::text, l.quantity::text"
+                        + " FROM invoice_lines l LEFT JOIN customers c ON c.id = l.customer_id"
                         + " LEFT JOIN invoices i ON i.id = l.invoice_id LEFT JOIN tracks t ON t.id = l.track_id"});
         RENDERINGS.put("playlists", new String[] {
                 "SELECT p.playlist_id::text, p.name, (SELECT count(*) FROM playlist_track t WHERE t.playlist_id = p.playlist_id)::text,"
@@ -150,6 +152,7 @@ class ChinookIT {
                   AND track_id = (SELECT min(track_id) FROM playlist_track WHERE playlist_id = 1 AND track_id NOT IN (1, 5001));
                 INSERT INTO invoice VALUES (1000, 2, now(), 'Street', 'City', NULL, 'Country', NULL, 1.29);
                 INSERT INTO invoice_line VALUES (100001, 1000, 5001, 1.29, 1);
+                UPDATE invoice SET customer_id = 5 WHERE invoice_id = 2;
                 """);
         awaitExact("Chinook after updates, re-parents, deletes, a key change and inserts");
 

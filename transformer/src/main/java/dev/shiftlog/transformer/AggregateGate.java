@@ -15,9 +15,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Holds the items of a table's aggregates per parent row (its input is partitioned by the parent, like the parent's
- * subscriptions) and answers each subscribed parent with all its items — at once, and again after every item change —
+ * subscriptions) and answers each subscribed parent with all its items — at once, and again after its items changed —
  * on {@code <m>.aggregate-answers.<table>}, to the parent's own partition. Items travel as a JSON array of the items'
  * JSON texts; the parent sorts them.
+ *
+ * <p>Answers after item changes are coalesced: a changed parent is marked in {@code aggregate-pending-<table>} and
+ * answered once per {@link #FLUSH_EVERY}, so loading a parent with n children renders it a few times instead of n
+ * (each answer carries the whole list: n answers cost O(n²)). The mark is a store entry, not a field, so a crash
+ * between the change and the answer loses neither.
  */
 final class AggregateGate implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
     private final TableMappingDef table;
@@ -27,6 +32,9 @@ final class AggregateGate implements Processor<GenericRecord, GenericRecord, Gen
     private KeyValueStore<String, String> items;
     /** parent key \0 aggregate → "partition:version" of the parent row that subscribed. */
     private KeyValueStore<String, String> subscribers;
+    /** parent key \0 aggregate → present while its answer is due. */
+    private KeyValueStore<String, String> pending;
+    static final java.time.Duration FLUSH_EVERY = java.time.Duration.ofMillis(100);
 
     AggregateGate(TableMappingDef table, String answerChild) {
         this.table = table;
@@ -41,11 +49,33 @@ final class AggregateGate implements Processor<GenericRecord, GenericRecord, Gen
         return "aggregate-subscribers-" + table.target();
     }
 
+    static String pendingStoreName(TableMappingDef table) {
+        return "aggregate-pending-" + table.target();
+    }
+
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
         this.items = context.getStateStore(itemsStoreName(table));
         this.subscribers = context.getStateStore(subscribersStoreName(table));
+        this.pending = context.getStateStore(pendingStoreName(table));
+        context.schedule(FLUSH_EVERY, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, this::flush);
+    }
+
+    /** Answers every parent whose items changed since the last flush, once. */
+    private void flush(long now) {
+        List<String> due = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = pending.all()) {
+            it.forEachRemaining(kv -> due.add(kv.key));
+        }
+        for (String key : due) {
+            pending.delete(key);
+            String subscriber = subscribers.get(key);
+            if (subscriber != null) {
+                int cut = key.indexOf('\u0000');
+                answer(key.substring(0, cut), key.substring(cut + 1), subscriber, now);
+            }
+        }
     }
 
     @Override
@@ -64,9 +94,9 @@ final class AggregateGate implements Processor<GenericRecord, GenericRecord, Gen
             } else {
                 items.put(itemKey, item.toString());
             }
-            String subscriber = subscribers.get(parent + '\u0000' + aggregate);
-            if (subscriber != null) {
-                answer(parent, aggregate, subscriber, record.timestamp());
+            String key = parent + '\u0000' + aggregate;
+            if (subscribers.get(key) != null && pending.get(key) == null) {
+                pending.put(key, "");
             }
             return;
         }
@@ -78,6 +108,7 @@ final class AggregateGate implements Processor<GenericRecord, GenericRecord, Gen
         }
         String subscriber = request.partition() + ":" + request.version();
         subscribers.put(key, subscriber);
+        pending.delete(key); // this answer carries every item so far
         answer(parent, request.lookup(), subscriber, record.timestamp());
     }
 

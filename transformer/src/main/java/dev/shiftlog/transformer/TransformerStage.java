@@ -159,6 +159,8 @@ public final class TransformerStage implements AutoCloseable {
                             Serdes.String(), Serdes.String()), gate);
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregateGate.subscribersStoreName(t)),
                             Serdes.String(), Serdes.String()), gate);
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregateGate.pendingStoreName(t)),
+                            Serdes.String(), Serdes.String()), gate);
                     topology.addSink("aggregate-answer-" + t.target(), names.aggregateAnswers(t.target()), keySerde.serializer(),
                             valueSerde.serializer(), TransformerStage::lookupChildPartition, gate);
                     for (dev.shiftlog.schemas.spec.AggregateDef a : t.aggregates()) {

@@ -96,6 +96,8 @@ class MappingCasesTest {
                         inputs.get(e.getKey()).pipeInput(record(schemas[0], row), record(schemas[1], row));
                     }
                 }
+                // changes arrive 100 ms apart, so what the gates flush on the wall clock (aggregate answers) goes out
+                driver.advanceWallClockTime(Duration.ofMillis(100));
                 landLikeTheSink(spec, outputs, state, referenced, landed);
             }
             dlqTopic.readValuesToList().forEach(v -> dlq.add(RejectedRow.fromAvro(v)));

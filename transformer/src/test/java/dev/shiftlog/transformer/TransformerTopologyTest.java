@@ -153,4 +153,53 @@ class TransformerTopologyTest {
         assertThat(described).isEqualTo(Files.readString(snapshot, StandardCharsets.UTF_8));
         assertThat(described).doesNotContain("KSTREAM-");
     }
+
+    @Test
+    void shouldRenderAParentOnceForAThousandChildrenThatArriveTogether() {
+        MigrationDef aggregating = new SpecParser(Map.of()).parse("spec.yaml", """
+                migration: shop
+                source: { url: "jdbc:postgresql://l/db", user: u }
+                target: { url: "jdbc:postgresql://t/db", user: u }
+                tables:
+                  - target: playlists
+                    source: playlist
+                    id: preserve
+                    aggregates:
+                      tracks: { table: playlist_track, on: playlist_id, value: track_id }
+                    columns:
+                      track_count: { expr: "size(tracks)" }
+                """);
+        Schema playlistKey = SchemaBuilder.record("playlist_key").fields().requiredLong("playlist_id").endRecord();
+        Schema playlist = SchemaBuilder.record("playlist").fields().requiredLong("playlist_id").endRecord();
+        Schema entryKey = SchemaBuilder.record("playlist_track_key").fields().requiredLong("playlist_id").requiredLong("track_id").endRecord();
+        Schema entry = SchemaBuilder.record("playlist_track").fields().requiredLong("playlist_id").requiredLong("track_id").endRecord();
+        AvroSerde keys = new AvroSerde(registry, true);
+        AvroSerde values = new AvroSerde(registry, false);
+        try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(aggregating, registry))) {
+            TestInputTopic<GenericRecord, GenericRecord> playlists = driver.createInputTopic("shop.src.public.playlist",
+                    keys.serializer(), values.serializer());
+            TestInputTopic<GenericRecord, GenericRecord> entries = driver.createInputTopic("shop.src.public.playlist_track",
+                    keys.serializer(), values.serializer());
+            TestOutputTopic<GenericRecord, GenericRecord> out = out(driver, "shop.out.playlists");
+            GenericRecord pk = new GenericData.Record(playlistKey);
+            pk.put("playlist_id", 1L);
+            GenericRecord p = new GenericData.Record(playlist);
+            p.put("playlist_id", 1L);
+            playlists.pipeInput(pk, p);
+            for (long track = 1; track <= 1000; track++) {
+                GenericRecord k = new GenericData.Record(entryKey);
+                k.put("playlist_id", 1L);
+                k.put("track_id", track);
+                GenericRecord v = new GenericData.Record(entry);
+                v.put("playlist_id", 1L);
+                v.put("track_id", track);
+                entries.pipeInput(k, v);
+            }
+            driver.advanceWallClockTime(AggregateGate.FLUSH_EVERY);
+
+            var versions = out.readValuesToList();
+            // the first rendering (no tracks yet) and one after the flush: not one per track
+            assertThat(versions).extracting(v -> v.get("track_count")).containsExactly(0L, 1000L);
+        }
+    }
 }
