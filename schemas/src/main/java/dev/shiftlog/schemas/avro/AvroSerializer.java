@@ -26,7 +26,8 @@ public final class AvroSerializer implements Serializer<GenericRecord> {
     private SchemaRegistry registry;
     private boolean ownsRegistry;
     private boolean isKey;
-    private final Map<Schema, Integer> ids = new ConcurrentHashMap<>();
+    /** topic → schema → id: a subject per topic (TopicNameStrategy), so every topic's subject lists the schemas it holds. */
+    private final Map<String, Map<Schema, Integer>> ids = new ConcurrentHashMap<>();
     private final Map<Schema, GenericDatumWriter<GenericRecord>> writers = new ConcurrentHashMap<>();
     private final EncoderFactory encoders = EncoderFactory.get();
 
@@ -54,7 +55,8 @@ public final class AvroSerializer implements Serializer<GenericRecord> {
             return null;
         }
         Schema schema = record.getSchema();
-        int id = ids.computeIfAbsent(schema, s -> registry.register(topic + (isKey ? "-key" : "-value"), s));
+        int id = ids.computeIfAbsent(topic, t -> new ConcurrentHashMap<>())
+                .computeIfAbsent(schema, s -> registry.register(topic + (isKey ? "-key" : "-value"), s));
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         out.write(ConfluentWireFormat.MAGIC);
         out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());

@@ -55,6 +55,9 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
     /** The schema topic's offset up to which this process has read it. */
     private long readUpTo;
     private KafkaProducer<byte[], byte[]> producer;
+    private KafkaConsumer<byte[], byte[]> reader;
+    /** subject \0 id pairs this process has sent, so each is sent once even before it is read back. */
+    private final Set<String> subjectsWritten = new java.util.HashSet<>();
     private boolean topicChecked;
 
     /** @param clientConfig Kafka client settings (bootstrap.servers, security) used for the registry's own clients */
@@ -82,8 +85,8 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
     @Override
     public synchronized int register(String subject, Schema schema) {
         int id = idOf(schema);
-        if (!schemasById.containsKey(id) || !usedBy(subject, id)) {
-            readToEnd();
+        if (!schemasById.containsKey(id)) {
+            readToEnd(); // another process may have written it, or a different schema under the same id
         }
         Schema known = schemasById.get(id);
         if (known != null && !SchemaNormalization.toParsingForm(known).equals(SchemaNormalization.toParsingForm(schema))) {
@@ -91,12 +94,17 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
                     + " collides with another schema in topic " + topic + "; rename a field or use a Confluent registry");
         }
         if (known == null) {
-            write(Integer.toString(id), schema.toString(), subject);
+            try { // acknowledged before the id is handed out
+                write(Integer.toString(id), schema.toString(), subject).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof SchemaRegistryException r ? r : new SchemaRegistryException("cannot write schema for subject "
+                        + subject + " to topic " + topic + ": " + e.getCause(), e.getCause());
+            }
             schemasById.put(id, schema);
         }
-        if (!usedBy(subject, id)) {
+        if (!usedBy(subject, id) && subjectsWritten.add(subject + '\u0000' + id)) {
+            // only the REST catalog reads subject records, and it reads the topic to its end first: no need to wait
             write(SUBJECT_PREFIX + subject + "/" + id, Integer.toString(id), subject);
-            readToEnd(); // learns its own record at its place in the topic, so versions keep the topic's order
         }
         return id;
     }
@@ -105,22 +113,27 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
         return idsBySubject.getOrDefault(subject, List.of()).contains(id);
     }
 
-    private void write(String key, String value, String subject) {
-        try {
-            producer().send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)))
-                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new SchemaRegistryException("cannot write schema for subject " + subject + " to topic " + topic
-                    + " at " + clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SchemaRegistryException("interrupted while registering subject " + subject, e);
-        }
+    /** Sends one record; the future completes once the broker acknowledged it (a failure names the subject and broker). */
+    private java.util.concurrent.CompletableFuture<Void> write(String key, String value, String subject) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        producer().send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)),
+                (metadata, e) -> {
+                    if (e == null) {
+                        done.complete(null);
+                    } else {
+                        done.completeExceptionally(new SchemaRegistryException("cannot write schema for subject " + subject + " to topic "
+                                + topic + " at " + clientConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getMessage(), e));
+                    }
+                });
+        return done.orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Every subject with its ids in version order, up to date with the topic (other processes register too). */
     @Override
     public synchronized Map<String, List<Integer>> subjects() {
+        if (producer != null) {
+            producer.flush(); // this process's own subject records first
+        }
         readToEnd();
         Map<String, List<Integer>> copy = new java.util.TreeMap<>();
         idsBySubject.forEach((subject, ids) -> copy.put(subject, List.copyOf(ids)));
@@ -164,16 +177,38 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
         topicChecked = true;
     }
 
+    /**
+     * Reads what other processes registered since the last read. One consumer serves every read: a new one per read
+     * (connection and metadata each time) made every first use of a schema cost two of them while every stage's
+     * thread waited on this registry's lock — the first rows of a run landed tens of seconds late.
+     */
     private void readToEnd() {
         ensureTopic();
-        Map<String, Object> config = new HashMap<>(clientConfig);
-        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // a position no longer in the log: read it all again
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+        try {
+            readToEnd(reader());
+        } catch (RuntimeException e) {
+            reader.close(Duration.ZERO);
+            reader = null; // the next read starts over with a fresh consumer
+            throw e;
+        }
+    }
+
+    private KafkaConsumer<byte[], byte[]> reader() {
+        if (reader == null) {
+            Map<String, Object> config = new HashMap<>(clientConfig);
+            config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // a position no longer in the log: read it all again
+            reader = new KafkaConsumer<>(config);
+            reader.assign(Set.of(new TopicPartition(topic, 0)));
+        }
+        return reader;
+    }
+
+    private void readToEnd(KafkaConsumer<byte[], byte[]> consumer) {
+        {
             TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(Set.of(partition));
             long end = consumer.endOffsets(Set.of(partition), TIMEOUT).get(partition);
             if (end < readUpTo) { // the topic was recreated: what this process knew is gone with it
                 schemasById.clear();
@@ -210,6 +245,7 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
             Properties props = new Properties();
             props.putAll(clientConfig);
             props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 0); // a registration waits for its record: no batching delay
             props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             producer = new KafkaProducer<>(props);
@@ -219,6 +255,10 @@ public final class KafkaTopicSchemaRegistry implements SchemaRegistry, SubjectCa
 
     @Override
     public synchronized void close() {
+        if (reader != null) {
+            reader.close(Duration.ofSeconds(5));
+            reader = null;
+        }
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
             producer = null;
