@@ -1,14 +1,22 @@
 -- S1 coaching: the new (Supabase-style) schema the spec fills.
 CREATE TYPE coach_sex AS ENUM ('male', 'female', 'non_binary', 'other');
+CREATE TABLE images (
+    id         uuid PRIMARY KEY,
+    legacy_id  int NOT NULL UNIQUE,
+    mime       text,
+    data       bytea,
+    url        text,
+    created_at timestamptz
+);
 CREATE TABLE coaches (
     id             uuid PRIMARY KEY,
     legacy_id      int NOT NULL UNIQUE,
     name           text NOT NULL,
     bio            text,
-    photo_url      text,
-    photo_url_30   text,
-    photo_url_45   text,
-    photo_url_60   text,
+    image_id       uuid REFERENCES images (id),
+    image_30_id    uuid REFERENCES images (id),
+    image_45_id    uuid REFERENCES images (id),
+    image_60_id    uuid REFERENCES images (id),
     sex            coach_sex,
     year_of_birth  int,
     voice_settings jsonb NOT NULL DEFAULT '{}',

@@ -82,7 +82,8 @@ class CoachingExampleIT {
                     .until(() -> {
                         dlq.refresh();
                         return count(target, "categories") + dlq.count("categories") == count(legacy, "tls_category")
-                                && count(target, "coaches") == count(legacy, "tls_coach") && count(target, "app_config") == 26;
+                                && count(target, "coaches") == count(legacy, "tls_coach") && count(target, "app_config") == 26
+                                && count(target, "images") == count(legacy, "tls_image");
                     });
 
             // dirty categories: the orphan and both members of the cycle, each with its rule and missing parent
@@ -115,6 +116,17 @@ class CoachingExampleIT {
                 }
                 assertThat(rows).isEqualTo(coaches.size());
             }
+
+            // the images, bytes and all, and each coach's four references to them, compared by the images' legacy ids
+            RowsAsText legacyImages = RowsAsText.query(legacy, "SELECT 'image ' || id, mime, md5(data), time_create::text FROM tls_image"
+                    + " UNION ALL SELECT 'coach ' || id, image_id::text, image30_id::text, image45_id::text || '/' || coalesce(image60_id::text, '∅')"
+                    + " FROM tls_coach");
+            RowsAsText targetImages = RowsAsText.query(target, "SELECT 'image ' || legacy_id, mime, md5(data), created_at::text FROM images"
+                    + " UNION ALL SELECT 'coach ' || c.legacy_id, i.legacy_id::text, i30.legacy_id::text, i45.legacy_id::text || '/'"
+                    + " || coalesce(i60.legacy_id::text, '∅') FROM coaches c LEFT JOIN images i ON i.id = c.image_id"
+                    + " LEFT JOIN images i30 ON i30.id = c.image_30_id LEFT JOIN images i45 ON i45.id = c.image_45_id"
+                    + " LEFT JOIN images i60 ON i60.id = c.image_60_id");
+            assertThat(legacyImages.diff(targetImages)).as("images and the coaches' references to them").isEmpty();
 
             // the tree: every parent reference is the parent's new id, and each level has as many rows as in legacy
             String depth = "WITH RECURSIVE t AS (SELECT %1$s, 0 AS depth FROM %2$s WHERE %3$s IS NULL"
