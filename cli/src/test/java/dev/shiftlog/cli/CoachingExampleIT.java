@@ -78,6 +78,14 @@ class CoachingExampleIT {
              Pipeline pipeline = new Pipeline();
              DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
             pipeline.start(spec, kafka, servers.dir.resolve("work"), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
+            // while the orphan and the cycle wait out their park-timeout, status counts them as parked (read from the
+            // gate's changelog the transformer's layout names)
+            try (dev.shiftlog.operate.status.StatusProbe probe = new dev.shiftlog.operate.status.StatusProbe(spec, kafka.clientConfig(),
+                    kafka.registry())) {
+                await().alias("status: 3 categories parked").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> probe.sample().tables().stream().filter(t -> t.table().equals("categories"))
+                                .anyMatch(t -> t.parked() == 3 && t.landed() == 50));
+            }
             await().alias("every category landed or rejected").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> {
                         dlq.refresh();

@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.nio.charset.StandardCharsets;
@@ -41,24 +42,12 @@ final class AggregateGate implements Processor<GenericRecord, GenericRecord, Gen
         this.answerChild = answerChild;
     }
 
-    static String itemsStoreName(TableMappingDef table) {
-        return "aggregate-items-" + table.target();
-    }
-
-    static String subscribersStoreName(TableMappingDef table) {
-        return "aggregate-subscribers-" + table.target();
-    }
-
-    static String pendingStoreName(TableMappingDef table) {
-        return "aggregate-pending-" + table.target();
-    }
-
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.items = context.getStateStore(itemsStoreName(table));
-        this.subscribers = context.getStateStore(subscribersStoreName(table));
-        this.pending = context.getStateStore(pendingStoreName(table));
+        this.items = context.getStateStore(TransformerLayout.aggregateItems(table));
+        this.subscribers = context.getStateStore(TransformerLayout.aggregateSubscribers(table));
+        this.pending = context.getStateStore(TransformerLayout.aggregatePending(table));
         context.schedule(FLUSH_EVERY, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, this::flush);
     }
 

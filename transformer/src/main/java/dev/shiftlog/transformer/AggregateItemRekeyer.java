@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.rows.AggregateItems;
 import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.LandedRow;
@@ -37,14 +38,10 @@ final class AggregateItemRekeyer implements Processor<GenericRecord, GenericReco
         this.child = child;
     }
 
-    static String membersStoreName(String parentTable, AggregateDef aggregate) {
-        return "aggregate-members-" + parentTable + "-" + aggregate.name();
-    }
-
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.members = context.getStateStore(membersStoreName(parentTable, aggregate));
+        this.members = context.getStateStore(TransformerLayout.aggregateMembers(parentTable, aggregate));
     }
 
     @Override

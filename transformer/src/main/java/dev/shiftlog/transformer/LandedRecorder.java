@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -14,7 +15,7 @@ final class LandedRecorder implements Processor<GenericRecord, GenericRecord, Ge
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.landed = context.getStateStore(ParkingGate.LANDED_STORE);
+        this.landed = context.getStateStore(TransformerLayout.LANDED_IDS);
     }
 
     @Override

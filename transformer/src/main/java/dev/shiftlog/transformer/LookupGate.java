@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.time.Duration;
@@ -29,7 +30,6 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * arriving meanwhile — an initial load delivers lookup tables and their users in any order.
  */
 final class LookupGate implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
-    static final String ROWS_STORE = "lookup-rows";
 
     private final TableMappingDef table;
     private final Set<String> lookedUp;
@@ -54,15 +54,11 @@ final class LookupGate implements Processor<GenericRecord, GenericRecord, Generi
         this.answerChild = answerChild;
     }
 
-    static String subscribersStoreName(TableMappingDef table) {
-        return "lookup-subscribers-" + table.target();
-    }
-
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.rows = context.getStateStore(ROWS_STORE);
-        this.subscribers = context.getStateStore(subscribersStoreName(table));
+        this.rows = context.getStateStore(TransformerLayout.LOOKUP_ROWS);
+        this.subscribers = context.getStateStore(TransformerLayout.lookupSubscribers(table));
         this.started = context.currentSystemTimeMs();
         long every = Math.max(200, Math.min(10_000, table.parkTimeout().toMillis() / 5));
         context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::expire);

@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.rows.AggregateItems;
 import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.RowMapper;
@@ -58,23 +59,11 @@ final class LookupJoin {
         this.rowDeserializer = rowDeserializer;
     }
 
-    static String statesStoreName(TableMappingDef table) {
-        return "lookup-states-" + table.target();
-    }
-
-    static String foundStoreName(TableMappingDef table) {
-        return "lookup-found-" + table.target();
-    }
-
-    static String sourcesStoreName(TableMappingDef table) {
-        return "lookup-sources-" + table.target();
-    }
-
     void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.states = context.getStateStore(statesStoreName(table));
-        this.found = context.getStateStore(foundStoreName(table));
-        this.sources = context.getStateStore(sourcesStoreName(table));
+        this.states = context.getStateStore(TransformerLayout.lookupStates(table));
+        this.found = context.getStateStore(TransformerLayout.lookupFound(table));
+        this.sources = context.getStateStore(TransformerLayout.lookupSources(table));
     }
 
     /** One lookup of one row: the key it looks for and where the answer stands. */
@@ -206,7 +195,7 @@ final class LookupJoin {
             if (slot.state() == 'f') {
                 byte[] bytes = found.get(child + '\u0000' + lookup.name());
                 if (bytes != null) {
-                    rows.put(lookup.name(), rowDeserializer.deserialize(foundStoreName(table), bytes));
+                    rows.put(lookup.name(), rowDeserializer.deserialize(TransformerLayout.lookupFound(table), bytes));
                 }
             } else if (slot.state() == 'n' && lookup.dlqIfMissing() && missing == null) {
                 missing = lookup;

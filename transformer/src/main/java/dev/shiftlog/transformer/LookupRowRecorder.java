@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -18,7 +19,7 @@ final class LookupRowRecorder implements Processor<GenericRecord, GenericRecord,
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.rows = context.getStateStore(LookupGate.ROWS_STORE);
+        this.rows = context.getStateStore(TransformerLayout.LOOKUP_ROWS);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.LandedRow;
 import java.nio.ByteBuffer;
@@ -49,15 +50,11 @@ final class LookupRowRekeyer implements Processor<GenericRecord, GenericRecord, 
         this.child = child;
     }
 
-    static String membersStoreName(String rowsName) {
-        return "lookup-members-" + rowsName.replaceAll("[^A-Za-z0-9_.-]", "_");
-    }
-
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
         if (!by.isEmpty()) {
-            this.members = context.getStateStore(membersStoreName(rowsName));
+            this.members = context.getStateStore(TransformerLayout.lookupMembers(rowsName));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.ParkedKeys;
@@ -44,16 +45,11 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
         this.dlqChild = dlqChild;
     }
 
-    /** Child legacy key (+ {@link ParkedKeys#LANDED_WITH_NULL} once landed without a parent) → the row waiting. */
-    static String parkedStoreName(TableMappingDef table) {
-        return "parked-" + table.target();
-    }
-
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.refs = context.getStateStore(RowMappingProcessor.referencesStoreName(table));
-        this.parked = context.getStateStore(parkedStoreName(table));
+        this.refs = context.getStateStore(TransformerLayout.references(table));
+        this.parked = context.getStateStore(TransformerLayout.parked(table));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.ParkedKeys;
 import dev.shiftlog.schemas.spec.ColumnDef;
@@ -35,7 +36,6 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * missing (an orphan) or waits itself (a cycle).
  */
 final class ParkingGate implements Processor<GenericRecord, GenericRecord, GenericRecord, GenericRecord> {
-    static final String LANDED_STORE = "landed-ids";
 
     private final TableMappingDef table;
     private final Map<String, ColumnDef> referenceByColumn = new HashMap<>();
@@ -61,10 +61,6 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
         this.answerChild = answerChild;
     }
 
-    static String waitingStoreName(TableMappingDef table) {
-        return "waiting-" + table.target();
-    }
-
     /** Key of the landed-ids store. */
     static String landedKey(String table, String legacyKey) {
         return table + '\u0000' + legacyKey;
@@ -73,8 +69,8 @@ final class ParkingGate implements Processor<GenericRecord, GenericRecord, Gener
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        this.landed = context.getStateStore(LANDED_STORE);
-        this.waiting = context.getStateStore(waitingStoreName(table));
+        this.landed = context.getStateStore(TransformerLayout.LANDED_IDS);
+        this.waiting = context.getStateStore(TransformerLayout.waiting(table));
         this.started = context.currentSystemTimeMs();
         long shortest = referenceByColumn.values().stream().mapToLong(c -> c.reference().parkTimeout().toMillis()).min().orElse(60_000);
         context.schedule(Duration.ofMillis(Math.max(200, Math.min(10_000, shortest / 5))), PunctuationType.WALL_CLOCK_TIME, this::expire);

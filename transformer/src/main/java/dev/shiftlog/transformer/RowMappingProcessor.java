@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.rows.IdRegistry;
 import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.ParkedKeys;
@@ -67,32 +68,22 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         this.referenceColumns = table.references();
     }
 
-    /** Child legacy key → its {@link ChildReference}: deletes, re-parenting and the gate's answers need it. */
-    static String referencesStoreName(TableMappingDef table) {
-        return "refs-" + table.target();
-    }
-
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
         if (table.id().isAssigned()) {
-            ids = new StoreIdRegistry(context.getStateStore(idStoreName(table)), table.id());
+            ids = new StoreIdRegistry(context.getStateStore(TransformerLayout.ids(table)), table.id());
         }
         if (routeChild != null) {
-            references = context.getStateStore(referencesStoreName(table));
-            parked = context.getStateStore(ParkedRowReleaser.parkedStoreName(table));
+            references = context.getStateStore(TransformerLayout.references(table));
+            parked = context.getStateStore(TransformerLayout.parked(table));
         }
         if (table.matchOn() != null) {
-            matches = context.getStateStore(matchesStoreName(table));
+            matches = context.getStateStore(TransformerLayout.matches(table));
         }
         if (lookupJoin != null) {
             lookupJoin.init(context);
         }
-    }
-
-    /** The store that remembers a table's assigned ids; part of the topology contract (renaming it loses ids). */
-    static String idStoreName(TableMappingDef table) {
-        return "ids-" + table.target() + TransformerStage.nameSuffix(table);
     }
 
     @Override
@@ -249,11 +240,6 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         }
         matches.put(legacyKey, match);
         context.forward(record.withKey(mapper.keyForMatch(match)).withValue(row), outputChild);
-    }
-
-    /** Legacy key → the match value of the consolidated target row it fills, so deletes know which row to touch. */
-    static String matchesStoreName(TableMappingDef table) {
-        return "matches-" + table.target() + TransformerStage.nameSuffix(table);
     }
 
     /**

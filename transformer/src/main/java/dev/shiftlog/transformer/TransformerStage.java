@@ -1,5 +1,6 @@
 package dev.shiftlog.transformer;
 
+import dev.shiftlog.schemas.TransformerLayout;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.TopicProvisioner;
 import dev.shiftlog.schemas.avro.AvroSerde;
@@ -103,9 +104,9 @@ public final class TransformerStage implements AutoCloseable {
             String sourceName = "read-" + topic.substring(spec.name().length() + ".src.".length());
             topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
             for (TableMappingDef t : mappings) {
-                String processor = "map-" + t.target() + nameSuffix(t);
-                String output = "write-" + t.target() + nameSuffix(t);
-                String dlq = "dlq-" + t.target() + nameSuffix(t);
+                String processor = TransformerLayout.mapper(t);
+                String output = "write-" + t.target() + TransformerLayout.suffix(t);
+                String dlq = "dlq-" + t.target() + TransformerLayout.suffix(t);
                 String route = !t.hasReferences() ? null : "route-" + t.target();
                 String lookupRequests = t.lookups().isEmpty() ? null : "lookup-" + t.target();
                 String aggregateRequests = t.aggregates().isEmpty() ? null : "aggregate-" + t.target();
@@ -126,11 +127,11 @@ public final class TransformerStage implements AutoCloseable {
                         t.hasLookups() ? new LookupJoin(t, spec.source().schema(), lookupRequests, aggregateRequests, valueSerde.deserializer())
                                 : null), parentList.toArray(String[]::new));
                 if (t.hasLookups()) {
-                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.statesStoreName(t)),
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.lookupStates(t)),
                             Serdes.String(), Serdes.String()), processor);
-                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.foundStoreName(t)),
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.lookupFound(t)),
                             Serdes.String(), Serdes.ByteArray()), processor);
-                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupJoin.sourcesStoreName(t)),
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.lookupSources(t)),
                             Serdes.String(), valueSerde), processor);
                 }
                 if (lookupRequests != null) {
@@ -144,7 +145,7 @@ public final class TransformerStage implements AutoCloseable {
                     topology.addProcessor(gate, () -> new LookupGate(t, reads, byColumns, "lookup-answer-" + t.target()), "read-lookups-" + t.target(),
                             "record-lookup-rows");
                     topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(
-                            LookupGate.subscribersStoreName(t)), Serdes.String(), Serdes.String()), gate);
+                            TransformerLayout.lookupSubscribers(t)), Serdes.String(), Serdes.String()), gate);
                     topology.addSink("lookup-answer-" + t.target(), names.lookupAnswers(t.target()), keySerde.serializer(),
                             valueSerde.serializer(), TransformerStage::lookupChildPartition, gate);
                     lookupGates.add(gate);
@@ -155,11 +156,11 @@ public final class TransformerStage implements AutoCloseable {
                     topology.addSource("read-aggregates-" + t.target(), keySerde.deserializer(), valueSerde.deserializer(),
                             names.aggregates(t.target()), names.aggregateItems(t.target()));
                     topology.addProcessor(gate, () -> new AggregateGate(t, "aggregate-answer-" + t.target()), "read-aggregates-" + t.target());
-                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregateGate.itemsStoreName(t)),
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.aggregateItems(t)),
                             Serdes.String(), Serdes.String()), gate);
-                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregateGate.subscribersStoreName(t)),
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.aggregateSubscribers(t)),
                             Serdes.String(), Serdes.String()), gate);
-                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregateGate.pendingStoreName(t)),
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.aggregatePending(t)),
                             Serdes.String(), Serdes.String()), gate);
                     topology.addSink("aggregate-answer-" + t.target(), names.aggregateAnswers(t.target()), keySerde.serializer(),
                             valueSerde.serializer(), TransformerStage::lookupChildPartition, gate);
@@ -170,11 +171,11 @@ public final class TransformerStage implements AutoCloseable {
                 String[] writers = {processor};
                 if (t.matchOn() != null) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                            RowMappingProcessor.matchesStoreName(t)), Serdes.String(), Serdes.String()), processor);
+                            TransformerLayout.matches(t)), Serdes.String(), Serdes.String()), processor);
                 }
                 if (t.id().isAssigned()) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(
-                            Stores.persistentKeyValueStore(RowMappingProcessor.idStoreName(t)), Serdes.String(), Serdes.String()),
+                            Stores.persistentKeyValueStore(TransformerLayout.ids(t)), Serdes.String(), Serdes.String()),
                             processor);
                 }
                 if (route != null) {
@@ -185,9 +186,9 @@ public final class TransformerStage implements AutoCloseable {
                     topology.addSource(answers, keySerde.deserializer(), valueSerde.deserializer(), names.parentAnswers(t.target()));
                     topology.addProcessor(release, () -> new ParkedRowReleaser(spec.name(), t, output, dlq), answers);
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                            RowMappingProcessor.referencesStoreName(t)), Serdes.String(), Serdes.String()), processor, release);
+                            TransformerLayout.references(t)), Serdes.String(), Serdes.String()), processor, release);
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                            ParkedRowReleaser.parkedStoreName(t)), Serdes.String(), valueSerde), processor, release);
+                            TransformerLayout.parked(t)), Serdes.String(), valueSerde), processor, release);
                     writers = new String[] {processor, release};
                 }
                 topology.addSink(output, names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), writers);
@@ -200,7 +201,7 @@ public final class TransformerStage implements AutoCloseable {
                             names.references(t.target()));
                     topology.addProcessor(gate, () -> new ParkingGate(t, "answer-" + t.target()), "read-refs-" + t.target(), "record-landed");
                     topology.addStateStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(
-                            ParkingGate.waitingStoreName(t)), Serdes.String(), Serdes.String()), gate);
+                            TransformerLayout.waiting(t)), Serdes.String(), Serdes.String()), gate);
                     topology.addSink("answer-" + t.target(), names.parentAnswers(t.target()), keySerde.serializer(), valueSerde.serializer(),
                             TransformerStage::childPartition, gate);
                     gates.add(gate);
@@ -221,13 +222,13 @@ public final class TransformerStage implements AutoCloseable {
                         "write-lookup-rows"), sourceName);
                 if (lookup.byColumns()) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                            LookupRowRekeyer.membersStoreName(rowsName)), Serdes.String(), Serdes.String()), rekey);
+                            TransformerLayout.lookupMembers(rowsName)), Serdes.String(), Serdes.String()), rekey);
                 }
                 rekeyers.add(rekey);
             });
             topology.addSink("write-lookup-rows", names.lookupRows(), keySerde.serializer(), valueSerde.serializer(),
                     rekeyers.toArray(String[]::new));
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LookupGate.ROWS_STORE),
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.LOOKUP_ROWS),
                     Serdes.String(), Serdes.ByteArray()), java.util.stream.Stream.concat(java.util.stream.Stream.of("record-lookup-rows"),
                     lookupGates.stream()).toArray(String[]::new));
         }
@@ -245,11 +246,11 @@ public final class TransformerStage implements AutoCloseable {
             String sink = "write-aggregate-items-" + parent.target() + "-" + aggregate.name();
             topology.addProcessor(rekey, () -> new AggregateItemRekeyer(parent.target(), aggregate, sink), sourceName);
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
-                    AggregateItemRekeyer.membersStoreName(parent.target(), aggregate)), Serdes.String(), Serdes.String()), rekey);
+                    TransformerLayout.aggregateMembers(parent.target(), aggregate)), Serdes.String(), Serdes.String()), rekey);
             topology.addSink(sink, names.aggregateItems(parent.target()), keySerde.serializer(), valueSerde.serializer(), rekey);
         }
         if (anyReference) {
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ParkingGate.LANDED_STORE),
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.LANDED_IDS),
                     Serdes.String(), Serdes.String()), java.util.stream.Stream.concat(java.util.stream.Stream.of("record-landed"),
                     gates.stream()).toArray(String[]::new));
         }
@@ -281,9 +282,6 @@ public final class TransformerStage implements AutoCloseable {
      * Distinguishes the nodes of a target fed by several legacy tables: {@code map-app_config-from-tls_prompt}.
      * Empty for the usual one-source target, whose names stay {@code map-<target>}.
      */
-    static String nameSuffix(TableMappingDef table) {
-        return table.merged() ? "-from-" + table.source() : "";
-    }
 
     /** The output topics of a spec, one per target table. */
     public static List<String> outTopics(MigrationDef spec) {

@@ -205,13 +205,11 @@ public final class StatusProbe implements AutoCloseable {
 
     /** Live keys of each parking gate's changelog: rows waiting for their parent right now. */
     private Map<String, Long> parked(Set<String> allTopics) throws Exception {
-        String prefix = names.transformerGroup() + "-parked-";
-        Set<String> topics = new HashSet<>();
-        for (String t : allTopics) {
-            if (t.startsWith(prefix) && t.endsWith("-changelog")) {
-                topics.add(t);
-            }
-        }
+        // changelog → its table, as the transformer's layout names them; those not created yet are skipped
+        Map<String, String> tableOf = new HashMap<>();
+        new dev.shiftlog.schemas.TransformerLayout(spec).parkedChangelogs().forEach((table, changelog) -> tableOf.put(changelog, table));
+        Set<String> topics = new HashSet<>(tableOf.keySet());
+        topics.retainAll(allTopics);
         if (topics.isEmpty()) {
             return Map.of();
         }
@@ -236,8 +234,7 @@ public final class StatusProbe implements AutoCloseable {
             }
         }
         Map<String, Long> counts = new HashMap<>();
-        parkedKeys.forEach((topic, keys) -> counts.put(topic.substring(prefix.length(), topic.length() - "-changelog".length()),
-                (long) keys.size()));
+        parkedKeys.forEach((topic, keys) -> counts.put(tableOf.get(topic), (long) keys.size()));
         return counts;
     }
 
