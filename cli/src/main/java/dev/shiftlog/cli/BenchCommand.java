@@ -15,9 +15,6 @@ import java.sql.Statement;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyOut;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -121,16 +118,8 @@ final class BenchCommand implements Callable<Integer> {
     /** COPY out of the legacy table streamed straight into COPY into the target, as a user's script would. */
     private double copyBaseline(EmbeddedPostgresServer legacyPg, EmbeddedPostgresServer targetPg) throws Exception {
         try (Connection from = legacyPg.connect("legacy"); Connection to = targetPg.connect("app")) {
-            to.setAutoCommit(false);
             long start = System.nanoTime();
-            CopyOut out = from.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY bench_rows TO STDOUT");
-            CopyIn in = to.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY bench_copy FROM STDIN");
-            byte[] chunk;
-            while ((chunk = out.readFromCopy()) != null) {
-                in.writeToCopy(chunk, 0, chunk.length);
-            }
-            in.endCopy();
-            to.commit();
+            PlainCopy.copy(from, "bench_rows", to, "bench_copy");
             return (System.nanoTime() - start) / 1e9;
         }
     }

@@ -45,6 +45,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "300", description = "Seconds to wait for the initial load (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--compare-copy", description = "After the initial load, copy the same legacy tables with plain COPY between the "
+            + "same servers and print both rates, and the transformer's state on disk per feature.")
+    boolean compareCopy;
+
     @Option(names = "--work-dir", defaultValue = ".shiftlog/demo", description = "Scratch space, wiped at start (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
@@ -85,6 +89,7 @@ final class DemoCommand implements Callable<Integer> {
             try (KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), workDir);
                  Pipeline pipeline = new Pipeline()) {
                 System.out.println("kafka:           " + kafka.bootstrapServers());
+                long loadStarted = System.nanoTime();
                 pipeline.start(spec, kafka, workDir, EnumSet.allOf(Pipeline.Stage.class), (table, upserts, deletes) -> {
                     if (loadDone.get()) {
                         System.out.printf("  cdc → %-12s %d upserted, %d deleted%n", table, upserts, deletes);
@@ -94,6 +99,10 @@ final class DemoCommand implements Callable<Integer> {
                 try (DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
                     try {
                         equal = awaitInitialLoad(spec, legacyCounts, pipeline, dlq);
+                        if (compareCopy) {
+                            LoadComparison.print(spec, (System.nanoTime() - loadStarted) / 1e9, legacyPg, targetPg,
+                                    files.legacySql(scale), workDir.resolve("streams-state"), System.out);
+                        }
                     } catch (java.util.concurrent.ExecutionException e) {
                         System.err.println("demo FAILED: a stage stopped: " + rootMessage(e));
                         printSummary(spec, legacyCounts, dlq);

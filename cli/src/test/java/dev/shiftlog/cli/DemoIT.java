@@ -40,7 +40,7 @@ class DemoIT {
 
     @Test
     void shouldConsolidateTheCasetrackerExample() {
-        CliRun run = CliRun.of("demo", "--example", "casetracker", "--once", "--work-dir", "target/demo-it-casetracker");
+        CliRun run = CliRun.of("demo", "--example", "casetracker", "--once", "--compare-copy", "--work-dir", "target/demo-it-casetracker");
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out())
@@ -48,6 +48,10 @@ class DemoIT {
                 .containsPattern("cases\\s+150\\s+0\\s+150\\s+150  =")
                 .containsPattern("userProfiles \\[█{30}] 100%  40/40")
                 .contains("success rate 100.000 % (threshold 100.000 %): CLEAN")
-                .contains("CAUGHT UP");
+                .contains("CAUGHT UP")
+                // the load's rate beside plain COPY of the same 4 legacy tables, and the state the transformer keeps
+                .containsPattern("initial load: [0-9,]+ legacy rows of 4 tables in [0-9.]+ s = [0-9,]+ rows/s; plain COPY of the same tables:")
+                .containsPattern("transformer state on disk: references [0-9.]+ MB, lookups [0-9.]+ MB, aggregates [0-9.]+ MB, assigned ids"
+                        + " [0-9.]+ MB, consolidation [0-9.]+ MB");
     }
 }
