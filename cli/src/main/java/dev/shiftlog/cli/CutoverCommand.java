@@ -44,8 +44,8 @@ final class CutoverCommand extends OperatingCommand {
             Instant synced = Instant.now();
             VerifyReport report = runbook.verify();
             System.out.print(report.render());
-            audit(spec, kafka, "cutover", Map.of("lsn", lsn, "at", synced.toString(), "verified", report.clean(),
-                    "successRate", report.successRate()));
+            audit(spec, kafka, "cutover", VerifyCommand.auditDetails(report, Map.of("lsn", lsn, "at", synced.toString(),
+                    "verified", report.clean())));
             if (!report.clean()) {
                 System.err.println("cutover stopped: verify is not clean; fix the differences above (or the DLQ) and run cutover again");
                 return 1;
@@ -61,6 +61,8 @@ final class CutoverCommand extends OperatingCommand {
             aftercare.failed().forEach(line -> System.err.println("  NOT DONE: " + line));
             audit(spec, kafka, "cutover-aftercare", Map.of("done", aftercare.done(), "failed", aftercare.failed()));
             System.out.println("SYNC POINT: legacy LSN " + lsn + " landed and verified at " + synced);
+            System.out.println("migration report written to " + ReportCommand.write(spec, workDir(spec).resolve("reports"))
+                    + " (and .txt; shiftlog report -f " + specFile() + " prints it again)");
             System.out.println("Next steps: 1) stop writes to the legacy database  2) run 'shiftlog cutover -f " + specFile()
                     + "' once more to catch the last writes  3) point the applications at the target  4) stop 'shiftlog up' "
                     + "(CDC is still running until you do)  5) when satisfied: shiftlog backup, then shiftlog cleanup -f " + specFile()

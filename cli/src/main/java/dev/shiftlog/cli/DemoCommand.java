@@ -56,6 +56,12 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ScratchDirectory.fresh(workDir);
         ExampleFiles files = new ExampleFiles(example);
+        if (files.has("runbook.md")) {
+            // an example with a runbook (S5 cutover) performs it, step by step, instead of the plain load
+            System.out.println("running the runbook of examples/" + example + " (runbook.md) on embedded PostgreSQL and Kafka in "
+                    + workDir.toAbsolutePath() + " …");
+            return new CutoverRunbookDemo(files, scale, workDir, Duration.ofSeconds(timeoutSeconds)).run();
+        }
         System.out.println("starting embedded PostgreSQL (legacy and target) and Kafka in " + workDir.toAbsolutePath() + " …");
         try (EmbeddedPostgresServer legacyPg = EmbeddedPostgresServer.start(workDir.resolve("pg-legacy"));
              EmbeddedPostgresServer targetPg = EmbeddedPostgresServer.start(workDir.resolve("pg-target"))) {

@@ -55,6 +55,11 @@ record ExampleFiles(String name) {
         return connect < 0 ? sql : sql.substring(sql.indexOf('\n', connect) + 1);
     }
 
+    /** Whether the example has this file. */
+    boolean has(String file) {
+        return Files.exists(Path.of("examples", name, file)) || ExampleFiles.class.getResource("/examples/" + name + "/" + file) != null;
+    }
+
     /** target table → SQL counting the target rows the legacy data should give; empty when the example has none. */
     Map<String, String> expectedCountQueries() throws IOException {
         String text;

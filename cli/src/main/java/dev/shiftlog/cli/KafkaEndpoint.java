@@ -43,7 +43,7 @@ final class KafkaEndpoint implements AutoCloseable {
     }
 
     /** The spec's bootstrap servers, else {@code SHIFTLOG_BOOTSTRAP_SERVERS}; null when neither is set (embedded). */
-    private static String configuredServers(MigrationDef spec, Map<String, String> env) {
+    static String configuredServers(MigrationDef spec, Map<String, String> env) {
         return spec.kafka().embedded() ? dev.shiftlog.schemas.ShiftlogVariable.SHIFTLOG_BOOTSTRAP_SERVERS.in(env) : spec.kafka().bootstrapServers();
     }
 

@@ -12,4 +12,9 @@ final class StageOptions {
 
     @Mixin
     HttpOption http;
+
+    @picocli.CommandLine.Option(names = "--wait-for", defaultValue = "PT2M", description = "How long to wait for the databases and "
+            + "Kafka at start (ISO-8601; PT0S: not at all), retrying with growing pauses; a refused password fails at once. "
+            + "Default: ${DEFAULT-VALUE}.")
+    java.time.Duration waitFor;
 }

@@ -31,6 +31,12 @@ final class UpCommand implements Callable<Integer> {
             return 2;
         }
         MigrationDef spec = loaded.get();
+        try {
+            new DependencyWait(options.waitFor, System.err).await(DependencyWait.of(spec, KafkaEndpoint.configuredServers(spec, loader.env())));
+        } catch (IllegalStateException e) {
+            System.err.println("shiftlog: " + e.getMessage());
+            return 1;
+        }
         if (PlanCommand.checkCatalogs(spec, specFile.toString()).isEmpty()) {
             return 2;
         }

@@ -20,8 +20,7 @@ final class VerifyCommand extends OperatingCommand {
         try (KafkaEndpoint kafka = attachKafka(spec)) {
             VerifyReport report = verify(spec, kafka);
             System.out.print(json ? toJson(report) + System.lineSeparator() : report.render());
-            audit(spec, kafka, "verify", Map.of("clean", report.clean(), "successRate", report.successRate(),
-                    "findings", report.findings().size()));
+            audit(spec, kafka, "verify", auditDetails(report, Map.of("clean", report.clean())));
             return report.clean() ? 0 : 1;
         }
     }
@@ -29,6 +28,16 @@ final class VerifyCommand extends OperatingCommand {
     /** Reads the DLQ to its end, then verifies. */
     static VerifyReport verify(MigrationDef spec, KafkaEndpoint kafka) throws Exception {
         return OperatingCommand.runbook(spec, kafka).verify();
+    }
+
+    /** What the audit trail keeps of a verify (the report's figures come from it): the verdict, per table counts, DLQ reasons. */
+    static Map<String, Object> auditDetails(VerifyReport report, Map<String, ?> more) {
+        Map<String, Object> details = new java.util.LinkedHashMap<>(more);
+        details.put("successRate", report.successRate());
+        details.put("findings", report.findings().size());
+        details.put("tables", report.tables());
+        details.put("rejections", report.rejections());
+        return details;
     }
 
     static String toJson(Object report) throws Exception {

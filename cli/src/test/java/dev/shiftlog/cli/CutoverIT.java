@@ -94,6 +94,46 @@ class CutoverIT {
 
             CliRun frame = CliRun.of("status", "-f", specFile.toString(), "--work-dir", work.toString());
             assertThat(frame.out()).contains("CAUGHT UP").containsPattern("items_new \\[█{30}] 100%");
+
+            // the final report: written at cutover, and printed again after a backup, with the trail's figures
+            assertThat(cutover.out()).contains("migration report written to");
+            try (java.util.stream.Stream<Path> reports = java.nio.file.Files.list(work.resolve("reports"))) {
+                assertThat(reports.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".json")).anyMatch(n -> n.endsWith(".txt"));
+            }
+            CliRun backup = CliRun.of("backup", "-f", specFile.toString(), "--work-dir", work.toString());
+            assertThat(backup.exitCode()).as(backup.out() + backup.err()).isZero();
+            CliRun reportRun = CliRun.of("report", "-f", specFile.toString(), "--work-dir", work.toString(), "--json");
+            assertThat(reportRun.exitCode()).as(reportRun.err()).isZero();
+            JsonNode migration = new ObjectMapper().readTree(reportRun.out());
+            String lsn = java.util.regex.Pattern.compile("SYNC POINT: legacy LSN (\\S+)").matcher(cutover.out()).results()
+                    .findFirst().orElseThrow().group(1);
+            try (Connection target = servers.target.connect("app"); Connection legacy = servers.legacy.connect("legacy")) {
+                assertThat(migration.at("/syncPoint/lsn").asText()).isEqualTo(lsn)
+                        .isEqualTo(text(target, "SELECT details->>'lsn' FROM shiftlog_runs WHERE event = 'cutover'"));
+                JsonNode line = migration.get("tables").get(0);
+                assertThat(line.get("table").asText()).isEqualTo("items_new");
+                assertThat(line.get("legacyRows").asLong()).isEqualTo(TestServers.scalar(legacy, "SELECT count(*) FROM items"));
+                assertThat(line.get("landed").asLong()).isEqualTo(TestServers.scalar(target, "SELECT count(*) FROM items_new"));
+                assertThat(line.get("dlq").asLong()).isZero();
+                assertThat(migration.at("/verified/clean").asBoolean()).isTrue();
+                assertThat(migration.get("snapshot")).extracting(n -> n.get("rows").asLong()).containsExactly(
+                        TestServers.scalar(target, "SELECT (details->>'rows')::bigint FROM shiftlog_runs WHERE event = 'snapshot-done'"));
+            }
+            JsonNode backedUp = migration.get("backups").get(0);
+            byte[] dump = java.nio.file.Files.readAllBytes(Path.of(backedUp.get("file").asText()));
+            assertThat(backedUp.get("sha256").asText()).as("the backup's checksum, computed here from the file")
+                    .isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(dump)));
+            assertThat(migration.get("phases")).extracting(p -> p.get("from").asText() + "→" + p.get("to").asText())
+                    .endsWith("snapshot-done→cutover", "cutover→backup");
+            CliRun text = CliRun.of("report", "-f", specFile.toString(), "--work-dir", work.toString());
+            assertThat(text.out()).contains("sync point: legacy LSN " + lsn).contains("verified by cutover").containsPattern("items_new\\s+\\d+");
+        }
+    }
+
+    private static String text(Connection c, String sql) throws Exception {
+        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 }

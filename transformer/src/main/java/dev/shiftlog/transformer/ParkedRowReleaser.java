@@ -112,7 +112,7 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
                 "parent " + reference.ref() + ":" + answer.parentKey() + " never landed (column " + reference.target() + "; waited "
                         + answer.waitedMs() / 1000 + " s, the last " + reference.reference().parkTimeout().toSeconds() + " s without any "
                         + reference.ref() + " landing): it is missing (an orphan) or waits itself (a cycle)",
-                GenericData.get().toString(row), now, answer.parentKey());
+                GenericData.get().toString(row), now, answer.parentKey(), reference.target());
         context.forward(new Record<>(rejected.key(), rejected.value(), now), dlqChild);
     }
 

@@ -110,6 +110,32 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** One event of the trail as the target's table keeps it. */
+    public record Event(long id, String event, Instant at, String host, com.fasterxml.jackson.databind.JsonNode details) {}
+
+    /** The migration's events in the order they were recorded; empty when nothing was recorded yet. */
+    public static java.util.List<Event> events(Connection target, MigrationDef spec) throws SQLException {
+        String table = SqlIdentifiers.qualified(spec.target().schema(), TABLE);
+        java.util.List<Event> out = new java.util.ArrayList<>();
+        if (PostgresCatalog.table(target, spec.target().schema(), TABLE).isEmpty()) {
+            return out;
+        }
+        ObjectMapper json = new ObjectMapper();
+        try (PreparedStatement ps = target.prepareStatement("SELECT id, event, at, host, details::text FROM " + table
+                + " WHERE migration = ? ORDER BY id")) {
+            ps.setString(1, spec.name());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Event(rs.getLong(1), rs.getString(2), rs.getObject(3, java.time.OffsetDateTime.class).toInstant(),
+                            rs.getString(4), json.readTree(rs.getString(5))));
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new SQLException("an audit event in " + table + " does not hold JSON details: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     private String table() {
         return SqlIdentifiers.qualified(spec.target().schema(), TABLE);
     }

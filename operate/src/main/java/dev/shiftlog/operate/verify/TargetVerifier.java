@@ -36,10 +36,12 @@ public final class TargetVerifier {
     private final ExpectedRows expectedRows;
     private final RowDiff rowDiff = new RowDiff();
     private final ReferenceIntegrity referenceIntegrity;
+    private final DlqTally dlq;
 
     /** @param dlq the DLQ read to its end, so rejected rows count as accounted for rather than missing */
     public TargetVerifier(MigrationDef spec, DlqTally dlq) {
         this.spec = spec;
+        this.dlq = dlq;
         this.expectedRows = new ExpectedRows(dlq);
         this.referenceIntegrity = new ReferenceIntegrity(dlq);
     }
@@ -62,7 +64,14 @@ public final class TargetVerifier {
         long good = counts.stream().mapToLong(TableCounts::matching).sum();
         double rate = kept == 0 ? 100.0 : 100.0 * good / kept;
         boolean clean = findings.isEmpty() && rate >= spec.successRate();
-        return new VerifyReport(spec.name(), counts, findings, rate, spec.successRate(), clean);
+        java.util.Map<String, java.util.Map<String, Long>> rejections = new java.util.TreeMap<>();
+        for (String table : spec.targetTables()) {
+            java.util.Map<String, Long> byRule = dlq.byRule(table);
+            if (!byRule.isEmpty()) {
+                rejections.put(table, new java.util.TreeMap<>(byRule));
+            }
+        }
+        return new VerifyReport(spec.name(), counts, findings, rate, spec.successRate(), clean, rejections);
     }
 
     private String qualified(String table) {

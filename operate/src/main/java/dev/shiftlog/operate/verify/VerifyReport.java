@@ -9,9 +9,10 @@ import java.util.List;
  * @param successRate percent of the legacy rows the mapping keeps that are in the target exactly as expected
  * @param threshold the spec's {@code success-rate}
  * @param clean no difference at all and {@code successRate >= threshold}: {@code verify} exits 0 iff true
+ * @param rejections per target table, the DLQ's rows by rule (the reasons grouped, as a change ticket lists them)
  */
 public record VerifyReport(String migration, List<TableCounts> tables, List<Finding> findings, double successRate,
-                           double threshold, boolean clean) {
+                           double threshold, boolean clean, java.util.Map<String, java.util.Map<String, Long>> rejections) {
 
     /**
      * Counts of one target table through the mapping.

@@ -15,14 +15,16 @@ import org.apache.avro.generic.GenericRecord;
  * @param row the rejected row as Avro JSON; null when only the key is known
  * @param missingParent for a row whose parent never landed, that parent's legacy key (cycles are found from it);
  *                      else null
+ * @param missingColumn for such a row, the reference column that waited (a table may have several); else null
  */
 public record RejectedRow(String stage, String targetTable, String sourceTopic, int sourcePartition, long sourceOffset,
-                          String legacyKey, String rule, String message, String row, long rejectedAtMillis, String missingParent) {
+                          String legacyKey, String rule, String message, String row, long rejectedAtMillis, String missingParent,
+                          String missingColumn) {
 
     /** A rejection for any reason but a missing parent. */
     public RejectedRow(String stage, String targetTable, String sourceTopic, int sourcePartition, long sourceOffset,
                        String legacyKey, String rule, String message, String row, long rejectedAtMillis) {
-        this(stage, targetTable, sourceTopic, sourcePartition, sourceOffset, legacyKey, rule, message, row, rejectedAtMillis, null);
+        this(stage, targetTable, sourceTopic, sourcePartition, sourceOffset, legacyKey, rule, message, row, rejectedAtMillis, null, null);
     }
 
     public static final Schema KEY_SCHEMA = SchemaBuilder.record("dlq_key").namespace("shiftlog")
@@ -34,6 +36,7 @@ public record RejectedRow(String stage, String targetTable, String sourceTopic, 
             .requiredString("rule").requiredString("message").optionalString("row")
             .name("rejected_at").type(LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG))).noDefault()
             .optionalString("missing_parent")
+            .optionalString("missing_column")
             .endRecord();
 
     public GenericRecord key() {
@@ -56,6 +59,7 @@ public record RejectedRow(String stage, String targetTable, String sourceTopic, 
         v.put("row", row);
         v.put("rejected_at", rejectedAtMillis);
         v.put("missing_parent", missingParent);
+        v.put("missing_column", missingColumn);
         return v;
     }
 
@@ -63,7 +67,11 @@ public record RejectedRow(String stage, String targetTable, String sourceTopic, 
         return new RejectedRow(v.get("stage").toString(), v.get("target_table").toString(), v.get("source_topic").toString(),
                 (Integer) v.get("source_partition"), (Long) v.get("source_offset"), v.get("legacy_key").toString(),
                 v.get("rule").toString(), v.get("message").toString(), v.get("row") == null ? null : v.get("row").toString(),
-                (Long) v.get("rejected_at"), v.getSchema().getField("missing_parent") == null || v.get("missing_parent") == null
-                        ? null : v.get("missing_parent").toString());
+                (Long) v.get("rejected_at"), optional(v, "missing_parent"), optional(v, "missing_column"));
+    }
+
+    /** A field older DLQ entries may lack. */
+    private static String optional(GenericRecord v, String field) {
+        return v.getSchema().getField(field) == null || v.get(field) == null ? null : v.get(field).toString();
     }
 }

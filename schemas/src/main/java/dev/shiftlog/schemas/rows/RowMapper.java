@@ -7,17 +7,16 @@ import dev.shiftlog.schemas.spec.IdStrategy;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * The pure function from one legacy row to one target row, compiled for one source schema. The transformer applies
- * it to the log; {@code verify} applies the same code to the live legacy rows.
+ * The pure function from one legacy row to one target row, compiled for one source schema: the evaluation side of a
+ * mapping, over the {@link MappingSchema} that says what it writes. The transformer applies it to the log;
+ * {@code verify} applies the same code to the live legacy rows.
  */
 public final class RowMapper {
     private final String migration;
@@ -27,10 +26,11 @@ public final class RowMapper {
     private final Schema sourceKeySchema;
     private final Schema keySchema;
     private final Schema valueSchema;
-    private final Map<String, ColumnExpression> expressions = new HashMap<>();
+    private final Map<String, ColumnExpression> expressions;
     private final IdRegistry ids;
-    private ColumnExpression where;
-    private ColumnExpression matchOn;
+    private final ColumnExpression where;
+    private final ColumnExpression matchOn;
+    private final MappingSchema schema;
     /** Other mappings of the same legacy table whose ids can be computed: {@code ids.<target>} in expressions. */
     private final List<TableMappingDef> siblings;
 
@@ -57,130 +57,18 @@ public final class RowMapper {
             throw new IllegalArgumentException("id strategy " + table.id().specName() + " needs an IdRegistry");
         }
         this.ids = ids;
+        MappingSchema compiled = new MappingSchema(migration, table, sourceKeySchema, sourceValueSchema);
+        this.schema = compiled;
         this.migration = migration;
         this.table = table;
         this.sourceValueSchema = sourceValueSchema;
         this.sourceKeySchema = sourceKeySchema;
-        this.legacyKeyFields = sourceKeySchema.getFields().stream().map(Schema.Field::name).toList();
-        Schema legacyKeyType = legacyKeyFields.size() == 1 && !table.merged() && table.matchOn() == null
-                ? AvroValues.nonNull(sourceKeySchema.getFields().get(0).schema()) : Schema.create(Schema.Type.STRING);
-        Schema idType = idType(table.id(), legacyKeyType);
-
-        String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
-        if (table.isLinkTable()) {
-            // the new ids of the linked rows, typed as the parents' ids: text for composite legacy keys and assigned ids
-            List<Schema.Field> keyFields = new ArrayList<>();
-            for (String k : table.linkKey()) {
-                ColumnDef ref = table.columns().stream().filter(c -> c.target().equals(k)).findFirst().orElseThrow();
-                Schema.Field from = sourceValueSchema == null ? null : sourceValueSchema.getField(ref.from());
-                Schema legacy = from == null || ref.reference().composite() ? Schema.create(Schema.Type.STRING) : AvroValues.nonNull(from.schema());
-                keyFields.add(new Schema.Field(k, idType(ref.refId(), legacy)));
-            }
-            keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false, keyFields);
-        } else {
-            keySchema = Schema.createRecord(table.target() + "_key", null, namespace, false,
-                    List.of(table.id() == IdStrategy.TARGET ? new Schema.Field(table.legacyKey(), legacyKeyType)
-                            : new Schema.Field(table.key(), idType)));
-        }
-
-        if (sourceValueSchema == null) {
-            valueSchema = null;
-            return;
-        }
-        Map<String, CelType> celColumns = new LinkedHashMap<>();
-        for (Schema.Field f : sourceValueSchema.getFields()) {
-            celColumns.put(f.name(), CelTypes.ofAvro(f.schema()));
-        }
-        for (dev.shiftlog.schemas.spec.LookupDef lookup : table.lookups()) {
-            if (celColumns.containsKey(lookup.name())) {
-                throw new RowMappingException(lookup.location(), "lookup '" + lookup.name() + "' of '" + table.target()
-                        + "' has the name of a column of '" + table.source() + "'; rename the lookup");
-            }
-            // the looked-up row's columns are dyn: its schema is the lookup table's, known once a row of it is read
-            celColumns.put(lookup.name(), dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
-                    dev.cel.common.types.SimpleType.DYN));
-        }
-        for (dev.shiftlog.schemas.spec.AggregateDef aggregate : table.aggregates()) {
-            if (celColumns.containsKey(aggregate.name())) {
-                throw new RowMappingException(aggregate.location(), "aggregate '" + aggregate.name() + "' of '" + table.target()
-                        + "' has the name of a column of '" + table.source() + "'; rename the aggregate");
-            }
-            celColumns.put(aggregate.name(), dev.cel.common.types.ListType.create(dev.cel.common.types.SimpleType.DYN));
-        }
-        celColumns.putIfAbsent(IDS_VARIABLE, dev.cel.common.types.MapType.create(dev.cel.common.types.SimpleType.STRING,
-                dev.cel.common.types.SimpleType.STRING));
-        List<Schema.Field> fields = new ArrayList<>();
-        if (table.id() != IdStrategy.TARGET && !table.isLinkTable()) { // the database fills it
-            fields.add(new Schema.Field(table.key(), idType));
-        }
-        fields.add(new Schema.Field(table.legacyKey(), legacyKeyType));
-        for (ColumnDef column : table.columns()) {
-            if (!table.isLinkTable() && (column.target().equals(table.key()) || column.target().equals(table.legacyKey()))) {
-                throw new RowMappingException(column.location(), "column '" + column.target() + "' of '" + table.target()
-                        + "' is filled by the id strategy; remove it from 'columns'");
-            }
-            Schema type;
-            if (column.isExpression()) {
-                try {
-                    ColumnExpression expression = ColumnExpression.compile(column.expr(), celColumns);
-                    expressions.put(column.target(), expression);
-                    type = CelTypes.avroOf(expression.resultType());
-                } catch (ColumnExpression.ExpressionException e) {
-                    throw new RowMappingException(column.location(), "expression for '" + table.target() + "."
-                            + column.target() + "' does not compile: " + e.getMessage());
-                }
-            } else if (column.isReference() && column.reference().from().stream().anyMatch(p -> LookupDef.lookupOf(p) != null)) {
-                // the parent's key is in a looked-up row (its schema known once one is read): the new id is text or a uuid
-                for (String part : column.reference().from()) {
-                    if (LookupDef.lookupOf(part) == null && sourceValueSchema.getField(part) == null) {
-                        throw new RowMappingException(column.location(), "source table '" + table.source()
-                                + "' has no column '" + part + "'; columns are " + celColumns.keySet());
-                    }
-                }
-                type = idType(column.refId(), Schema.create(Schema.Type.STRING));
-            } else {
-                Schema.Field from = sourceValueSchema.getField(column.from());
-                if (from == null) {
-                    throw new RowMappingException(column.location(), "source table '" + table.source()
-                            + "' has no column '" + column.from() + "'; columns are " + celColumns.keySet());
-                }
-                if (column.isReference()) {
-                    for (String part : column.reference().from()) {
-                        if (sourceValueSchema.getField(part) == null) {
-                            throw new RowMappingException(column.location(), "source table '" + table.source()
-                                    + "' has no column '" + part + "'; columns are " + celColumns.keySet());
-                        }
-                    }
-                    // a composite parent key is text, as the parent's own legacy key is
-                    type = idType(column.refId(), column.reference().composite() ? Schema.create(Schema.Type.STRING)
-                            : AvroValues.nonNull(from.schema()));
-                } else {
-                    type = AvroValues.nonNull(from.schema());
-                }
-            }
-            fields.add(new Schema.Field(column.target(), AvroValues.optional(type), null, Schema.Field.NULL_DEFAULT_VALUE));
-        }
-        valueSchema = Schema.createRecord(table.target(), null, namespace, false, fields);
-        if (table.where() != null) {
-            where = compileCondition(table, celColumns);
-        }
-        if (table.matchOn() != null) {
-            try {
-                matchOn = ColumnExpression.compile(table.matchOn().expr(), celColumns);
-            } catch (ColumnExpression.ExpressionException e) {
-                throw new RowMappingException(table.matchOn().location(), "'match-on' of '" + table.target()
-                        + "' does not compile: " + e.getMessage());
-            }
-        }
-    }
-
-    /** The Avro type of a new id under a strategy; {@code legacyKeyType} is what {@code preserve} keeps. */
-    static Schema idType(IdStrategy strategy, Schema legacyKeyType) {
-        return switch (strategy) {
-            case PRESERVE -> legacyKeyType;
-            case UUID5, UUID7 -> LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING));
-            case CUID2, TARGET -> Schema.create(Schema.Type.STRING);
-        };
+        this.legacyKeyFields = compiled.legacyKeyFields();
+        this.keySchema = compiled.keySchema();
+        this.valueSchema = compiled.valueSchema();
+        this.expressions = compiled.expressions();
+        this.where = compiled.where();
+        this.matchOn = compiled.matchOn();
     }
 
     /**
@@ -397,6 +285,11 @@ public final class RowMapper {
 
     public TableMappingDef table() {
         return table;
+    }
+
+    /** What this mapping writes, compiled for its legacy schemas. */
+    public MappingSchema schema() {
+        return schema;
     }
 
     public Schema keySchema() {

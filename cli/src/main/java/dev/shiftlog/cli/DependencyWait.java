@@ -1,0 +1,112 @@
+package dev.shiftlog.cli;
+
+import java.io.PrintStream;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Waits for what a worker needs — the legacy and target databases, the Kafka cluster — with growing pauses, so a
+ * worker started before them ({@code docker compose up}, a restarted server) waits in-process and says what it waits
+ * for, instead of exiting into a restart loop. What waiting cannot fix (a refused password) fails at once.
+ */
+final class DependencyWait {
+    /** One thing a worker needs; {@code check} throws while it is not there. */
+    record Dependency(String name, Check check) {}
+
+    interface Check {
+        void run() throws Exception;
+    }
+
+    /** PostgreSQL's SQLSTATEs for a refused login: waiting does not help. */
+    private static final Set<String> FATAL_SQL_STATES = Set.of("28P01", "28000");
+    private static final Duration FIRST_PAUSE = Duration.ofMillis(500);
+    private static final Duration LONGEST_PAUSE = Duration.ofSeconds(15);
+
+    private final Duration timeout;
+    private final PrintStream log;
+
+    DependencyWait(Duration timeout, PrintStream log) {
+        this.timeout = timeout;
+        this.log = log;
+    }
+
+    /** Returns once every dependency answered; throws naming the first that did not within the timeout, or refused us. */
+    void await(List<Dependency> dependencies) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Dependency d : dependencies) {
+            Duration pause = FIRST_PAUSE;
+            while (true) {
+                Exception failure;
+                try {
+                    d.check().run();
+                    break;
+                } catch (Exception e) {
+                    failure = e;
+                }
+                String reason = reason(failure);
+                if (fatal(failure)) {
+                    throw new IllegalStateException(d.name() + " refused the connection: " + reason);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException(d.name() + " did not answer within " + timeout.toSeconds() + " s (--wait-for): "
+                            + reason);
+                }
+                Duration sleep = pause.compareTo(Duration.ofNanos(left)) < 0 ? pause : Duration.ofNanos(left);
+                log.printf("waiting for %s: %s; retrying in %.1f s (%d s left)%n", d.name(), reason, sleep.toMillis() / 1000.0,
+                        TimeUnit.NANOSECONDS.toSeconds(left));
+                Thread.sleep(sleep.toMillis());
+                pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    private static boolean fatal(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && FATAL_SQL_STATES.contains(sql.getSQLState())) {
+                return true;
+            }
+            if (t instanceof org.apache.kafka.common.errors.AuthenticationException
+                    || t instanceof org.apache.kafka.common.errors.AuthorizationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String reason(Exception e) {
+        Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** The databases of a spec and, unless it runs an embedded broker, its Kafka cluster. */
+    static List<Dependency> of(dev.shiftlog.schemas.spec.MigrationDef spec, String kafkaServers) {
+        List<Dependency> out = new java.util.ArrayList<>();
+        out.add(new Dependency("legacy database " + spec.source().url(), () -> {
+            try (var c = dev.shiftlog.schemas.catalog.PostgresCatalog.open(spec.source())) {
+                c.isValid(5);
+            }
+        }));
+        out.add(new Dependency("target database " + spec.target().url(), () -> {
+            try (var c = dev.shiftlog.schemas.catalog.PostgresCatalog.open(spec.target())) {
+                c.isValid(5);
+            }
+        }));
+        if (kafkaServers != null && !kafkaServers.isBlank()) {
+            out.add(new Dependency("Kafka at " + kafkaServers, () -> {
+                java.util.Map<String, Object> config = new java.util.HashMap<>(spec.kafka().properties());
+                config.put("bootstrap.servers", kafkaServers);
+                config.put("request.timeout.ms", 5000);
+                config.put("default.api.timeout.ms", 5000);
+                try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config)) {
+                    admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                }
+            }));
+        }
+        return out;
+    }
+}
