@@ -239,6 +239,7 @@ final class DemoCommand implements Callable<Integer> {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage();
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName()
+                + (t.getStackTrace().length > 0 ? " at " + t.getStackTrace()[0] : "");
     }
 }

@@ -22,6 +22,8 @@ final class KafkaEndpoint implements AutoCloseable {
     private final EmbeddedKafkaBroker broker;
     private final Map<String, Object> clientConfig;
     private final SchemaRegistry registry;
+    /** Where an embedded broker left its address for the operating commands; null for an external cluster. */
+    private Path bootstrapFile;
 
     private KafkaEndpoint(EmbeddedKafkaBroker broker, Map<String, Object> clientConfig, SchemaRegistry registry) {
         this.broker = broker;
@@ -38,6 +40,9 @@ final class KafkaEndpoint implements AutoCloseable {
             // status, verify and cutover run in other processes and find this broker through the work directory
             Files.writeString(workDir.resolve(BOOTSTRAP_FILE), servers);
             LOG.info("started an embedded Kafka broker at {}", servers);
+            KafkaEndpoint endpoint = connect(spec, servers, broker);
+            endpoint.bootstrapFile = workDir.resolve(BOOTSTRAP_FILE);
+            return endpoint;
         }
         return connect(spec, servers, broker);
     }
@@ -92,6 +97,14 @@ final class KafkaEndpoint implements AutoCloseable {
         registry.close();
         if (broker != null) {
             broker.close();
+        }
+        if (bootstrapFile != null) {
+            // the broker is gone: backup, restore and the other commands must not wait on its old address
+            try {
+                Files.deleteIfExists(bootstrapFile);
+            } catch (IOException e) {
+                LOG.warn("cannot remove {}: {}", bootstrapFile, e.getMessage());
+            }
         }
     }
 }

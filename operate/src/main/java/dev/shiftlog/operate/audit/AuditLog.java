@@ -58,7 +58,14 @@ public final class AuditLog implements AutoCloseable {
             producer = null;
             return;
         }
-        new TopicProvisioner(kafkaConfig).ensure(java.util.List.of(topic), 1, new TopicNames(spec.name()));
+        try {
+            new TopicProvisioner(kafkaConfig).ensure(java.util.List.of(topic), 1, new TopicNames(spec.name()));
+        } catch (IllegalStateException e) {
+            // the table is the trail that must hold; an unreachable cluster only costs the topic copy
+            LOG.warn("audit events go to {} only: {}", TABLE, e.getMessage());
+            producer = null;
+            return;
+        }
         Map<String, Object> config = new HashMap<>(kafkaConfig);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -16,9 +16,10 @@ import org.apache.avro.Schema;
  * their PostgreSQL text ({@link #OTHER}).
  */
 public enum PostgresType {
-    SMALLINT(Family.INTEGER, Schema.Type.INT, "int2"),
-    INTEGER(Family.INTEGER, Schema.Type.INT, "int4"),
-    BIGINT(Family.INTEGER, Schema.Type.LONG, "int8", "oid"),
+    // the JDBC driver names an integer column with a sequence default 'serial' (etc.) in result-set metadata
+    SMALLINT(Family.INTEGER, Schema.Type.INT, "int2", "smallserial"),
+    INTEGER(Family.INTEGER, Schema.Type.INT, "int4", "serial"),
+    BIGINT(Family.INTEGER, Schema.Type.LONG, "int8", "oid", "bigserial"),
     REAL(Family.FLOAT, Schema.Type.FLOAT, "float4"),
     DOUBLE(Family.FLOAT, Schema.Type.DOUBLE, "float8"),
     /** exact: {@code decimal(p, s)} with a declared precision, else its plain text (see {@link #isUnconstrainedNumeric}) */

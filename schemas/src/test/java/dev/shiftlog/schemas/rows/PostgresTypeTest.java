@@ -15,6 +15,10 @@ class PostgresTypeTest {
         assertThat(PostgresType.of("_int4")).isEqualTo(PostgresType.INTEGER);
         assertThat(PostgresType.of("jsonb")).isEqualTo(PostgresType.JSON);
         assertThat(PostgresType.of("tsvector")).isEqualTo(PostgresType.OTHER);
+        // as the JDBC driver's result-set metadata names columns with a sequence default (verify's legacy reader)
+        assertThat(PostgresType.of("serial")).isEqualTo(PostgresType.INTEGER);
+        assertThat(PostgresType.of("bigserial")).isEqualTo(PostgresType.BIGINT);
+        assertThat(PostgresType.of("smallserial")).isEqualTo(PostgresType.SMALLINT);
         assertThat(PostgresType.avroOf("_text", 0, 0).toString())
                 .isEqualTo("{\"type\":\"array\",\"items\":[\"null\",\"string\"]}");
     }
