@@ -21,6 +21,16 @@ final class DependencyWait {
         void run() throws Exception;
     }
 
+    /** A dependency that refused us ({@code refused}: waiting would not help) or did not answer in time. */
+    static final class Unavailable extends IllegalStateException {
+        final boolean refused;
+
+        Unavailable(String message, boolean refused) {
+            super(message);
+            this.refused = refused;
+        }
+    }
+
     /** PostgreSQL's SQLSTATEs for a refused login: waiting does not help. */
     private static final Set<String> FATAL_SQL_STATES = Set.of("28P01", "28000");
     private static final Duration FIRST_PAUSE = Duration.ofMillis(500);
@@ -49,12 +59,12 @@ final class DependencyWait {
                 }
                 String reason = reason(failure);
                 if (fatal(failure)) {
-                    throw new IllegalStateException(d.name() + " refused the connection: " + reason);
+                    throw new Unavailable(d.name() + " refused the connection: " + reason, true);
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new IllegalStateException(d.name() + " did not answer within " + timeout.toSeconds() + " s (--wait-for): "
-                            + reason);
+                    throw new Unavailable(d.name() + " did not answer within " + timeout.toSeconds() + " s (--wait-for): "
+                            + reason, false);
                 }
                 Duration sleep = pause.compareTo(Duration.ofNanos(left)) < 0 ? pause : Duration.ofNanos(left);
                 log.printf("waiting for %s: %s; retrying in %.1f s (%d s left)%n", d.name(), reason, sleep.toMillis() / 1000.0,

@@ -33,9 +33,9 @@ final class UpCommand implements Callable<Integer> {
         MigrationDef spec = loaded.get();
         try {
             new DependencyWait(options.waitFor, System.err).await(DependencyWait.of(spec, KafkaEndpoint.configuredServers(spec, loader.env())));
-        } catch (IllegalStateException e) {
-            System.err.println("shiftlog: " + e.getMessage());
-            return 1;
+        } catch (DependencyWait.Unavailable e) {
+            System.err.println("shiftlog: " + e.getMessage() + "; nothing was started");
+            return e.refused ? 2 : 1; // 2 as for the catalog check: the settings are wrong, a retry will not help
         }
         if (PlanCommand.checkCatalogs(spec, specFile.toString()).isEmpty()) {
             return 2;
