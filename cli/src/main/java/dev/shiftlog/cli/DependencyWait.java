@@ -95,12 +95,19 @@ final class DependencyWait {
 
     /** The databases of a spec and, unless it runs an embedded broker, its Kafka cluster. */
     static List<Dependency> of(dev.shiftlog.schemas.spec.MigrationDef spec, String kafkaServers) {
+        return of(spec, kafkaServers, true);
+    }
+
+    /** @param legacy whether the worker reads the legacy database (the producer does; a sink alone does not) */
+    static List<Dependency> of(dev.shiftlog.schemas.spec.MigrationDef spec, String kafkaServers, boolean legacy) {
         List<Dependency> out = new java.util.ArrayList<>();
-        out.add(new Dependency("legacy database " + spec.source().url(), () -> {
-            try (var c = dev.shiftlog.schemas.catalog.PostgresCatalog.open(spec.source())) {
-                c.isValid(5);
-            }
-        }));
+        if (legacy) {
+            out.add(new Dependency("legacy database " + spec.source().url(), () -> {
+                try (var c = dev.shiftlog.schemas.catalog.PostgresCatalog.open(spec.source())) {
+                    c.isValid(5);
+                }
+            }));
+        }
         out.add(new Dependency("target database " + spec.target().url(), () -> {
             try (var c = dev.shiftlog.schemas.catalog.PostgresCatalog.open(spec.target())) {
                 c.isValid(5);

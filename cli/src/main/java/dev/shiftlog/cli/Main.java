@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "shiftlog", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "shiftlog 0.1.0",
         description = "Migrates a legacy database into a new schema through Kafka, and keeps it in sync until cutover.",
         subcommands = {DemoCommand.class, UpCommand.class, RunCommand.class, PlanCommand.class, BenchCommand.class,
-                VerifyCommand.class, ReportCommand.class, BackupCommand.class, RestoreCommand.class, ResetTargetCommand.class,
+                VerifyCommand.class, ReportCommand.class, RebuildTargetCommand.class, BackupCommand.class, RestoreCommand.class, ResetTargetCommand.class,
                 StatusCommand.class, CutoverCommand.class, CleanupCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

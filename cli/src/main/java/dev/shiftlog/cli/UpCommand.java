@@ -31,13 +31,16 @@ final class UpCommand implements Callable<Integer> {
             return 2;
         }
         MigrationDef spec = loaded.get();
+        // only the producer reads the legacy database: a sink can rebuild a target from the log with it gone
+        boolean readsLegacy = stages.contains(Pipeline.Stage.PRODUCER);
         try {
-            new DependencyWait(options.waitFor, System.err).await(DependencyWait.of(spec, KafkaEndpoint.configuredServers(spec, loader.env())));
+            new DependencyWait(options.waitFor, System.err).await(DependencyWait.of(spec, KafkaEndpoint.configuredServers(spec, loader.env()),
+                    readsLegacy));
         } catch (DependencyWait.Unavailable e) {
             System.err.println("shiftlog: " + e.getMessage() + "; nothing was started");
             return e.refused ? 2 : 1; // 2 as for the catalog check: the settings are wrong, a retry will not help
         }
-        if (PlanCommand.checkCatalogs(spec, specFile.toString()).isEmpty()) {
+        if (readsLegacy && PlanCommand.checkCatalogs(spec, specFile.toString()).isEmpty()) {
             return 2;
         }
         Path dir = options.workDir.resolve(spec);

@@ -31,7 +31,7 @@ class HelpTest {
                     .contains("--work-dir=<dir>").contains("Default: .shiftlog/<migration>");
         }
         assertThat(run("plan", "--help").out).contains("-f, --file=<file>");
-        assertThat(run("up", "--help").out.replaceAll("\\s+", " ")).contains("--http=<address>").contains("Default: 127.0.0.1:9464.");
+        assertThat(run("up", "--help").out.replaceAll("\\s+", " ")).contains("--http=<address>").contains("(default: 127.0.0.1:9464)");
     }
 
     private record Captured(int exit, String out) {}

@@ -13,6 +13,7 @@ import java.sql.Statement;
  * capture it. Each instance has its own data directory under {@code workDir}.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
+    private boolean stopped;
     /** The superuser the embedded server creates; its password is what tests pass as a secret. */
     public static final String USER = "postgres";
     public static final String PASSWORD = "postgres";
@@ -35,9 +36,10 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      */
     public void restart(java.time.Duration down) throws IOException, InterruptedException {
         int port = port();
-        postgres.close();
+        close();
         Thread.sleep(down.toMillis());
         postgres = launch(workDir, port);
+        stopped = false;
     }
 
     private static EmbeddedPostgres launch(Path workDir, int port) throws IOException {
@@ -86,8 +88,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return jdbcUrl(name);
     }
 
+    /** Stops the server; later calls (and a restart's) find it stopped already. */
     @Override
     public void close() throws IOException {
-        postgres.close();
+        if (!stopped) {
+            stopped = true;
+            postgres.close();
+        }
     }
 }

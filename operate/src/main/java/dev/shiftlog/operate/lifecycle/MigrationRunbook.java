@@ -123,4 +123,29 @@ public final class MigrationRunbook {
         }
         return active;
     }
+
+    /**
+     * Forgets how far the sink has written, so the next sink reads every output topic from its beginning and rewrites
+     * the target from the log alone (the output topics keep every row's latest version for good). Refuses while a
+     * sink runs; returns false when the sink had no progress to forget.
+     */
+    public boolean forgetSinkProgress() throws Exception {
+        String group = new TopicNames(spec.name()).sinkGroup();
+        try (Admin admin = Admin.create(kafkaConfig)) {
+            ConsumerGroupDescription sink = admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+            if (sink != null && !sink.members().isEmpty()) {
+                throw new IllegalStateException("consumer group " + group + " still has " + sink.members().size()
+                        + " member(s); stop the sink workers first");
+            }
+            try {
+                admin.deleteConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS);
+                return true;
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+    }
 }
