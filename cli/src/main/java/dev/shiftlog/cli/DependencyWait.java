@@ -1,6 +1,5 @@
 package dev.shiftlog.cli;
 
-import java.io.PrintStream;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -35,11 +34,14 @@ final class DependencyWait {
     private static final Set<String> FATAL_SQL_STATES = Set.of("28P01", "28000");
     private static final Duration FIRST_PAUSE = Duration.ofMillis(500);
     private static final Duration LONGEST_PAUSE = Duration.ofSeconds(15);
+    /** How long one attempt at the broker may take. */
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(5);
 
     private final Duration timeout;
-    private final PrintStream log;
+    private final java.util.function.Consumer<String> log;
 
-    DependencyWait(Duration timeout, PrintStream log) {
+    /** @param log where each attempt is told (the worker's console log) */
+    DependencyWait(Duration timeout, java.util.function.Consumer<String> log) {
         this.timeout = timeout;
         this.log = log;
     }
@@ -67,8 +69,8 @@ final class DependencyWait {
                             + reason, false);
                 }
                 Duration sleep = pause.compareTo(Duration.ofNanos(left)) < 0 ? pause : Duration.ofNanos(left);
-                log.printf("waiting for %s: %s; retrying in %.1f s (%d s left)%n", d.name(), reason, sleep.toMillis() / 1000.0,
-                        TimeUnit.NANOSECONDS.toSeconds(left));
+                log.accept(String.format("waiting for %s: %s; retrying in %.1f s (%d s left)", d.name(), reason,
+                        sleep.toMillis() / 1000.0, TimeUnit.NANOSECONDS.toSeconds(left)));
                 Thread.sleep(sleep.toMillis());
                 pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
             }
@@ -90,6 +92,9 @@ final class DependencyWait {
 
     private static String reason(Exception e) {
         Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        if (t instanceof java.util.concurrent.TimeoutException || t instanceof org.apache.kafka.common.errors.TimeoutException) {
+            return "no answer within " + CHECK_TIMEOUT.toSeconds() + " s";
+        }
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 
@@ -117,10 +122,15 @@ final class DependencyWait {
             out.add(new Dependency("Kafka at " + kafkaServers, () -> {
                 java.util.Map<String, Object> config = new java.util.HashMap<>(spec.kafka().properties());
                 config.put("bootstrap.servers", kafkaServers);
-                config.put("request.timeout.ms", 5000);
-                config.put("default.api.timeout.ms", 5000);
-                try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config)) {
-                    admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                config.put("request.timeout.ms", (int) CHECK_TIMEOUT.toMillis());
+                config.put("default.api.timeout.ms", (int) CHECK_TIMEOUT.toMillis());
+                org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config);
+                try {
+                    admin.describeCluster().nodes().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof Exception cause ? cause : e; // 'Timed out waiting for a node assignment' is a timeout too
+                } finally {
+                    admin.close(Duration.ofSeconds(1)); // not close(): it would wait out the timed-out call
                 }
             }));
         }

@@ -13,6 +13,12 @@ import picocli.CommandLine.Mixin;
 /** {@code shiftlog up}: every stage of a spec in this process, until Ctrl-C or a stage fails. */
 @Command(name = "up", description = "Run producer, transformer and sink of a spec in one process (CDC keeps running).")
 final class UpCommand implements Callable<Integer> {
+    /**
+     * A running worker's own lines for its operator (waiting for a dependency, stopped on request): log events, so
+     * SHIFTLOG_LOG_FORMAT=json covers them. The error that ends the command stays plain text on stderr.
+     */
+    private static final org.slf4j.Logger CONSOLE = org.slf4j.LoggerFactory.getLogger("shiftlog.console");
+
     @Mixin
     StageOptions options;
 
@@ -34,10 +40,10 @@ final class UpCommand implements Callable<Integer> {
         // only the producer reads the legacy database: a sink can rebuild a target from the log with it gone
         boolean readsLegacy = stages.contains(Pipeline.Stage.PRODUCER);
         try {
-            new DependencyWait(options.waitFor, System.err).await(DependencyWait.of(spec, KafkaEndpoint.configuredServers(spec, loader.env()),
+            new DependencyWait(options.waitFor, CONSOLE::warn).await(DependencyWait.of(spec, KafkaEndpoint.configuredServers(spec, loader.env()),
                     readsLegacy));
         } catch (DependencyWait.Unavailable e) {
-            System.err.println("shiftlog: " + e.getMessage() + "; nothing was started");
+            System.err.println("shiftlog: " + e.getMessage() + "; nothing was started"); // the command's error, not a log line
             return e.refused ? 2 : 1; // 2 as for the catalog check: the settings are wrong, a retry will not help
         }
         if (readsLegacy && PlanCommand.checkCatalogs(spec, specFile.toString()).isEmpty()) {
@@ -55,8 +61,7 @@ final class UpCommand implements Callable<Integer> {
             }
             pipeline.close();
             kafka.close();
-            System.err.println("shiftlog " + spec.name() + ": " + stages + " stopped on request; offsets committed, groups left");
-            System.err.flush();
+            CONSOLE.warn("shiftlog {}: {} stopped on request; offsets committed, groups left", spec.name(), stages);
             Runtime.getRuntime().halt(0);
         }, "shiftlog-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -25,20 +25,6 @@ class DemoIT {
     }
 
     @Test
-    void shouldMigrateTheDispatchExampleThroughFiveLevelsOfReferences() {
-        CliRun run = CliRun.of("demo", "--example", "dispatch", "--once", "--work-dir", "target/demo-it-dispatch");
-
-        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
-        assertThat(run.out())
-                .containsPattern("offices\\s+5\\s+0\\s+5\\s+5  =")
-                .containsPattern("patients\\s+201\\s+1\\s+200\\s+200  =")
-                .containsPattern("orders\\s+600\\s+0\\s+600\\s+600  =")
-                .containsPattern("comments\\s+401\\s+1\\s+400\\s+400  =")
-                .contains("dlq patients                 1 × parent doctors — e.g. parent doctors:999999 never landed")
-                .contains("demo OK: every table has expected = actual, verify is clean");
-    }
-
-    @Test
     void shouldConsolidateTheCasetrackerExample() {
         CliRun run = CliRun.of("demo", "--example", "casetracker", "--once", "--compare-copy", "--work-dir", "target/demo-it-casetracker");
 

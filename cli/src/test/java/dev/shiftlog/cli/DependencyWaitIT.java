@@ -52,7 +52,7 @@ class DependencyWaitIT {
         Thread.sleep(500); // down now
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         long started = System.nanoTime();
-        new DependencyWait(Duration.ofMinutes(1), new PrintStream(log, true, StandardCharsets.UTF_8))
+        new DependencyWait(Duration.ofMinutes(1), line -> new PrintStream(log, true, StandardCharsets.UTF_8).println(line))
                 .await(DependencyWait.of(spec, servers.env().get("SHIFTLOG_BOOTSTRAP_SERVERS")));
         restart.join();
 
@@ -65,7 +65,7 @@ class DependencyWaitIT {
     void shouldFailAtOnceWhenTheDatabaseRefusesTheLogin() {
         MigrationDef spec = spec(Map.of("SHIFTLOG_TARGET_USER", "nobody_here", "SHIFTLOG_TARGET_PASSWORD", "s3cret-value"));
         long started = System.nanoTime();
-        assertThatThrownBy(() -> new DependencyWait(Duration.ofMinutes(1), new PrintStream(new ByteArrayOutputStream()))
+        assertThatThrownBy(() -> new DependencyWait(Duration.ofMinutes(1), line -> { })
                 .await(DependencyWait.of(spec, null)))
                 .hasMessageContaining("target database " + spec.target().url() + " refused the connection")
                 .hasMessageContaining("nobody_here")
@@ -77,7 +77,7 @@ class DependencyWaitIT {
     void shouldNameTheBrokerThatNeverAnswers() {
         MigrationDef spec = spec(Map.of());
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        assertThatThrownBy(() -> new DependencyWait(Duration.ofSeconds(8), new PrintStream(log, true, StandardCharsets.UTF_8))
+        assertThatThrownBy(() -> new DependencyWait(Duration.ofSeconds(8), line -> new PrintStream(log, true, StandardCharsets.UTF_8).println(line))
                 .await(DependencyWait.of(spec, "127.0.0.1:1")))
                 .hasMessageContaining("Kafka at 127.0.0.1:1 did not answer within 8 s (--wait-for)");
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("waiting for Kafka at 127.0.0.1:1");

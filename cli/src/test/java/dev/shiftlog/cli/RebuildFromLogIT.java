@@ -75,10 +75,15 @@ class RebuildFromLogIT {
         assertThat(rebuild.exitCode()).as(rebuild.out() + rebuild.err()).isZero();
         assertThat(rebuild.out()).contains("the sink's progress is forgotten").contains("shiftlog run sink");
 
-        Process sink = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
+        ProcessBuilder worker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
                 "-Xmx512m", "-cp", "target/classes" + File.pathSeparator + "target/lib/*", "dev.shiftlog.cli.Main",
                 "run", "sink", "-f", rebuiltSpec.toString(), "--work-dir", work.toString(), "--http", "off")
-                .redirectErrorStream(true).redirectOutput(servers.dir.resolve("rebuild-sink.log").toFile()).start();
+                .redirectOutput(servers.dir.resolve("rebuild-sink.out").toFile())
+                .redirectError(servers.dir.resolve("rebuild-sink.log").toFile());
+        // and its log as a log shipper reads it: one JSON object per line
+        worker.environment().put("SHIFTLOG_LOG_FORMAT", "json");
+        worker.environment().put("SHIFTLOG_LOG_LEVEL", "INFO");
+        Process sink = worker.start();
         try (Connection rebuilt = servers.target.connect("rebuilt")) {
             await().alias("the fresh target rebuilt from the log").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(ItemsScenario.diff(expected, ItemsScenario.actual(rebuilt))).isEmpty());
@@ -87,5 +92,12 @@ class RebuildFromLogIT {
             sink.destroy();
             sink.waitFor();
         }
+        List<String> lines = Files.readAllLines(servers.dir.resolve("rebuild-sink.log")).stream().filter(l -> !l.isBlank()).toList();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(lines).isNotEmpty().allSatisfy(line -> {
+            com.fasterxml.jackson.databind.JsonNode event = json.readTree(line);
+            assertThat(event.has("@timestamp") && event.has("log.level") && event.has("message")).as(line).isTrue();
+        });
+        assertThat(lines).anyMatch(l -> l.contains("\"log.logger\":\"dev.shiftlog.sink.SinkStage\"") && l.contains("sink writing 1 table(s)"));
     }
 }

@@ -15,6 +15,10 @@ public enum ShiftlogVariable {
             + " `restore`; unset: `PATH`, then `/usr/lib/postgresql/<version>/bin`."),
     SHIFTLOG_LOG_LEVEL("Level of shiftlog's own log lines on stderr: `WARN` (default) or `INFO` (held, parked and retried"
             + " rows, reconnects) or `DEBUG`. Read by `log4j2.xml`."),
+    SHIFTLOG_LOG_FORMAT("`json`: every log line on stderr is one JSON object (Elastic Common Schema: `@timestamp`,"
+            + " `log.level`, `log.logger`, `message`, `error.*`) for a log shipper, a worker's waiting and stopping lines"
+            + " included; an error that ends a command before it starts stays plain text. Unset: plain text lines. Read by"
+            + " `log4j2.xml`."),
     SHIFTLOG_CRASH_AT("For fault tests only: a crash point ({crash-points}); the process halts there as a SIGKILL would"
             + " (exit 137).");
 
