@@ -65,10 +65,7 @@ final class LoadComparison {
         try (Stream<Path> files = Files.walk(stateDir)) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
                 String store = storeOf(stateDir.relativize(f));
-                String feature = store == null ? null : store.startsWith("lookup-") ? "lookups" : store.startsWith("aggregate-") ? "aggregates"
-                        : store.startsWith("ids-") ? "assigned ids" : store.startsWith("matches-") ? "consolidation"
-                        : store.startsWith("refs-") || store.startsWith("parked-") || store.startsWith("waiting-") || store.equals("landed-ids")
-                        ? "references" : null;
+                String feature = store == null ? null : dev.shiftlog.schemas.TransformerLayout.featureOf(store);
                 if (feature != null) {
                     out.merge(feature, Files.size(f), Long::sum);
                 }

@@ -103,6 +103,27 @@ public final class TransformerLayout {
         return "aggregate-members-" + parentTarget + "-" + aggregate.name();
     }
 
+    /**
+     * The feature a store serves, by its name: {@code references}, {@code lookups}, {@code aggregates},
+     * {@code assigned ids}, {@code consolidation}; null for a store this layout does not name.
+     */
+    public static String featureOf(String store) {
+        if (store.startsWith("lookup-")) {
+            return "lookups";
+        }
+        if (store.startsWith("aggregate-")) {
+            return "aggregates";
+        }
+        if (store.startsWith("ids-")) {
+            return "assigned ids";
+        }
+        if (store.startsWith("matches-")) {
+            return "consolidation";
+        }
+        return store.startsWith("refs-") || store.startsWith("parked-") || store.startsWith("waiting-") || store.equals(LANDED_IDS)
+                ? "references" : null;
+    }
+
     /** The changelog topic Kafka Streams keeps a store in. */
     public String changelog(String store) {
         return topics.transformerGroup() + "-" + store + "-changelog";

@@ -31,6 +31,8 @@ public final class RowMapper {
     private final ColumnExpression where;
     private final ColumnExpression matchOn;
     private final MappingSchema schema;
+    /** Per reference (in {@link TableMappingDef#references()} order): whether a part of its key comes from a lookup. */
+    private final boolean[] throughLookup;
     /** Other mappings of the same legacy table whose ids can be computed: {@code ids.<target>} in expressions. */
     private final List<TableMappingDef> siblings;
 
@@ -59,6 +61,11 @@ public final class RowMapper {
         this.ids = ids;
         MappingSchema compiled = new MappingSchema(migration, table, sourceKeySchema, sourceValueSchema);
         this.schema = compiled;
+        List<ColumnDef> references = table.references();
+        this.throughLookup = new boolean[references.size()];
+        for (int i = 0; i < references.size(); i++) {
+            throughLookup[i] = references.get(i).reference().from().stream().anyMatch(p -> LookupDef.lookupOf(p) != null);
+        }
         this.migration = migration;
         this.table = table;
         this.sourceValueSchema = sourceValueSchema;
@@ -80,18 +87,16 @@ public final class RowMapper {
     public List<String> referencedKeys(GenericRecord source, Map<String, GenericRecord> found) {
         List<ColumnDef> references = table.references();
         List<String> keys = new ArrayList<>(references.size());
-        for (ColumnDef ref : references) {
-            keys.add(referencedKey(ref, source, found));
+        for (int i = 0; i < references.size(); i++) {
+            ColumnDef ref = references.get(i);
+            keys.add(throughLookup[i] ? referencedKeyThroughLookup(ref, source, found) : AvroValues.columnsText(source, ref.reference().from()));
         }
         return keys;
     }
 
     /** {@code from: lookup.column} parts read the row the lookup found: none found reads as NULL, as for a lookup's columns. */
-    private String referencedKey(ColumnDef ref, GenericRecord source, Map<String, GenericRecord> found) {
+    private String referencedKeyThroughLookup(ColumnDef ref, GenericRecord source, Map<String, GenericRecord> found) {
         List<String> from = ref.reference().from();
-        if (from.stream().noneMatch(p -> LookupDef.lookupOf(p) != null)) {
-            return AvroValues.columnsText(source, from);
-        }
         List<String> parts = new ArrayList<>(from.size());
         for (String entry : from) {
             String through = LookupDef.lookupOf(entry);

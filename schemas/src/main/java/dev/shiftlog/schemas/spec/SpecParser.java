@@ -545,8 +545,7 @@ public final class SpecParser {
                                 + " before it; list the lookups of '" + target + "' in the order they are read");
                     }
                 }
-                List<String> by = keys.get("by") == null ? List.of() : keys.get("by") instanceof SequenceNode
-                        ? names(keys.get("by"), "by") : java.util.stream.Stream.of(identifier(keys, "by", body, false)).filter(java.util.Objects::nonNull).toList();
+                List<String> by = nameOrList(keys, "by", body, false);
                 if (!by.isEmpty() && by.size() != on.size()) {
                     error(keys.get("by"), "lookup '" + name + "' matches " + on.size() + " value(s) of 'on' against " + by.size()
                             + " column(s) of 'by'; give one column of " + table + " per value");
@@ -568,12 +567,17 @@ public final class SpecParser {
 
         /** An {@code on} key: one name ({@code column} or {@code lookup.column}) or a list of them. */
         List<String> onList(Map<String, Node> keys, Node body) {
-            if (keys.get("on") instanceof SequenceNode) {
-                return names(keys.get("on"), "on");
+            return nameOrList(keys, "on", body, true);
+        }
+
+        /** A key holding one name ({@code column} or {@code lookup.column}) or a list of them; empty when absent. */
+        List<String> nameOrList(Map<String, Node> keys, String key, Node body, boolean required) {
+            if (keys.get(key) instanceof SequenceNode) {
+                return names(keys.get(key), key);
             }
-            String single = scalar(keys, "on", body, true);
+            String single = scalar(keys, key, body, required);
             if (single != null && !single.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?")) {
-                error(keys.get("on"), "'on' names a column (or lookup.column), not '" + single + "'");
+                error(keys.get(key), "'" + key + "' names a column (or lookup.column), not '" + single + "'");
                 return List.of();
             }
             return single == null ? List.of() : List.of(single);
