@@ -71,6 +71,9 @@ class DispatchExampleIT {
                 UPDATE dispatch_comment SET body = body || '!' WHERE id = 21""");
         run.awaitEqual("comments after profiles and users changed", DispatchExampleIT::expected, DispatchExampleIT::actual,
                 Duration.ofMinutes(2));
+        // the dirty reply goes to the DLQ only after its park-timeout (15 s without any comment landing): wait for it
+        org.awaitility.Awaitility.await().alias("the reply to a comment that never existed in the DLQ").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(1)).until(() -> run.dlq().getOrDefault("comments", java.util.Map.of()).containsKey("900001"));
         var dlq = run.dlq();
         assertThat(dlq.getOrDefault("comments", java.util.Map.of())).as("only the reply to a comment that never existed")
                 .containsOnlyKeys("900001");
