@@ -421,9 +421,19 @@ public final class SinkStage implements AutoCloseable {
                 offsets.put(tp, new OffsetAndMetadata(position));
             }
         }
-        if (!offsets.isEmpty()) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
             consumer.commitSync(offsets);
             offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+        } catch (org.apache.kafka.clients.consumer.CommitFailedException
+                 | org.apache.kafka.common.errors.RebalanceInProgressException e) {
+            // the group moved the partitions on while the batch was written (a long write, a joining worker); the
+            // batch is in the target and the partitions' new owners write it again, which the upsert makes harmless
+            LOG.info("offsets of {} partition(s) not committed: the group rebalanced meanwhile ({}); their new owner repeats"
+                    + " the last batch", offsets.size(), e.getClass().getSimpleName());
+            committed.clear();
         }
     }
 

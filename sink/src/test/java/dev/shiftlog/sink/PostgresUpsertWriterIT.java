@@ -116,6 +116,32 @@ class PostgresUpsertWriterIT {
     }
 
     @Test
+    void refusedRowsFirstInTheMiddleAndLastOfALargeBatchAreFoundByHalvingNotOneByOne() throws Exception {
+        int n = 20_000;
+        List<GenericRecord> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            boolean bad = i == 0 || i == n / 2 || i == n - 1;
+            rows.add(row(new UUID(1, i), 1000 + i, "n" + i, bad ? 99 : 1, i % 3 == 0 ? Y : null));
+        }
+        PostgresUpsertWriter.Outcome outcome = writer.write(List.of(batch(rows.toArray(GenericRecord[]::new))), t -> table, List.of("nodes_new"));
+
+        assertThat(outcome.held()).isEmpty();
+        assertThat(outcome.rejected()).extracting(r -> r.legacyKey() + " " + r.rule()).containsExactly(
+                "1000 target constraint nodes_new_kind_fkey", (1000 + n / 2) + " target constraint nodes_new_kind_fkey",
+                (1000 + n - 1) + " target constraint nodes_new_kind_fkey");
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE parent_id IS NOT NULL), min(" + table.legacyKey()
+                     + "), max(" + table.legacyKey() + ") FROM nodes_new WHERE " + table.legacyKey() + " >= 1000")) {
+            rs.next();
+            assertThat(List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+                    .as("every other row landed: count, with a parent, lowest and highest legacy key")
+                    .containsExactly(19_997L, 6_666L, 1001L, 20_998L); // 6,667 multiples of 3 below 20,000, less refused row 0
+        }
+        connection.commit();
+        assertThat(writer.lastIsolationWrites).as("set-based writes to find 3 refused rows among %d", n).isLessThan(150);
+    }
+
+    @Test
     void aDeleteOfARowStillReferencedIsHeldAndGoesThroughOnceTheChildMoved() throws Exception {
         TableBatch batch = new TableBatch("nodes_new", false);
         batch.add(key(Y), null, "w.out.nodes_new", 0, offset++);

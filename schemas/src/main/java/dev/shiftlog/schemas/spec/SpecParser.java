@@ -520,21 +520,10 @@ public final class SpecParser {
             if (node == null) {
                 return List.of();
             }
-            MappingNode map = mapping(node, "'lookups' of '" + target + "'");
-            if (map == null) {
-                return List.of();
-            }
             List<LookupDef> out = new ArrayList<>();
-            for (NodeTuple t : map.getValue()) {
-                String name = text(t.getKeyNode());
-                if (name == null || !IDENTIFIER.matcher(name).matches() || name.contains(".")) {
-                    error(t.getKeyNode(), "lookup name '" + name + "' must be a plain identifier: expressions read it as " + name + ".column");
-                    continue;
-                }
-                MappingNode body = mapping(t.getValueNode(), "lookup '" + name + "'");
-                if (body == null) {
-                    continue;
-                }
+            for (NamedEntry named : namedEntries(node, "lookups", "lookup", target, ".column")) {
+                String name = named.name();
+                MappingNode body = named.body();
                 Map<String, Node> keys = keys(body, LOOKUP_KEYS, "lookup '" + name + "'");
                 String table = identifier(keys, "table", body, true);
                 List<String> on = onList(keys, body);
@@ -556,13 +545,41 @@ public final class SpecParser {
                             + String.join(", ", SpecKeys.LOOKUP_ON_MISSING.choices()));
                 }
                 if (out.stream().anyMatch(l -> l.name().equals(name))) {
-                    error(t.getKeyNode(), "lookup '" + name + "' is listed twice");
+                    error(named.keyNode(), "lookup '" + name + "' is listed twice");
                 }
                 if (table != null && !on.isEmpty()) {
                     out.add(new LookupDef(name, table, on, by, "dlq".equals(missing), at(body)));
                 }
             }
             return List.copyOf(out);
+        }
+
+        /** One entry of a block of named entries ({@code lookups:}, {@code aggregates:}). */
+        record NamedEntry(String name, Node keyNode, MappingNode body) {
+        }
+
+        /**
+         * The entries of a block of named entries, each name a plain identifier since expressions read it as
+         * {@code name + readAs}; malformed entries are reported and left out.
+         */
+        List<NamedEntry> namedEntries(Node node, String block, String kind, String target, String readAs) {
+            MappingNode map = mapping(node, "'" + block + "' of '" + target + "'");
+            if (map == null) {
+                return List.of();
+            }
+            List<NamedEntry> entries = new ArrayList<>();
+            for (NodeTuple t : map.getValue()) {
+                String name = text(t.getKeyNode());
+                if (name == null || !IDENTIFIER.matcher(name).matches() || name.contains(".")) {
+                    error(t.getKeyNode(), kind + " name '" + name + "' must be a plain identifier: expressions read it as " + name + readAs);
+                    continue;
+                }
+                MappingNode body = mapping(t.getValueNode(), kind + " '" + name + "'");
+                if (body != null) {
+                    entries.add(new NamedEntry(name, t.getKeyNode(), body));
+                }
+            }
+            return entries;
         }
 
         /** An {@code on} key: one name ({@code column} or {@code lookup.column}) or a list of them. */
@@ -588,27 +605,16 @@ public final class SpecParser {
             if (node == null) {
                 return List.of();
             }
-            MappingNode map = mapping(node, "'aggregates' of '" + target + "'");
-            if (map == null) {
-                return List.of();
-            }
             List<AggregateDef> out = new ArrayList<>();
-            for (NodeTuple t : map.getValue()) {
-                String name = text(t.getKeyNode());
-                if (name == null || !IDENTIFIER.matcher(name).matches() || name.contains(".")) {
-                    error(t.getKeyNode(), "aggregate name '" + name + "' must be a plain identifier: expressions read it as " + name);
-                    continue;
-                }
-                MappingNode body = mapping(t.getValueNode(), "aggregate '" + name + "'");
-                if (body == null) {
-                    continue;
-                }
+            for (NamedEntry named : namedEntries(node, "aggregates", "aggregate", target, "")) {
+                String name = named.name();
+                MappingNode body = named.body();
                 Map<String, Node> keys = keys(body, AGGREGATE_KEYS, "aggregate '" + name + "'");
                 String table = identifier(keys, "table", body, true);
                 List<String> on = onList(keys, body);
                 String value = scalar(keys, "value", body, true);
                 if (out.stream().anyMatch(a -> a.name().equals(name))) {
-                    error(t.getKeyNode(), "aggregate '" + name + "' is listed twice");
+                    error(named.keyNode(), "aggregate '" + name + "' is listed twice");
                 }
                 if (table != null && !on.isEmpty() && value != null) {
                     out.add(new AggregateDef(name, table, on, value, at(body)));
