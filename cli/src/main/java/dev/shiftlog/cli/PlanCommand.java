@@ -45,9 +45,11 @@ final class PlanCommand implements Callable<Integer> {
                         t.target(), t.id().specName(), t.key(), t.legacyKey(), t.columns().size());
             }
             for (ColumnDef ref : t.references()) {
-                boolean throughLookup = ref.reference().from().stream().anyMatch(f -> dev.shiftlog.schemas.spec.LookupDef.lookupOf(f) != null);
-                System.out.printf("      %s ← %s%s: waits for %s%s, %s after %s%n", ref.target(), throughLookup ? "lookup " : t.sourceTable() + ".",
-                        String.join("+", ref.reference().from()), ref.ref(),
+                dev.shiftlog.schemas.spec.ReferenceDef r = ref.reference();
+                String parentKey = r.byMatch() ? "match " + r.match()
+                        : (r.throughLookup() ? "lookup " : t.sourceTable() + ".") + String.join("+", r.from());
+                System.out.printf("      %s ← %s: waits for %s%s%s, %s after %s%n", ref.target(), parentKey, ref.ref(),
+                        r.source() != null ? " (the row from " + r.source() + ")" : "",
                         ref.ref().equals(t.target()) ? " (a tree: parents before children)" : "",
                         ref.reference().landNullThenPatch() ? "lands NULL then patched" : "to the DLQ",
                         dev.shiftlog.schemas.spec.SpecDuration.format(ref.reference().parkTimeout()));

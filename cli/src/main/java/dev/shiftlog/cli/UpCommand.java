@@ -67,7 +67,9 @@ final class UpCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             pipeline.start(spec, kafka, dir, stages, (table, upserts, deletes) -> { });
-            operations[0] = new WorkerOperations(spec, kafka, http, stages.toString(), pipeline);
+            String stageNames = stages.stream().map(s -> s.name().toLowerCase(java.util.Locale.ROOT))
+                    .collect(java.util.stream.Collectors.joining("+"));
+            operations[0] = new WorkerOperations(spec, kafka, http, stageNames, pipeline);
             System.out.println("shiftlog " + spec.name() + ": " + stages + " running against Kafka " + kafka.bootstrapServers()
                     + "; " + operations[0].describe() + "; Ctrl-C stops");
             pipeline.anyStopped().get();

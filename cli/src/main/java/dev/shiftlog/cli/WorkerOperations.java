@@ -39,6 +39,8 @@ final class WorkerOperations implements AutoCloseable {
             return;
         }
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // before any meter: every series says which migration and which worker kind it comes from
+        metrics.config().commonTags("migration", spec.name(), "stage", stages);
         new JvmMemoryMetrics().bindTo(metrics);
         new JvmThreadMetrics().bindTo(metrics);
         sampler = new StatusSampler(new StatusProbe(spec, kafka.clientConfig(), kafka.registry()), metrics, 5);

@@ -37,10 +37,15 @@ final class InProcessPipeline implements AutoCloseable {
 
     /** Only some of the stages, e.g. the producer alone to read what it publishes. */
     static InProcessPipeline start(TestServers servers, String fileName, String specText, EnumSet<Pipeline.Stage> stages) throws Exception {
-        MigrationDef spec = new SpecParser(servers.env()).parse(fileName, specText);
-        KafkaEndpoint kafka = KafkaEndpoint.open(spec, servers.env(), servers.dir);
+        return start(new SpecParser(servers.env()).parse(fileName, specText), servers.env(), servers.dir, stages);
+    }
+
+    /** A parsed spec against servers of the test's own (containers), its state under {@code dir}. */
+    static InProcessPipeline start(MigrationDef spec, Map<String, String> env, java.nio.file.Path dir, EnumSet<Pipeline.Stage> stages)
+            throws Exception {
+        KafkaEndpoint kafka = KafkaEndpoint.open(spec, env, dir);
         Pipeline pipeline = new Pipeline();
-        pipeline.start(spec, kafka, servers.dir.resolve("work"), stages, (t, u, d) -> { });
+        pipeline.start(spec, kafka, dir.resolve("work"), stages, (t, u, d) -> { });
         return new InProcessPipeline(spec, kafka, pipeline);
     }
 

@@ -97,6 +97,45 @@ class SchemaRegistryApiIT {
         assertThat(decodedSrc).isEqualTo(legacyRows);
     }
 
+    /**
+     * {@code /metrics} of the same worker: every series says its migration and worker kind, per-table series their
+     * table, every family has HELP text, and Prometheus' own {@code promtool check metrics} finds nothing to say.
+     */
+    @Test
+    void metricsCarryHelpAndLabelsAndPassPromtool() throws Exception {
+        String[] text = new String[1];
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registryUrl + "/metrics"))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            text[0] = response.body();
+            assertThat(text[0]).contains("shiftlog_rows_landed{").contains("shiftlog_lag{");
+        });
+        List<String> lines = text[0].lines().toList();
+        List<String> families = lines.stream().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")[2]).toList();
+        assertThat(families).contains("shiftlog_lag", "shiftlog_dlq_rows", "shiftlog_parked_rows", "shiftlog_cdc_delay_seconds",
+                "shiftlog_rows_landed", "shiftlog_rows_expected", "shiftlog_rows_captured", "shiftlog_rows_rejected");
+        for (String family : families) {
+            assertThat(lines).as("HELP of " + family).anyMatch(l -> l.matches("# HELP " + family + " \\S.*"));
+        }
+        for (String sample : lines.stream().filter(l -> !l.startsWith("#") && !l.isBlank()).toList()) {
+            assertThat(sample).as("labels of a series").contains("migration=\"items\"").contains("stage=\"test\"");
+            if (sample.startsWith("shiftlog_rows_")) {
+                assertThat(sample).contains("table=\"items_new\"");
+            }
+        }
+        java.util.Optional<Path> promtool = java.util.stream.Stream.of(System.getenv("PATH").split(java.io.File.pathSeparator))
+                .map(dir -> Path.of(dir, "promtool")).filter(Files::isExecutable).findFirst();
+        org.junit.jupiter.api.Assumptions.assumeTrue(promtool.isPresent(), "promtool is not installed (.ci/run installs it: apt prometheus)");
+        Process check = new ProcessBuilder(promtool.get().toString(), "check", "metrics").redirectErrorStream(true).start();
+        try (var in = check.getOutputStream()) {
+            in.write(text[0].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String said = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(check.waitFor()).as("promtool check metrics: " + said).isZero();
+        assertThat(said).as("promtool's lint findings").isBlank();
+    }
+
     private static Map<String, String> rows(RowsAsText rows) {
         Map<String, String> out = new TreeMap<>();
         rows.rows().forEach((key, values) -> out.put(key, values.get(0)));

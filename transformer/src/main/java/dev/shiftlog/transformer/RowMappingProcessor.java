@@ -258,7 +258,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         if (previous != null && previous.slots().size() != referenceColumns.size()) {
             previous = null; // written under a spec with other references: ask again
         }
-        List<String> parents = newValue == null ? null : mapper.referencedKeys(record.value(), found);
+        List<String> parents = newValue == null ? null : mapper.referencedKeys(record.key(), record.value(), found);
         String nullMarked = child + ParkedKeys.LANDED_WITH_NULL;
         // only a version with a parent id still unknown can have a parked row: the common update under landed
         // parents costs no store read and writes no tombstones to the changelog
@@ -292,7 +292,8 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
                     }
                     reject(record, mapper, new RowMapper.RowRejectedException("link key " + table.target(), "row " + table.source() + ":"
                             + child + " → " + table.target() + "." + referenceColumns.get(i).target() + " is part of the link table's key"
-                            + " but legacy column " + referenceColumns.get(i).from() + " is NULL"));
+                            + " but " + (referenceColumns.get(i).reference().byMatch() ? "its 'match' is NULL"
+                            : "legacy column " + referenceColumns.get(i).from() + " is NULL")));
                     return;
                 }
             }

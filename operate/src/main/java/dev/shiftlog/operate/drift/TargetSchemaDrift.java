@@ -164,6 +164,7 @@ public final class TargetSchemaDrift {
             }
             String what = def == null ? (name.equals(mapping.key()) ? "the id (" + mapping.id().specName() + ")" : "the legacy key")
                     : def.isExpression() ? "expression " + def.expr()
+                    : def.isReference() && def.reference().byMatch() ? "the new id of the " + def.ref() + " row matching " + def.reference().match()
                     : !legacyColumns.containsKey(def.from()) ? "the looked-up '" + def.from() + "'"
                     : "legacy column '" + mapping.sourceTable() + "." + def.from() + "' " + legacyColumns.get(def.from()).display();
             if (column.generated()) {

@@ -35,11 +35,13 @@ public final class StatusSampler implements AutoCloseable {
         this.probe = probe;
         this.registry = registry;
         Gauge.builder("shiftlog.lag", report, r -> r.get() == null ? Double.NaN : r.get().totalLag())
-                .description("consumer lag of transformer and sink, all partitions").register(registry);
-        Gauge.builder("shiftlog.dlq.rows", report, r -> r.get() == null ? Double.NaN : r.get().dlq()).register(registry);
-        Gauge.builder("shiftlog.parked.rows", report, r -> r.get() == null ? Double.NaN : r.get().parked()).register(registry);
+                .description("Records the transformer and sink groups have yet to read, over all partitions").register(registry);
+        Gauge.builder("shiftlog.dlq.rows", report, r -> r.get() == null ? Double.NaN : r.get().dlq())
+                .description("Rows in the dead-letter topic, with their reasons").register(registry);
+        Gauge.builder("shiftlog.parked.rows", report, r -> r.get() == null ? Double.NaN : r.get().parked())
+                .description("Rows waiting for a row they reference to land").register(registry);
         Gauge.builder("shiftlog.cdc.delay", report, r -> r.get() == null ? Double.NaN : r.get().cdcDelayMs() / 1000.0)
-                .baseUnit("seconds").description("age of the oldest change not yet in the target").register(registry);
+                .baseUnit("seconds").description("Age of the oldest change not yet in the target").register(registry);
         scheduler.scheduleWithFixedDelay(this::sample, 0, periodSeconds, TimeUnit.SECONDS);
     }
 
@@ -52,10 +54,14 @@ public final class StatusSampler implements AutoCloseable {
             for (StatusReport.TableProgress t : r.tables()) {
                 if (tables.put(t.table(), t) == null) {
                     Tags tags = Tags.of("table", t.table());
-                    Gauge.builder("shiftlog.rows.landed", tables, m -> m.get(t.table()).landed()).tags(tags).register(registry);
-                    Gauge.builder("shiftlog.rows.expected", tables, m -> m.get(t.table()).expected()).tags(tags).register(registry);
-                    Gauge.builder("shiftlog.rows.captured", tables, m -> m.get(t.table()).captured()).tags(tags).register(registry);
-                    Gauge.builder("shiftlog.rows.rejected", tables, m -> m.get(t.table()).rejected()).tags(tags).register(registry);
+                    Gauge.builder("shiftlog.rows.landed", tables, m -> m.get(t.table()).landed()).tags(tags)
+                            .description("Rows in the target table").register(registry);
+                    Gauge.builder("shiftlog.rows.expected", tables, m -> m.get(t.table()).expected()).tags(tags)
+                            .description("Legacy rows the mapping keeps for the target table, less those in the DLQ").register(registry);
+                    Gauge.builder("shiftlog.rows.captured", tables, m -> m.get(t.table()).captured()).tags(tags)
+                            .description("Change events captured for the target table").register(registry);
+                    Gauge.builder("shiftlog.rows.rejected", tables, m -> m.get(t.table()).rejected()).tags(tags)
+                            .description("Rows of the target table in the DLQ").register(registry);
                 }
             }
         } catch (Exception e) {

@@ -110,7 +110,7 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
                     rejected++;
                     continue;
                 }
-                List<String> parentKeys = refs.isEmpty() ? List.of() : mapper.referencedKeys(row.value(), found.rows());
+                List<String> parentKeys = refs.isEmpty() ? List.of() : mapper.referencedKeys(row.key(), row.value(), found.rows());
                 for (int i = 0; i < fields.size(); i++) {
                     if (i > 0) {
                         batch.append('\t');

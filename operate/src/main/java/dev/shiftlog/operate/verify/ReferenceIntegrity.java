@@ -65,7 +65,7 @@ final class ReferenceIntegrity implements Verifier<Integer> {
                         rs.getString(2), "references " + parent.target() + "." + parent.key() + " = " + rs.getString(2) + ", which does not exist"));
             }
         }
-        if (!ref.ref().equals(t.target()) || ref.reference().composite()) {
+        if (!ref.ref().equals(t.target()) || ref.reference().composite() || ref.reference().byMatch()) {
             return;
         }
         String key = quote(t.key());

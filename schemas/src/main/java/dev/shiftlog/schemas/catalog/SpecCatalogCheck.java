@@ -174,7 +174,14 @@ public final class SpecCatalogCheck {
                     errors.add(new SpecError(c.location(), "expression for '" + t.target() + "." + c.target()
                             + "' does not compile: " + e.getMessage()));
                 }
-            } else if (c.isReference() && c.reference().from().stream().anyMatch(f -> dev.shiftlog.schemas.spec.LookupDef.lookupOf(f) != null)) {
+            } else if (c.isReference() && c.reference().byMatch()) {
+                try {
+                    ColumnExpression.compile(c.reference().match(), celColumns);
+                } catch (ColumnExpression.ExpressionException e) {
+                    errors.add(new SpecError(c.location(), "'match' of reference '" + t.target() + "." + c.target()
+                            + "' does not compile: " + e.getMessage()));
+                }
+            } else if (c.isReference() && c.reference().throughLookup()) {
                 for (String entry : c.reference().from()) {
                     String through = dev.shiftlog.schemas.spec.LookupDef.lookupOf(entry);
                     String column = dev.shiftlog.schemas.spec.LookupDef.columnOf(entry);

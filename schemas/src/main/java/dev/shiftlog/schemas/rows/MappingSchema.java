@@ -23,6 +23,7 @@ public final class MappingSchema {
     private final Schema keySchema;
     private final Schema valueSchema;
     private final Map<String, ColumnExpression> expressions = new HashMap<>();
+    private final Map<String, ColumnExpression> referenceMatches = new HashMap<>();
     private ColumnExpression where;
     private ColumnExpression matchOn;
 
@@ -101,7 +102,15 @@ public final class MappingSchema {
                     throw new RowMapper.RowMappingException(column.location(), "expression for '" + table.target() + "."
                             + column.target() + "' does not compile: " + e.getMessage());
                 }
-            } else if (column.isReference() && column.reference().from().stream().anyMatch(p -> LookupDef.lookupOf(p) != null)) {
+            } else if (column.isReference() && column.reference().byMatch()) {
+                try {
+                    referenceMatches.put(column.target(), ColumnExpression.compile(column.reference().match(), celColumns));
+                } catch (ColumnExpression.ExpressionException e) {
+                    throw new RowMapper.RowMappingException(column.location(), "'match' of reference '" + table.target() + "."
+                            + column.target() + "' does not compile: " + e.getMessage());
+                }
+                type = idType(column.refId(), Schema.create(Schema.Type.STRING)); // a preserved match value is text
+            } else if (column.isReference() && column.reference().throughLookup()) {
                 // the parent's key is in a looked-up row (its schema known once one is read): the new id is text or a uuid
                 for (String part : column.reference().from()) {
                     if (LookupDef.lookupOf(part) == null && sourceValueSchema.getField(part) == null) {
@@ -176,6 +185,11 @@ public final class MappingSchema {
     /** The compiled {@code where}, or null. */
     ColumnExpression where() {
         return where;
+    }
+
+    /** Reference column → its compiled {@code match} (the consolidated parent's match value), for references by match. */
+    Map<String, ColumnExpression> referenceMatches() {
+        return referenceMatches;
     }
 
     /** The compiled {@code match-on}, or null. */

@@ -64,7 +64,7 @@ public final class RowMapper {
         List<ColumnDef> references = table.references();
         this.throughLookup = new boolean[references.size()];
         for (int i = 0; i < references.size(); i++) {
-            throughLookup[i] = references.get(i).reference().from().stream().anyMatch(p -> LookupDef.lookupOf(p) != null);
+            throughLookup[i] = references.get(i).reference().throughLookup();
         }
         this.migration = migration;
         this.table = table;
@@ -84,14 +84,30 @@ public final class RowMapper {
      * with MATCH SIMPLE does not check such a row). The reference columns themselves stay NULL in {@link #value}
      * until the referenced rows have landed and the transformer fills in their new ids.
      */
-    public List<String> referencedKeys(GenericRecord source, Map<String, GenericRecord> found) {
+    public List<String> referencedKeys(GenericRecord sourceKey, GenericRecord source, Map<String, GenericRecord> found) {
         List<ColumnDef> references = table.references();
         List<String> keys = new ArrayList<>(references.size());
         for (int i = 0; i < references.size(); i++) {
             ColumnDef ref = references.get(i);
-            keys.add(throughLookup[i] ? referencedKeyThroughLookup(ref, source, found) : AvroValues.columnsText(source, ref.reference().from()));
+            dev.shiftlog.schemas.spec.ReferenceDef r = ref.reference();
+            String key = r.byMatch() ? referencedMatch(ref, sourceKey, source, found)
+                    : throughLookup[i] ? referencedKeyThroughLookup(ref, source, found) : AvroValues.columnsText(source, r.from());
+            // a target several legacy tables feed keeps its legacy keys as <source>:<key>, as its rows land
+            keys.add(key != null && r.source() != null ? r.source() + ":" + key : key);
         }
         return keys;
+    }
+
+    /** The match value naming a consolidated parent ({@code match}), as {@link #matchText} gives it; null means no parent. */
+    private String referencedMatch(ColumnDef ref, GenericRecord sourceKey, GenericRecord source, Map<String, GenericRecord> found) {
+        Object value;
+        try {
+            value = schema.referenceMatches().get(ref.target()).evaluate(celValues(sourceKey, source, found));
+        } catch (ColumnExpression.ExpressionException e) {
+            throw new RowRejectedException("reference " + ref.target(), "row " + table.source() + ":" + legacyKeyText(sourceKey)
+                    + " → 'match' of reference " + table.target() + "." + ref.target() + ": " + e.getMessage());
+        }
+        return CelTypes.fromCel(Schema.create(Schema.Type.STRING), value) == null ? null : value.toString();
     }
 
     /** {@code from: lookup.column} parts read the row the lookup found: none found reads as NULL, as for a lookup's columns. */

@@ -106,6 +106,12 @@ public final class SpecKeys {
             "With 'from': the column references this target table; it gets the new id of the referenced row, and the row "
                     + "waits until that row has landed. 'from: lookup.column' takes the parent's legacy key from a looked-up "
                     + "row (a reference through another legacy table).");
+    public static final SpecKey REF_SOURCE = key(Block.COLUMN, "source", Kind.IDENTIFIER, false, null,
+            "With 'ref' to a target several legacy tables feed: the legacy table the parent row comes from, since its "
+                    + "legacy key alone may exist in each.");
+    public static final SpecKey REF_MATCH = key(Block.COLUMN, "match", Kind.EXPRESSION, false, null,
+            "With 'ref' to a target consolidated with 'match-on', instead of 'from': a CEL expression over the row and its "
+                    + "lookups whose value is the parent's match value, e.g. sender.email.lowerAscii().");
     public static final SpecKey COLUMN_PARK_TIMEOUT = key(Block.COLUMN, "park-timeout", Kind.DURATION, false, null,
             "With 'ref': this reference's park-timeout; defaults to the table's.");
     public static final SpecKey COLUMN_ON_MISSING_PARENT = new Builder(Block.COLUMN, "on-missing-parent", Kind.CHOICE)

@@ -254,10 +254,8 @@ public final class SpecParser {
                             errors.add(new SpecError(c.location(), "column '" + c.target() + "' references link table '" + c.ref()
                                     + "', whose rows have no id of their own; reference the rows it links instead"));
                         }
-                        if (merged.contains(c.ref())) {
-                            errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
-                                    + "', which several legacy tables feed; a legacy key cannot say which row it means"));
-                        } else if (strategy == null) {
+                        ReferenceDef reference = parentRowNaming(c, tables, merged);
+                        if (strategy == null) {
                             errors.add(new SpecError(c.location(), "column '" + c.target() + "' references '" + c.ref()
                                     + "', which is not a target table of this spec; targets are " + strategies.keySet()));
                         }
@@ -266,7 +264,7 @@ public final class SpecParser {
                                     + " through a lookup; the column's type would be the looked-up column's, which only the legacy rows"
                                     + " know: give '" + c.ref() + "' a uuid5, uuid7, cuid2 or target id"));
                         }
-                        columns.add(c.withReference(c.reference().withParentId(strategy)));
+                        columns.add(c.withReference(reference.withParentId(strategy)));
                     } else {
                         columns.add(c);
                     }
@@ -276,6 +274,53 @@ public final class SpecParser {
                         t.landNullThenPatch(), t.linkKey(), t.lookups(), t.aggregates(), t.location()));
             }
             return List.copyOf(resolved);
+        }
+
+        /**
+         * Checks how a reference names its parent row: a target several legacy tables feed keeps legacy keys as
+         * {@code <source>:<key>}, so the reference says which {@code source}; a target consolidated with
+         * {@code match-on} is keyed by the match value, so the reference gives it ({@code match}). Returns the
+         * reference with {@code source} as the parent mapping's table name, the form its legacy keys carry.
+         */
+        ReferenceDef parentRowNaming(ColumnDef c, List<TableMappingDef> tables, Set<String> merged) {
+            ReferenceDef r = c.reference();
+            List<TableMappingDef> parents = tables.stream().filter(p -> p.target().equals(c.ref())).toList();
+            String where = "column '" + c.target() + "' references '" + c.ref() + "'";
+            TableMappingDef consolidated = parents.stream().filter(p -> p.matchOn() != null).findFirst().orElse(null);
+            if (consolidated != null) {
+                if (!r.byMatch()) {
+                    errors.add(new SpecError(c.location(), where + ", whose rows are consolidated by match-on ("
+                            + consolidated.matchOn().expr() + "); name the parent by its match value: { ref: " + c.ref()
+                            + ", match: \"<an expression over this row or its lookups>\" }"));
+                }
+                return r;
+            }
+            if (r.byMatch()) {
+                errors.add(new SpecError(c.location(), where + " by 'match', which is for a parent consolidated with match-on; "
+                        + c.ref() + " has none: use 'from'"));
+                return r;
+            }
+            List<String> sources = parents.stream().map(TableMappingDef::sourceTable).toList();
+            if (!merged.contains(c.ref())) {
+                if (r.source() != null) {
+                    errors.add(new SpecError(c.location(), where + " with 'source', which is for a target several legacy tables"
+                            + " feed; " + c.ref() + " is fed by " + String.join(", ", sources) + " alone: drop 'source'"));
+                }
+                return r;
+            }
+            if (r.source() == null) {
+                errors.add(new SpecError(c.location(), where + ", which several legacy tables feed (" + String.join(", ", sources)
+                        + "); a legacy key alone cannot say which row it means: add 'source: <one of them>'"));
+                return r;
+            }
+            TableMappingDef parent = parents.stream().filter(p -> p.source().equals(r.source()) || p.sourceTable().equals(r.source()))
+                    .findFirst().orElse(null);
+            if (parent == null) {
+                errors.add(new SpecError(c.location(), where + " from 'source: " + r.source() + "', which is not one of the legacy tables"
+                        + " feeding " + c.ref() + ": " + String.join(", ", sources)));
+                return r;
+            }
+            return new ReferenceDef(r.table(), r.from(), parent.sourceTable(), null, r.parentId(), r.parkTimeout(), r.landNullThenPatch());
         }
 
         ConnectionDef connection(Node node, String block, Node parent) {
@@ -485,13 +530,28 @@ public final class SpecParser {
             }
             String from = fromList != null ? (fromList.isEmpty() ? null : fromList.get(0)) : scalar(keys, "from", map, false);
             String expr = scalar(keys, "expr", map, false);
+            String refSource = identifier(keys, "source", map, false);
+            String match = scalar(keys, "match", map, false);
+            if (ref != null && match != null) {
+                if (from != null || expr != null) {
+                    error(map, "reference column '" + name + "' names its parent by 'match' (the parent's match value); drop '"
+                            + (from != null ? "from" : "expr") + "'");
+                    return null;
+                }
+                if (refSource != null) {
+                    error(keys.get("source"), "reference column '" + name + "': 'source' names the legacy table of a parent in a target"
+                            + " several legacy tables feed; a consolidated parent is named by 'match' alone");
+                }
+                return new ColumnDef(name, null, null, new ReferenceDef(ref, List.of(), null, match, null, referenceTimeout(keys, map, tableTimeout),
+                        referenceLandsNull(keys, map, tableLandNull)), at(keys.get("match")));
+            }
             if ((from == null) == (expr == null)) {
                 error(map, "column '" + name + "' needs exactly one of 'from' (a source column) or 'expr' (a CEL expression)");
                 return null;
             }
             Node where = keys.get(from != null ? "from" : "expr");
             if (ref == null) {
-                for (String only : List.of("park-timeout", "on-missing-parent")) {
+                for (String only : List.of("park-timeout", "on-missing-parent", "source", "match")) {
                     if (keys.containsKey(only)) {
                         error(keys.get(only), "'" + only + "' of column '" + name + "' applies to references only ({ref: table, from: column})");
                     }
@@ -500,19 +560,28 @@ public final class SpecParser {
             }
             if (from == null) {
                 error(keys.get("ref"), "reference column '" + name + "' needs 'from': the source column holding the legacy key of the "
-                        + ref + " row");
+                        + ref + " row (or, for a target consolidated with match-on, 'match': the parent's match value)");
                 return null;
             }
+            ReferenceDef reference = new ReferenceDef(ref, fromList != null ? fromList : List.of(from), refSource, null, null,
+                    referenceTimeout(keys, map, tableTimeout), referenceLandsNull(keys, map, tableLandNull));
+            return new ColumnDef(name, from, null, reference, at(where));
+        }
+
+        /** A reference's park-timeout: its own, else the table's. */
+        java.time.Duration referenceTimeout(Map<String, Node> keys, Node map, java.time.Duration tableTimeout) {
             java.time.Duration timeout = duration(keys, "park-timeout", map);
+            return timeout == null ? tableTimeout : timeout;
+        }
+
+        /** A reference's on-missing-parent (whether it lands NULL then patched): its own, else the table's. */
+        boolean referenceLandsNull(Map<String, Node> keys, Node map, boolean tableLandNull) {
             String missingParent = scalar(keys, "on-missing-parent", map, false);
             if (missingParent != null && !SpecKeys.ON_MISSING_PARENT.choices().contains(missingParent)) {
                 error(keys.get("on-missing-parent"), "unknown on-missing-parent policy '" + missingParent
                         + "'; allowed: " + String.join(", ", SpecKeys.ON_MISSING_PARENT.choices()));
             }
-            ReferenceDef reference = new ReferenceDef(ref, fromList != null ? fromList : List.of(from), null,
-                    timeout == null ? tableTimeout : timeout,
-                    missingParent == null ? tableLandNull : "land-null-then-patch".equals(missingParent));
-            return new ColumnDef(name, from, null, reference, at(where));
+            return missingParent == null ? tableLandNull : "land-null-then-patch".equals(missingParent);
         }
 
         /** The lookups of a table, in spec order; each {@code on} may read only the row and earlier lookups. */

@@ -158,4 +158,57 @@ class SpecParserTest {
         assertThat(errorsOf(yaml)).extracting(SpecError::message)
                 .containsExactly("put the password in 'source.password' (e.g. ${PGPASSWORD}), not in the URL");
     }
+
+    private static final String PARENTS = """
+              - target: contacts
+                source: customers
+                columns: { name: name }
+              - target: contacts
+                source: legacy.suppliers
+                columns: { name: name }
+              - target: users
+                source: shows_users
+                match-on: "email.lowerAscii()"
+                columns: { name: name }
+              - target: users
+                source: community_users
+                match-on: "email.lowerAscii()"
+                columns: { handle: handle }
+            """;
+
+    @Test
+    void shouldNameAParentInAMergedTargetBySourceAndAConsolidatedOneByMatch() {
+        MigrationDef spec = new SpecParser(ENV).parse("spec.yaml", VALID.replace("shout: { expr: \"name + '!'\" }", """
+                shout: { expr: "name + '!'" }
+                      seller: { ref: contacts, source: suppliers, from: supplier_id }
+                      sender: { ref: users, match: "sender_email.lowerAscii()" }""") + PARENTS);
+        assertThat(spec.tables().get(0).references()).extracting(c -> c.target() + " " + c.reference().from() + " "
+                + c.reference().source() + " " + c.reference().match()).containsExactly("seller [supplier_id] suppliers null",
+                "sender [] null sender_email.lowerAscii()");
+    }
+
+    @Test
+    void shouldRefuseAReferenceThatCannotSayWhichParentRowItMeans() {
+        String yaml = VALID.replace("shout: { expr: \"name + '!'\" }", """
+                shout: { expr: "name + '!'" }
+                      a: { ref: contacts, from: contact_id }
+                      b: { ref: contacts, source: vendors, from: contact_id }
+                      c: { ref: users, from: user_id }
+                      d: { ref: coaches, source: tls_coach, from: boss_id }
+                      e: { ref: coaches, match: "boss" }
+                      f: { ref: users, match: "email", from: user_id }""") + PARENTS;
+
+        assertThat(errorsOf(yaml)).extracting(SpecError::toString).containsExactly(
+                "spec.yaml:25:10: reference column 'f' names its parent by 'match' (the parent's match value); drop 'from'",
+                "spec.yaml:20:33: column 'a' references 'contacts', which several legacy tables feed (customers, suppliers); a legacy"
+                        + " key alone cannot say which row it means: add 'source: <one of them>'",
+                "spec.yaml:21:50: column 'b' references 'contacts' from 'source: vendors', which is not one of the legacy tables"
+                        + " feeding contacts: customers, suppliers",
+                "spec.yaml:22:30: column 'c' references 'users', whose rows are consolidated by match-on (email.lowerAscii()); name"
+                        + " the parent by its match value: { ref: users, match: \"<an expression over this row or its lookups>\" }",
+                "spec.yaml:23:51: column 'd' references 'coaches' with 'source', which is for a target several legacy tables feed;"
+                        + " coaches is fed by tls_coach alone: drop 'source'",
+                "spec.yaml:24:33: column 'e' references 'coaches' by 'match', which is for a parent consolidated with match-on;"
+                        + " coaches has none: use 'from'");
+    }
 }
