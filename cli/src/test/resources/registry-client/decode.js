@@ -17,7 +17,8 @@ const json = (k, v) => (typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v
   setTimeout(() => { console.error('timed out after ' + seen + ' message(s)'); process.exit(2); }, 90000);
   await consumer.run({
     eachMessage: async ({ message }) => {
-      const key = await registry.decode(message.key);
+      // registry-framed keys (magic byte 0) decode through the API; the audit topic's keys are plain text
+      const key = message.key && message.key[0] === 0 ? await registry.decode(message.key) : (message.key ? message.key.toString() : null);
       const value = message.value ? await registry.decode(message.value) : null;
       console.log(JSON.stringify({ key, value }, json));
       if (++seen >= Number(count)) {

@@ -108,7 +108,7 @@ final class DependencyWait {
         List<Dependency> out = new java.util.ArrayList<>();
         if (legacy) {
             out.add(new Dependency("legacy database " + spec.source().url(), () -> {
-                try (var c = dev.shiftlog.schemas.catalog.PostgresCatalog.open(spec.source())) {
+                try (var c = dev.shiftlog.schemas.catalog.LegacyCatalog.open(spec.source())) {
                     c.isValid(5);
                 }
             }));

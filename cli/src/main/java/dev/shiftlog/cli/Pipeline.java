@@ -1,7 +1,7 @@
 package dev.shiftlog.cli;
 
 import dev.shiftlog.operate.audit.AuditLog;
-import dev.shiftlog.producer.ProducerStage;
+import dev.shiftlog.producer.CaptureStage;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.sink.AppliedBatchListener;
 import dev.shiftlog.sink.SinkStage;
@@ -24,7 +24,7 @@ final class Pipeline implements AutoCloseable {
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<CompletableFuture<Void>> failures = new ArrayList<>();
-    private ProducerStage producer;
+    private CaptureStage producer;
     private SinkStage sink;
     private TransformerStage transformer;
 
@@ -47,7 +47,7 @@ final class Pipeline implements AutoCloseable {
         if (stages.contains(Stage.PRODUCER)) {
             AuditLog audit = new AuditLog(spec, kafka.clientConfig(), kafka.registry()); // one for all tables of the snapshot
             started.add(audit);
-            producer = new ProducerStage(spec, kafka.clientConfig(), kafka.registry(), (schema, table, rows) ->
+            producer = CaptureStage.of(spec, kafka.clientConfig(), kafka.registry(), (schema, table, rows) ->
                     audit.record("snapshot-done", Map.of("table", schema + "." + table, "rows", rows)));
             producer.start();
             started.add(producer);

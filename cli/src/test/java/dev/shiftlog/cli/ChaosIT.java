@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 @org.junit.jupiter.api.Tag("chaos")
 class ChaosIT {
-    private static final int NODES = 60_000;
+    private static final int NODES = 40_000;
     private static final String SPEC = """
             migration: chaos
             source: { url: "${SHIFTLOG_SOURCE_URL}", user: "${SHIFTLOG_SOURCE_USER}", password: "${SHIFTLOG_SOURCE_PASSWORD}" }

@@ -56,7 +56,8 @@ class ContainerRestartsIT {
         kafka = new KafkaContainer(DockerImageName.parse("apache/kafka:4.3.1")).withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("sh",
                 "-c", "while [ ! -f /tmp/testcontainers_start.sh ]; do sleep 0.1; done; exec /tmp/testcontainers_start.sh"));
         for (GenericContainer<?> c : List.of(legacy, target, kafka)) {
-            c.start();
+            // podman now and then refuses a start ("write child: broken pipe") and takes the next one
+            c.withStartupAttempts(3).start();
         }
         sql(legacy, ItemsScenario.LEGACY_DDL);
         sql(legacy, ItemsScenario.insert(1, ROWS));

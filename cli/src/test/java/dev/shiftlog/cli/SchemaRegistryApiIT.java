@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class SchemaRegistryApiIT {
     private static final int ROWS = 200;
+    private static final int REFUSED = 7;
     private static final Path NPM_HOME = Path.of("target", "registry-client").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static TestServers servers;
@@ -40,6 +41,9 @@ class SchemaRegistryApiIT {
         servers = new TestServers("registry-api-it");
         servers.legacySql(ItemsScenario.LEGACY_DDL + ItemsScenario.insert(1, ROWS));
         servers.targetSql(ItemsScenario.TARGET_DDL);
+        // one row the target refuses, so the DLQ topic has a message to decode too
+        servers.legacySql("UPDATE items SET name = 'refused' WHERE id = " + REFUSED);
+        servers.targetSql("ALTER TABLE items_new ADD CONSTRAINT items_new_not_refused CHECK (name <> 'refused')");
         // kafkajs reads gzip without a plugin (lz4, shiftlog's default, needs one): the spec's kafka.properties choose
         String spec = ItemsScenario.SPEC.replace("  partitions: 4", "  partitions: 4\n  properties: { compression.type: gzip }");
         run = InProcessPipeline.start(servers, "items.yaml", spec);
@@ -62,7 +66,7 @@ class SchemaRegistryApiIT {
     void confluentClientsReadEveryTopicThroughTheServedApi() throws Exception {
         TopicNames names = new TopicNames("items");
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                .untilAsserted(() -> assertThat(servers.targetRows("SELECT id::text, name FROM items_new").rows()).hasSize(ROWS));
+                .untilAsserted(() -> assertThat(servers.targetRows("SELECT id::text, name FROM items_new").rows()).hasSize(ROWS - 1));
 
         String outValue = names.out("items_new") + "-value";
         String srcValue = names.source("public", "items") + "-value";
@@ -88,6 +92,8 @@ class SchemaRegistryApiIT {
         for (JsonNode m : decode(names.out("items_new"), ROWS)) {
             decodedOut.put(m.get("key").get("id").asText(), m.get("value").get("legacy_id").asText() + " " + m.get("value").get("name").asText());
         }
+        assertThat(decodedOut.values()).as("the refused row is in the output topic, not in the target").contains(REFUSED + " refused");
+        decodedOut.values().remove(REFUSED + " refused");
         assertThat(decodedOut).isEqualTo(targetRows);
         Map<String, String> legacyRows = rows(servers.legacyRows("SELECT id::text, name FROM items"));
         Map<String, String> decodedSrc = new TreeMap<>();
@@ -95,6 +101,21 @@ class SchemaRegistryApiIT {
             decodedSrc.put(m.get("key").get("id").asText(), m.get("value").get("name").asText());
         }
         assertThat(decodedSrc).isEqualTo(legacyRows);
+
+        // the DLQ and the audit trail decode as well: the refused row with the target's reason, the trail's events as
+        // the target's shiftlog_runs table holds them
+        JsonNode rejected = decode(names.dlq(), 1).get(0);
+        assertThat(rejected.get("key").get("legacy_key").asText()).isEqualTo(Integer.toString(REFUSED));
+        assertThat(rejected.get("value").get("target_table").asText()).isEqualTo("items_new");
+        assertThat(rejected.get("value").get("rule").asText()).isEqualTo("target constraint items_new_not_refused");
+        Map<String, String> trail = rows(servers.targetRows("SELECT row_number() OVER (ORDER BY at, event)::text, event FROM shiftlog_runs"
+                + " WHERE migration = 'items' ORDER BY at, event"));
+        List<String> decodedTrail = new ArrayList<>();
+        for (JsonNode m : decode(names.audit(), trail.size())) {
+            assertThat(m.get("value").get("migration").asText()).isEqualTo("items");
+            decodedTrail.add(m.get("value").get("event").asText());
+        }
+        assertThat(decodedTrail).containsExactlyInAnyOrderElementsOf(trail.values());
     }
 
     /**

@@ -10,7 +10,6 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>Source offsets live in the Kafka topic {@code <m>.producer.offsets}; together with the replication slot they
  * let a restarted producer continue without a second snapshot once the first one has finished.
  */
-public final class ProducerStage implements AutoCloseable {
+public final class ProducerStage implements CaptureStage {
     private static final Logger LOG = LoggerFactory.getLogger(ProducerStage.class);
 
     private final MigrationDef spec;
@@ -120,16 +118,12 @@ public final class ProducerStage implements AutoCloseable {
         return p;
     }
 
-    /** Creates the source topics and starts capturing; returns at once, capture runs on its own thread. */
+    @Override
     public void start() {
         TopicNames names = new TopicNames(spec.name());
         new CapturePrerequisites(spec.source(), captureName(spec)).ensure(legacyTables(spec));
         new TopicProvisioner(kafkaConfig).ensure(sourceTopics(spec), spec.kafka().partitions(), names);
-        Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        dev.shiftlog.schemas.ProducerTuning.applyTo(producerConfig);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-producer");
+        Map<String, Object> producerConfig = CaptureStage.producerConfig(spec, kafkaConfig);
         producer = new KafkaProducer<>(producerConfig, new AvroSerializer(registry, true), new AvroSerializer(registry, false));
         publisher = new ChangeEventPublisher(spec.name(), names, producer, legacyTables(spec), snapshotListener,
                 new SnapshotReconciler(kafkaConfig, registry));
@@ -149,12 +143,12 @@ public final class ProducerStage implements AutoCloseable {
         LOG.info("producer capturing {} into {}", sourceTopics(spec).size() + " table(s)", List.copyOf(sourceTopics(spec)));
     }
 
-    /** Completes when the engine stops; exceptionally when it stopped on an error. */
+    @Override
     public CompletableFuture<Void> stopped() {
         return stopped;
     }
 
-    /** Rows sent per source topic since this process started. */
+    @Override
     public Map<String, Long> captured() {
         return publisher == null ? Map.of() : publisher.captured();
     }

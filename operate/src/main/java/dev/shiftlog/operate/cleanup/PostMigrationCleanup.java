@@ -62,6 +62,9 @@ public final class PostMigrationCleanup {
 
     /** The process holding the migration's replication slot, or -1 when no worker is capturing. */
     public int capturingPid() throws SQLException {
+        if (spec.source().isSqlite()) {
+            return -1; // a SQLite file is only read: no slot, no session to find
+        }
         try (Connection source = PostgresCatalog.open(spec.source());
              PreparedStatement ps = source.prepareStatement("SELECT active_pid FROM pg_replication_slots WHERE slot_name = ? AND active")) {
             ps.setString(1, captureName);
@@ -136,6 +139,9 @@ public final class PostMigrationCleanup {
     /** Drops the replication slot and publication in the legacy database; returns what existed. */
     public List<String> dropCapture() throws SQLException {
         List<String> dropped = new ArrayList<>();
+        if (spec.source().isSqlite()) {
+            return dropped; // nothing was created in a SQLite source
+        }
         try (Connection source = PostgresCatalog.open(spec.source())) {
             try (PreparedStatement ps = source.prepareStatement(
                     "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {

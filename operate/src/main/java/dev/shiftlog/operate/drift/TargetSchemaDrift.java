@@ -49,7 +49,7 @@ public final class TargetSchemaDrift {
     /** Every finding, errors first within each table, in spec order. */
     public List<SchemaDrift> check() throws SQLException {
         List<SchemaDrift> findings = new ArrayList<>();
-        try (Connection source = PostgresCatalog.open(spec.source()); Connection target = PostgresCatalog.open(spec.target())) {
+        try (Connection source = dev.shiftlog.schemas.catalog.LegacyCatalog.open(spec.source()); Connection target = PostgresCatalog.open(spec.target())) {
             for (String table : spec.targetTables()) {
                 Map<String, ColumnInfo> columns = PostgresCatalog.columns(target, spec.target().schema(), table);
                 if (columns.isEmpty()) {
@@ -116,7 +116,7 @@ public final class TargetSchemaDrift {
         String table = mapping.target();
         String arrow = "'" + mapping.source() + "' → '" + table + "'";
         String sourceSchema = mapping.sourceSchema(spec.source().schema());
-        Map<String, ColumnInfo> legacyColumns = PostgresCatalog.columns(source, sourceSchema, mapping.sourceTable());
+        Map<String, ColumnInfo> legacyColumns = dev.shiftlog.schemas.catalog.LegacyCatalog.columns(source, spec.source(), sourceSchema, mapping.sourceTable());
         if (legacyColumns.isEmpty()) {
             return; // the catalog check reports it
         }

@@ -43,6 +43,10 @@ public final class MigrationRunbook {
     /** Why waiting for "no lag" does not suffice: a change committed just now may not be in Kafka yet. This is
      * the legacy database's WAL position now; every change committed before it is at or before it. */
     public String legacyPosition() throws Exception {
+        if (spec.source().isSqlite()) {
+            throw new IllegalStateException("cutover waits for the legacy log position, and a SQLite source has no log: stop the"
+                    + " application's writes, let one more poll of " + spec.source().sqliteFile() + " pass, then 'shiftlog verify'");
+        }
         try (Connection legacy = PostgresCatalog.open(spec.source()); Statement s = legacy.createStatement();
              ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
             rs.next();

@@ -88,6 +88,9 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
                 GenericRecord value;
                 LookedUpRows.Found found;
                 try {
+                    if (row.refusal() != null) { // the SQLite capture sent it to the DLQ instead
+                        throw new RowMapper.RowRejectedException("sqlite type", row.refusal());
+                    }
                     if (!mapper.accepts(row.key(), row.value())) {
                         filtered++;
                         continue;

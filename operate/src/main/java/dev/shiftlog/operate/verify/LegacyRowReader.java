@@ -45,6 +45,8 @@ public final class LegacyRowReader implements AutoCloseable {
     private final Schema valueSchema;
     private final int[] keyColumns;
     private final Schema[] columnTypes;
+    /** For a SQLite source: its reader, which the capture reads through too; the fields above are unused then. */
+    private final dev.shiftlog.schemas.rows.SqliteTableReader sqlite;
 
     /**
      * @param primaryKey the legacy table's key columns, in key order (from the catalog)
@@ -79,6 +81,17 @@ public final class LegacyRowReader implements AutoCloseable {
         }
         keySchema = Schema.createRecord(AvroValues.fieldName(table) + "_key", null, namespace, false, keyFields);
         rows = read ? statement.executeQuery() : null;
+        sqlite = null;
+    }
+
+    private LegacyRowReader(dev.shiftlog.schemas.rows.SqliteTableReader sqlite) {
+        this.sqlite = sqlite;
+        this.statement = null;
+        this.rows = null;
+        this.keyColumns = null;
+        this.columnTypes = null;
+        this.keySchema = sqlite.keySchema();
+        this.valueSchema = sqlite.valueSchema();
     }
 
     private static int columnIndex(ResultSetMetaData meta, String column) throws SQLException {
@@ -105,8 +118,22 @@ public final class LegacyRowReader implements AutoCloseable {
         }
     }
 
+    /** A reader of any legacy table of the spec's source (PostgreSQL or SQLite); {@code usedBy} names who reads it. */
+    public static LegacyRowReader forTable(Connection source, MigrationDef spec, String schema, String table, String usedBy) throws SQLException {
+        if (spec.source().isSqlite()) {
+            return new LegacyRowReader(new dev.shiftlog.schemas.rows.SqliteTableReader(source, spec.name(), table, spec.source().types()));
+        }
+        TableInfo info = PostgresCatalog.table(source, schema, table).orElseThrow(() -> new SQLException(
+                "legacy table " + schema + "." + table + " of " + usedBy + " does not exist"));
+        return new LegacyRowReader(source, schema, table, info.primaryKey());
+    }
+
     private static LegacyRowReader forMapping(Connection source, MigrationDef spec, TableMappingDef mapping, boolean read)
             throws SQLException {
+        if (spec.source().isSqlite()) {
+            return new LegacyRowReader(new dev.shiftlog.schemas.rows.SqliteTableReader(source, spec.name(), mapping.sourceTable(),
+                    spec.source().types()));
+        }
         String schema = mapping.sourceSchema(spec.source().schema());
         TableInfo legacy = PostgresCatalog.table(source, schema, mapping.sourceTable()).orElseThrow(() -> new SQLException(
                 "legacy table " + schema + "." + mapping.sourceTable() + " does not exist; run 'shiftlog plan' first"));
@@ -129,11 +156,22 @@ public final class LegacyRowReader implements AutoCloseable {
         return valueSchema;
     }
 
-    /** One legacy row: its key record and its value record. */
-    public record LegacyRow(GenericRecord key, GenericRecord value) {}
+    /**
+     * One legacy row: its key record and its value record, or (a SQLite value that fits no rule of its column) why
+     * the capture refuses it; value is null then.
+     */
+    public record LegacyRow(GenericRecord key, GenericRecord value, String refusal) {
+        public LegacyRow(GenericRecord key, GenericRecord value) {
+            this(key, value, null);
+        }
+    }
 
     /** The next row, or null at the end. */
     public LegacyRow next() throws SQLException {
+        if (sqlite != null) {
+            dev.shiftlog.schemas.rows.SqliteTableReader.Row row = sqlite.next();
+            return row == null ? null : new LegacyRow(row.key(), row.value(), row.refusal());
+        }
         if (!rows.next()) {
             return null;
         }
@@ -150,6 +188,10 @@ public final class LegacyRowReader implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
+        if (sqlite != null) {
+            sqlite.close();
+            return;
+        }
         if (rows != null) {
             rows.close();
         }

@@ -41,12 +41,13 @@ final class LookedUpRows {
             if (tables.containsKey(qualified)) {
                 continue;
             }
-            TableInfo info = PostgresCatalog.table(source, schema, lookup.sourceTable())
-                    .orElseThrow(() -> new SQLException("legacy table " + qualified + " of lookup '" + lookup.name() + "' does not exist"));
             Map<String, GenericRecord> rows = new HashMap<>();
-            try (LegacyRowReader reader = new LegacyRowReader(source, schema, lookup.sourceTable(), info.primaryKey())) {
+            try (LegacyRowReader reader = LegacyRowReader.forTable(source, spec, schema, lookup.sourceTable(), "lookup '" + lookup.name() + "'")) {
                 Map<String, String> members = new HashMap<>();
                 for (LegacyRowReader.LegacyRow row = reader.next(); row != null; row = reader.next()) {
+                    if (row.refusal() != null) {
+                        continue; // not captured either: the DLQ holds it
+                    }
                     String legacyKey = AvroValues.keyText(row.key());
                     if (!lookup.byColumns()) {
                         rows.put(legacyKey, row.value());
@@ -64,12 +65,13 @@ final class LookedUpRows {
         }
         for (dev.shiftlog.schemas.spec.AggregateDef aggregate : mapping.aggregates()) {
             String schema = aggregate.sourceSchema(spec.source().schema());
-            TableInfo info = PostgresCatalog.table(source, schema, aggregate.sourceTable()).orElseThrow(() -> new SQLException(
-                    "legacy table " + aggregate.table() + " of aggregate '" + aggregate.name() + "' does not exist"));
             dev.shiftlog.schemas.rows.AggregateItems compute = new dev.shiftlog.schemas.rows.AggregateItems(aggregate);
             Map<String, java.util.List<String>> byParent = new HashMap<>();
-            try (LegacyRowReader reader = new LegacyRowReader(source, schema, aggregate.sourceTable(), info.primaryKey())) {
+            try (LegacyRowReader reader = LegacyRowReader.forTable(source, spec, schema, aggregate.sourceTable(), "aggregate '" + aggregate.name() + "'")) {
                 for (LegacyRowReader.LegacyRow row = reader.next(); row != null; row = reader.next()) {
+                    if (row.refusal() != null) {
+                        continue;
+                    }
                     String parent = compute.parentKey(row.value());
                     if (parent != null) {
                         byParent.computeIfAbsent(parent, p -> new java.util.ArrayList<>()).add(compute.item(row.value()));

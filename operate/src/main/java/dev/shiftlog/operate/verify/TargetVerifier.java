@@ -49,7 +49,7 @@ public final class TargetVerifier {
     public VerifyReport verify() throws SQLException {
         List<TableCounts> counts = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
-        try (Connection source = PostgresCatalog.open(spec.source());
+        try (Connection source = dev.shiftlog.schemas.catalog.LegacyCatalog.open(spec.source());
              Connection target = PostgresCatalog.open(spec.target())) {
             for (String table : spec.targetTables()) {
                 counts.add(verifyTable(table, source, target, findings));

@@ -43,7 +43,7 @@ public final class SpecCatalogCheck {
 
     private static Connection open(dev.shiftlog.schemas.spec.ConnectionDef def, List<SpecError> errors) {
         try {
-            return PostgresCatalog.open(def);
+            return LegacyCatalog.open(def); // PostgreSQL, or the legacy SQLite file
         } catch (SQLException e) {
             errors.add(new SpecError(def.location(), e.getMessage()));
             return null;
@@ -63,7 +63,7 @@ public final class SpecCatalogCheck {
     private void checkTable(MigrationDef spec, TableMappingDef t, Connection source, Connection target, List<SpecError> errors)
             throws SQLException {
         String schema = t.sourceSchema(spec.source().schema());
-        Optional<TableInfo> src = PostgresCatalog.table(source, schema, t.sourceTable());
+        Optional<TableInfo> src = LegacyCatalog.table(source, spec.source(), schema, t.sourceTable());
         if (src.isEmpty()) {
             errors.add(new SpecError(t.location(), "source table '" + schema + "." + t.sourceTable() + "' does not exist in "
                     + spec.source().url()));
@@ -90,7 +90,7 @@ public final class SpecCatalogCheck {
         Map<String, TableInfo> lookedUp = new LinkedHashMap<>();
         for (dev.shiftlog.schemas.spec.LookupDef lookup : t.lookups()) {
             String lookupSchema = lookup.sourceSchema(spec.source().schema());
-            Optional<TableInfo> info = PostgresCatalog.table(source, lookupSchema, lookup.sourceTable());
+            Optional<TableInfo> info = LegacyCatalog.table(source, spec.source(), lookupSchema, lookup.sourceTable());
             if (info.isEmpty()) {
                 errors.add(new SpecError(lookup.location(), "lookup '" + lookup.name() + "' reads legacy table '" + lookupSchema + "."
                         + lookup.sourceTable() + "', which does not exist in " + spec.source().url()));
@@ -123,7 +123,7 @@ public final class SpecCatalogCheck {
         }
         for (dev.shiftlog.schemas.spec.AggregateDef aggregate : t.aggregates()) {
             String childSchema = aggregate.sourceSchema(spec.source().schema());
-            Optional<TableInfo> child = PostgresCatalog.table(source, childSchema, aggregate.sourceTable());
+            Optional<TableInfo> child = LegacyCatalog.table(source, spec.source(), childSchema, aggregate.sourceTable());
             if (child.isEmpty()) {
                 errors.add(new SpecError(aggregate.location(), "aggregate '" + aggregate.name() + "' reads legacy table '" + childSchema + "."
                         + aggregate.sourceTable() + "', which does not exist in " + spec.source().url()));

@@ -6,8 +6,33 @@ package dev.shiftlog.schemas.spec;
  * @param url JDBC URL without credentials, e.g. {@code jdbc:postgresql://host:5432/db}
  * @param schema the schema that unqualified table names live in; defaults to {@value #DEFAULT_SCHEMA}
  */
-public record ConnectionDef(String url, String user, Secret password, String schema, Location location) {
+public record ConnectionDef(String url, String user, Secret password, String schema, java.time.Duration poll,
+                            java.util.Map<String, String> types, Location location) {
     public static final String DEFAULT_SCHEMA = "public";
+    /** The one schema of a SQLite file. */
+    public static final String SQLITE_SCHEMA = "main";
+    public static final java.time.Duration DEFAULT_POLL = java.time.Duration.ofSeconds(10);
+    private static final String SQLITE_PREFIX = "jdbc:sqlite:";
+
+    public ConnectionDef {
+        types = types == null ? java.util.Map.of() : java.util.Map.copyOf(types);
+    }
+
+    /** A PostgreSQL connection (every target, and a PostgreSQL source). */
+    public ConnectionDef(String url, String user, Secret password, String schema, Location location) {
+        this(url, user, password, schema, DEFAULT_POLL, java.util.Map.of(), location);
+    }
+
+    /** True for a SQLite file ({@code jdbc:sqlite:path}), which has no change log and is read by polling. */
+    public boolean isSqlite() {
+        return url != null && url.startsWith(SQLITE_PREFIX);
+    }
+
+    /** The SQLite file of a {@code jdbc:sqlite:} URL. */
+    public java.nio.file.Path sqliteFile() {
+        String path = url.substring(SQLITE_PREFIX.length());
+        return java.nio.file.Path.of(path.contains("?") ? path.substring(0, path.indexOf('?')) : path);
+    }
 
     /** Host of the JDBC URL, for tools (Debezium) that want it split. */
     public String host() {

@@ -33,10 +33,20 @@ public final class SpecKeys {
             "The post-migration step 'cleanup --confirm' runs after a clean verify and a backup of exactly what it drops.");
 
     public static final SpecKey URL = key(Block.CONNECTION, "url", Kind.JDBC_URL, true, null,
-            "JDBC URL without credentials, e.g. jdbc:postgresql://host:5432/db.");
-    public static final SpecKey USER = key(Block.CONNECTION, "user", Kind.STRING, true, null, "Database user.");
+            "JDBC URL without credentials, e.g. jdbc:postgresql://host:5432/db; a source may also be a SQLite file, "
+                    + "jdbc:sqlite:path/to/legacy.db (relative to the working directory).");
+    public static final SpecKey USER = key(Block.CONNECTION, "user", Kind.STRING, false, null,
+            "Database user; required for PostgreSQL (a SQLite file has none).");
     public static final SpecKey PASSWORD = key(Block.CONNECTION, "password", Kind.SECRET, false, null,
             "One environment reference, ${ENV_VAR} or ${ENV_VAR:-default}: plan refuses a password written into the file.");
+    public static final SpecKey POLL = key(Block.CONNECTION, "poll", Kind.DURATION, false,
+            SpecDuration.format(ConnectionDef.DEFAULT_POLL),
+            "SQLite source only (it has no change log): how often a running producer reads the tables again and sends "
+                    + "what changed since the previous read (inserts, updates, deletes).");
+    public static final SpecKey TYPES = key(Block.CONNECTION, "types", Kind.STRING_MAP, false, null,
+            "SQLite source only: table.column: how its stored values are read, when the declared type does not say it "
+                    + "(SQLite keeps any value in any column): integer, real, text, blob, boolean, date, timestamp, "
+                    + "epoch-millis, epoch-seconds, or numeric(p,s).");
     public static final SpecKey SCHEMA = key(Block.CONNECTION, "schema", Kind.STRING, false, ConnectionDef.DEFAULT_SCHEMA,
             "Schema of unqualified table names.");
 

@@ -334,13 +334,27 @@ public final class SpecParser {
             }
             Map<String, Node> keys = keys(map, CONNECTION_KEYS, "'" + block + "'");
             String url = scalar(keys, "url", map, true);
-            if (url != null && !url.startsWith("jdbc:postgresql://")) {
-                error(keys.get("url"), "'" + block + ".url' must be a PostgreSQL JDBC URL like jdbc:postgresql://host:5432/db");
+            boolean sqlite = url != null && url.startsWith("jdbc:sqlite:") && block.equals("source");
+            if (url != null && !url.startsWith("jdbc:postgresql://") && !sqlite) {
+                error(keys.get("url"), "'" + block + ".url' must be a PostgreSQL JDBC URL like jdbc:postgresql://host:5432/db"
+                        + (block.equals("source") ? " or a SQLite file like jdbc:sqlite:legacy.db" : ""));
+            }
+            if (sqlite && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(url.substring("jdbc:sqlite:".length()).replaceAll("\\?.*", "")))) {
+                error(keys.get("url"), "'" + block + ".url' names the SQLite file " + url.substring("jdbc:sqlite:".length())
+                        + ", which does not exist (relative paths start in " + java.nio.file.Path.of("").toAbsolutePath() + ")");
+            }
+            if (!sqlite) {
+                for (String only : List.of("poll", "types")) {
+                    if (keys.containsKey(only)) {
+                        error(keys.get(only), "'" + block + "." + only + "' is for a SQLite source only; PostgreSQL changes are"
+                                + " captured from its log");
+                    }
+                }
             }
             if (url != null && url.matches("(?i).*[?&]password=.*")) {
                 error(keys.get("url"), "put the password in '" + block + ".password' (e.g. ${PGPASSWORD}), not in the URL");
             }
-            String user = scalar(keys, "user", map, true);
+            String user = scalar(keys, "user", map, !sqlite);
             Node passwordNode = keys.get("password");
             if (passwordNode instanceof ScalarNode raw && !raw.getValue().isEmpty() && !SECRET_REF.matcher(raw.getValue()).matches()) {
                 // never echo the value: it is a secret
@@ -350,6 +364,24 @@ public final class SpecParser {
             }
             String password = scalar(keys, "password", map, false);
             String schema = scalar(keys, "schema", map, false);
+            if (sqlite) {
+                if (schema != null && !schema.equals(ConnectionDef.SQLITE_SCHEMA)) {
+                    error(keys.get("schema"), "a SQLite file has the one schema '" + ConnectionDef.SQLITE_SCHEMA + "'");
+                }
+                java.time.Duration poll = duration(keys, "poll", map);
+                Map<String, String> types = stringMap(keys.get("types"), "'" + block + ".types'");
+                for (Map.Entry<String, String> e : types.entrySet()) {
+                    if (!e.getKey().matches("[^.]+\\.[^.]+")) {
+                        error(keys.get("types"), "'" + block + ".types' keys are table.column, not '" + e.getKey() + "'");
+                    }
+                    if (!dev.shiftlog.schemas.rows.SqliteType.isKnown(e.getValue())) {
+                        error(keys.get("types"), "'" + block + ".types' of " + e.getKey() + ": unknown kind '" + e.getValue()
+                                + "'; allowed: " + dev.shiftlog.schemas.rows.SqliteType.KINDS);
+                    }
+                }
+                return new ConnectionDef(url, user == null ? "" : user, password == null ? Secret.NONE : new Secret(password),
+                        ConnectionDef.SQLITE_SCHEMA, poll == null ? ConnectionDef.DEFAULT_POLL : poll, types, at(map));
+            }
             return new ConnectionDef(url, user, password == null ? Secret.NONE : new Secret(password),
                     schema == null ? ConnectionDef.DEFAULT_SCHEMA : schema, at(map));
         }
@@ -381,21 +413,24 @@ public final class SpecParser {
             if (registry != null && !registry.equals("kafka") && !registry.startsWith("http://") && !registry.startsWith("https://")) {
                 error(keys.get("schema-registry"), "'kafka.schema-registry' is 'kafka' or an http(s):// URL of a Confluent Schema Registry");
             }
-            Map<String, String> props = new LinkedHashMap<>();
-            Node propsNode = keys.get("properties");
-            if (propsNode != null) {
-                MappingNode propsMap = mapping(propsNode, "'kafka.properties'");
-                if (propsMap != null) {
-                    for (NodeTuple t : propsMap.getValue()) {
-                        String k = text(t.getKeyNode());
-                        String v = text(t.getValueNode());
-                        if (k != null && v != null) {
-                            props.put(k, v);
-                        }
+            Map<String, String> props = stringMap(keys.get("properties"), "'kafka.properties'");
+            return new KafkaDef(servers, partitions, registry == null ? KafkaDef.DEFAULT_SCHEMA_REGISTRY : registry, Map.copyOf(props));
+        }
+
+        /** A block of {@code key: value} texts, in spec order; empty when absent. */
+        Map<String, String> stringMap(Node node, String what) {
+            Map<String, String> out = new LinkedHashMap<>();
+            MappingNode map = node == null ? null : mapping(node, what);
+            if (map != null) {
+                for (NodeTuple t : map.getValue()) {
+                    String k = text(t.getKeyNode());
+                    String v = text(t.getValueNode());
+                    if (k != null && v != null) {
+                        out.put(k, v);
                     }
                 }
             }
-            return new KafkaDef(servers, partitions, registry == null ? KafkaDef.DEFAULT_SCHEMA_REGISTRY : registry, Map.copyOf(props));
+            return out;
         }
 
         List<TableMappingDef> tables(Node node, Node parent) {

@@ -92,7 +92,7 @@ class SpecParserTest {
         List<SpecError> errors = errorsOf(yaml);
 
         assertThat(errors).extracting(SpecError::toString).containsExactly(
-                "spec.yaml:5:3: unknown key 'pasword' in 'source'; allowed keys: password, schema, url, user",
+                "spec.yaml:5:3: unknown key 'pasword' in 'source'; allowed keys: password, poll, schema, types, url, user",
                 "spec.yaml:13:5: unknown key 'colums' in table mapping; allowed keys: aggregates, columns, id, key, legacy-key, lookups, match-on, on-error, on-missing-parent, park-timeout, source, target, where",
                 "spec.yaml:12:9: unknown id strategy 'uuid9'; allowed: preserve, uuid5, uuid7, cuid2, target",
                 "spec.yaml:10:5: table mapping 'coaches' has no 'columns' (target column: source column or {expr: ...})");
