@@ -130,11 +130,10 @@ public final class LegacyRowReader implements AutoCloseable {
 
     private static LegacyRowReader forMapping(Connection source, MigrationDef spec, TableMappingDef mapping, boolean read)
             throws SQLException {
-        if (spec.source().isSqlite()) {
-            return new LegacyRowReader(new dev.shiftlog.schemas.rows.SqliteTableReader(source, spec.name(), mapping.sourceTable(),
-                    spec.source().types()));
-        }
         String schema = mapping.sourceSchema(spec.source().schema());
+        if (spec.source().isSqlite()) {
+            return forTable(source, spec, schema, mapping.sourceTable(), "mapping '" + mapping.target() + "'");
+        }
         TableInfo legacy = PostgresCatalog.table(source, schema, mapping.sourceTable()).orElseThrow(() -> new SQLException(
                 "legacy table " + schema + "." + mapping.sourceTable() + " does not exist; run 'shiftlog plan' first"));
         return new LegacyRowReader(source, schema, mapping.sourceTable(), legacy.primaryKey(), read);

@@ -125,16 +125,14 @@ public final class SqliteTableReader implements AutoCloseable {
                     k.put(c.name(), value);
                 }
             } catch (SqliteType.MismatchException e) {
-                refusal = refusal != null ? refusal : table + "." + c.name() + ": " + e.getMessage();
+                if (refusal == null) { // the first column that does not fit names the row's refusal
+                    refusal = table + "." + c.name() + ": " + e.getMessage() + " (read as " + c.type().describe()
+                            + "; a rule under source.types reads it otherwise)";
+                }
             }
         }
-        return refusal == null ? new Row(k, v, keyText, null) : new Row(key.stream().allMatch(c -> k.get(c.name()) != null) ? k : null, null,
-                keyText, refusal + " (read as " + declaredOf(refusal) + "; a rule under source.types reads it otherwise)");
-    }
-
-    private String declaredOf(String refusal) {
-        String column = refusal.substring(table.length() + 1, refusal.indexOf(':'));
-        return columns.stream().filter(c -> c.name().equals(column)).map(c -> c.type().describe()).findFirst().orElse("?");
+        return refusal == null ? new Row(k, v, keyText, null)
+                : new Row(key.stream().allMatch(c -> k.get(c.name()) != null) ? k : null, null, keyText, refusal);
     }
 
     private static String quote(String identifier) {

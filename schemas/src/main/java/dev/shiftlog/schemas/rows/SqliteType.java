@@ -9,7 +9,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoField;
-import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -227,10 +226,5 @@ public record SqliteType(Kind kind, int precision, int scale) {
             return refuse(stored);
         }
         return AvroValues.decimalBytes(v.setScale(scale));
-    }
-
-    /** The kinds as their rule names, for documentation. */
-    public static List<String> kindNames() {
-        return java.util.Arrays.stream(Kind.values()).map(k -> k.specName).toList();
     }
 }

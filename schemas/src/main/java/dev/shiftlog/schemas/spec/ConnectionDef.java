@@ -30,6 +30,11 @@ public record ConnectionDef(String url, String user, Secret password, String sch
 
     /** The SQLite file of a {@code jdbc:sqlite:} URL. */
     public java.nio.file.Path sqliteFile() {
+        return sqliteFileOf(url);
+    }
+
+    /** The file a {@code jdbc:sqlite:path[?options]} URL names. */
+    public static java.nio.file.Path sqliteFileOf(String url) {
         String path = url.substring(SQLITE_PREFIX.length());
         return java.nio.file.Path.of(path.contains("?") ? path.substring(0, path.indexOf('?')) : path);
     }

@@ -339,8 +339,8 @@ public final class SpecParser {
                 error(keys.get("url"), "'" + block + ".url' must be a PostgreSQL JDBC URL like jdbc:postgresql://host:5432/db"
                         + (block.equals("source") ? " or a SQLite file like jdbc:sqlite:legacy.db" : ""));
             }
-            if (sqlite && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(url.substring("jdbc:sqlite:".length()).replaceAll("\\?.*", "")))) {
-                error(keys.get("url"), "'" + block + ".url' names the SQLite file " + url.substring("jdbc:sqlite:".length())
+            if (sqlite && !java.nio.file.Files.isRegularFile(ConnectionDef.sqliteFileOf(url))) {
+                error(keys.get("url"), "'" + block + ".url' names the SQLite file " + ConnectionDef.sqliteFileOf(url)
                         + ", which does not exist (relative paths start in " + java.nio.file.Path.of("").toAbsolutePath() + ")");
             }
             if (!sqlite) {
