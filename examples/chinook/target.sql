@@ -16,3 +16,12 @@ CREATE TABLE playlists (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, 
   track_legacy_ids integer[] NOT NULL);
 CREATE TABLE playlist_tracks (playlist_id uuid NOT NULL REFERENCES playlists(id), track_id uuid NOT NULL REFERENCES tracks(id),
   PRIMARY KEY (playlist_id, track_id));
+-- PostgreSQL indexes no foreign key by itself; without these every delete of a parent scans its children (plan warns)
+CREATE INDEX ON tracks (album_id);
+CREATE INDEX ON employees (manager_id);
+CREATE INDEX ON customers (support_rep_id);
+CREATE INDEX ON invoices (customer_id);
+CREATE INDEX ON invoice_lines (invoice_id);
+CREATE INDEX ON invoice_lines (customer_id);
+CREATE INDEX ON invoice_lines (track_id);
+CREATE INDEX ON playlist_tracks (track_id);

@@ -48,3 +48,9 @@ CREATE TABLE app_config (
     is_public   boolean NOT NULL DEFAULT false,
     description text
 );
+-- PostgreSQL indexes no foreign key by itself; without these every delete of a parent scans its children (plan warns)
+CREATE INDEX ON coaches (image_id);
+CREATE INDEX ON coaches (image_30_id);
+CREATE INDEX ON coaches (image_45_id);
+CREATE INDEX ON coaches (image_60_id);
+CREATE INDEX ON categories (parent_id);

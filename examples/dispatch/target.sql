@@ -12,3 +12,11 @@ CREATE TABLE orders (id uuid PRIMARY KEY, legacy_id int NOT NULL UNIQUE, patient
                      status order_status NOT NULL, total_cents bigint, created_at timestamptz, notes text);
 CREATE TABLE comments (id uuid PRIMARY KEY, legacy_id int NOT NULL UNIQUE, parent_id uuid REFERENCES comments (id),
                        order_id uuid REFERENCES orders (id), legacy_order_id int, author_id uuid REFERENCES profiles (id), legacy_author_id int, body text, created_at timestamptz);
+-- PostgreSQL indexes no foreign key by itself; without these every delete of a parent scans its children (plan warns)
+CREATE INDEX ON profiles (office_id);
+CREATE INDEX ON doctors (profile_id);
+CREATE INDEX ON patients (doctor_id);
+CREATE INDEX ON orders (patient_id);
+CREATE INDEX ON comments (parent_id);
+CREATE INDEX ON comments (order_id);
+CREATE INDEX ON comments (author_id);

@@ -250,7 +250,15 @@ class PlanIT {
         assertThat(lines(nullable.out())).contains("  cycle stores.manager_id → staff, staff.store_id → stores  — no land-null-then-patch:"
                 + " rows in a ring go to the DLQ").anyMatch(l -> l.endsWith("warning: the references stores.manager_id → staff,"
                 + " staff.store_id → stores form a cycle, and no column around it has on-missing-parent: land-null-then-patch, so rows"
-                + " that reference each other wait park-timeout and go to cycle.dlq: give it to stores.manager_id"));
+                + " that reference each other wait park-timeout and go to cycle.dlq: give it to stores.manager_id"))
+                .anyMatch(l -> l.startsWith("  " + file + ":15:") && l.endsWith("warning: foreign key staff_store_id_fkey (staff.store_id"
+                        + " → stores) has no index, so every delete of a stores row scans all of staff — under CDC deletes crawl as it"
+                        + " grows: CREATE INDEX ON \"public\".\"staff\" (\"store_id\")"));
+
+        try (Connection c = servers.target.connect("cycle"); Statement s = c.createStatement()) {
+            s.execute("CREATE INDEX ON staff (store_id, name)"); // leading the index is enough
+        }
+        assertThat(lines(CliRun.of("plan", "-f", file.toString()).out())).noneMatch(l -> l.contains("has no index"));
 
         Files.writeString(file, Files.readString(file).replace("{ ref: staff, from: manager_staff_id }",
                 "{ ref: staff, from: manager_staff_id, on-missing-parent: land-null-then-patch }"));

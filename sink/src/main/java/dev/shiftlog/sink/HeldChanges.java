@@ -18,14 +18,28 @@ import org.apache.kafka.common.TopicPartition;
  * committed offset stays at it, so a crash or a rebalance redelivers it: holding never loses a change.
  */
 final class HeldChanges {
-    /** A held change and when it was first refused. */
-    record Held(TableBatch.Change change, long sinceMillis) {}
+    /** A held change, when it was first refused, and when it is tried again. */
+    record Held(TableBatch.Change change, long sinceMillis, long nextTryMillis, int tries) {
+        /** Refused once more: the pause before the next try doubles, from 250 ms up to {@link #MAX_PAUSE_MILLIS}. */
+        Held refusedAgain(long nowMillis) {
+            long pause = Math.min(MAX_PAUSE_MILLIS, FIRST_PAUSE_MILLIS << Math.min(tries, 16));
+            return new Held(change, sinceMillis, nowMillis + pause, tries + 1);
+        }
+    }
+
+    /**
+     * Pauses between tries of one held change. A delete waits for a child's move that is usually one batch away, so
+     * the first tries come soon; one waiting for long is most often waiting for a worker that is down, and trying
+     * it every second only scans the referencing tables under locks other sinks need.
+     */
+    static final long FIRST_PAUSE_MILLIS = 250;
+    static final long MAX_PAUSE_MILLIS = 5_000;
 
     private final Map<TopicPartition, TreeMap<Long, Held>> byPartition = new HashMap<>();
 
     void hold(TableBatch.Change change, long nowMillis) {
         byPartition.computeIfAbsent(new TopicPartition(change.topic(), change.partition()), tp -> new TreeMap<>())
-                .put(change.offset(), new Held(change, nowMillis));
+                .put(change.offset(), new Held(change, nowMillis, nowMillis + FIRST_PAUSE_MILLIS, 1));
     }
 
     /** Drops held changes that a later change of the same key replaces (same key, same partition, later offset). */
@@ -39,10 +53,25 @@ final class HeldChanges {
         byPartition.values().removeIf(TreeMap::isEmpty);
     }
 
-    List<TableBatch.Change> all() {
+    /** The held changes whose pause has passed. */
+    List<TableBatch.Change> due(long nowMillis) {
         List<TableBatch.Change> out = new ArrayList<>();
-        byPartition.values().forEach(m -> m.values().forEach(h -> out.add(h.change())));
+        byPartition.values().forEach(m -> m.values().forEach(h -> {
+            if (h.nextTryMillis() <= nowMillis) {
+                out.add(h.change());
+            }
+        }));
         return out;
+    }
+
+    /** The tried changes that stay held wait longer before their next try. */
+    void refusedAgain(Collection<TableBatch.Change> tried, long nowMillis) {
+        for (TableBatch.Change c : tried) {
+            TreeMap<Long, Held> held = byPartition.get(new TopicPartition(c.topic(), c.partition()));
+            if (held != null) {
+                held.computeIfPresent(c.offset(), (offset, h) -> h.refusedAgain(nowMillis));
+            }
+        }
     }
 
     List<Held> held() {

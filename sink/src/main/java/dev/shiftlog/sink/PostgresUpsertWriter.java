@@ -325,40 +325,34 @@ final class PostgresUpsertWriter {
     }
 
     /**
-     * Retries changes held back by a foreign key, each under a savepoint with every constraint checked at once;
-     * returns the ones that went through (committed).
+     * Retries changes held back by a foreign key with every constraint checked at once, set-based and split by
+     * halving like {@link #write}'s refused rows, rows in landing order and then deletes children first; returns the
+     * ones that went through (committed). One change at a time, hundreds of held deletes each made PostgreSQL scan
+     * the referencing tables every second while holding locks other sinks waited on (the 100-round chaos stall).
+     *
+     * @param tableOrder target tables in landing order (referenced tables first)
      */
-    List<TableBatch.Change> retryHeld(List<TableBatch.Change> held, Function<String, TableMappingDef> tables) throws SinkException {
-        List<TableBatch.Change> done = new ArrayList<>();
+    List<TableBatch.Change> retryHeld(List<TableBatch.Change> held, Function<String, TableMappingDef> tables,
+                                      List<String> tableOrder) throws SinkException {
         assignedIds.clear();
+        List<Step> steps = new ArrayList<>();
+        held.stream().filter(c -> !c.isDelete()).sorted(java.util.Comparator.comparingInt(c -> tableOrder.indexOf(c.table())))
+                .forEach(c -> steps.add(new Step(tables.apply(c.table()), c, false)));
+        held.stream().filter(TableBatch.Change::isDelete).sorted(java.util.Comparator.comparingInt(c -> -tableOrder.indexOf(c.table())))
+                .forEach(c -> steps.add(new Step(tables.apply(c.table()), c, false)));
         try (Statement s = connection.createStatement()) {
             prepareStagingOf(held, tables);
             s.execute("SET CONSTRAINTS ALL IMMEDIATE");
-            for (TableBatch.Change change : held) {
-                Savepoint savepoint = connection.setSavepoint();
-                try {
-                    applyOne(new Step(tables.apply(change.table()), change, false));
-                    connection.releaseSavepoint(savepoint);
-                    done.add(change);
-                } catch (SQLException | IOException e) {
-                    connection.rollback(savepoint);
-                    failIfConnectionLost(e);
-                    if (!isRowLevel(e)) {
-                        throw new SinkException("retrying held changes on " + target.url() + " failed: " + e.getMessage(), e);
-                    }
-                }
-            }
+            java.util.Set<Step> refused = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            refused.addAll(changeByChange(steps));
             connection.commit();
-            return done;
-        } catch (SQLException e) {
+            return steps.stream().filter(step -> !refused.contains(step)).map(step -> step.change).toList();
+        } catch (SQLException | IOException e) {
+            // a deadlock or a lost connection: end the transaction, or the held changes applied before it keep their
+            // row locks while the stage pauses and other sinks wait on them
             rollback();
             failIfConnectionLost(e);
             throw new SinkException("retrying held changes on " + target.url() + " failed: " + e.getMessage(), e);
-        } catch (SinkException e) {
-            // a deadlock or a lost connection inside a savepoint: end the transaction, or the held changes applied
-            // before it keep their row locks while the stage pauses and other sinks wait on them
-            rollback();
-            throw e;
         }
     }
 

@@ -236,7 +236,6 @@ public final class SinkStage implements AutoCloseable {
     private void run(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
         try {
             Map<TopicPartition, Long> committed = new HashMap<>();
-            long lastRetry = 0;
             while (running.get()) {
                 List<ConsumerRecord<GenericRecord, GenericRecord>> records = new ArrayList<>();
                 consumer.poll(Duration.ofMillis(500)).forEach(records::add);
@@ -276,8 +275,7 @@ public final class SinkStage implements AutoCloseable {
                     PostgresUpsertWriter writer = session.writer();
                     announceLanded(eventsProducer, list, outcome.rejected(), outcome.held(), writer);
                 }
-                if (!held.isEmpty() && (!records.isEmpty() || System.currentTimeMillis() - lastRetry > 1000)) {
-                    lastRetry = System.currentTimeMillis();
+                if (!held.isEmpty()) {
                     retryHeld(eventsProducer);
                 }
                 commitPositions(committed);
@@ -309,9 +307,13 @@ public final class SinkStage implements AutoCloseable {
         }
     }
 
-    /** Retries the held changes; the ones waiting longer than their table's park-timeout go to the DLQ. */
+    /** Retries the held changes whose pause has passed; the ones waiting longer than their table's park-timeout go to the DLQ. */
     private void retryHeld(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
-        List<TableBatch.Change> done = onTarget(w -> w.retryHeld(held.all(), tableByName::get), held.size() + " held change(s)");
+        List<TableBatch.Change> due = held.due(System.currentTimeMillis());
+        if (due.isEmpty()) {
+            return;
+        }
+        List<TableBatch.Change> done = onTarget(w -> w.retryHeld(due, tableByName::get, tableOrder), due.size() + " held change(s)");
         PostgresUpsertWriter writer = session.writer();
         String topic = new TopicNames(spec.name()).landed();
         List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
@@ -323,6 +325,7 @@ public final class SinkStage implements AutoCloseable {
         }
         awaitAll(sends, topic);
         held.release(done);
+        held.refusedAgain(due, System.currentTimeMillis()); // the released ones are gone; the rest wait longer
         done.forEach(c -> {
             landed.computeIfAbsent(c.table(), t -> new LongAdder()).increment();
             listener.applied(c.table(), c.isDelete() ? 0 : 1, c.isDelete() ? 1 : 0);

@@ -99,7 +99,7 @@ class PostgresUpsertWriterIT {
             s.execute("INSERT INTO nodes_new VALUES ('" + X + "', 1, 'x', 1, NULL)");
         }
         connection.commit();
-        assertThat(writer.retryHeld(outcome.held(), t -> table)).hasSize(1);
+        assertThat(writer.retryHeld(outcome.held(), t -> table, List.of("nodes_new"))).hasSize(1);
         assertThat(rows()).containsExactly("1|x|1|null", "2|y|1|null", "3|c2|1|" + X);
     }
 
@@ -151,8 +151,41 @@ class PostgresUpsertWriterIT {
         assertThat(outcome.held()).hasSize(1);
         assertThat(rows()).containsExactly("2|y|1|null", "3|c|1|" + Y);
         assertThat(writer.write(List.of(batch(row(C, 3, "c", 1, null))), t -> table, List.of("nodes_new")).held()).isEmpty();
-        assertThat(writer.retryHeld(outcome.held(), t -> table)).hasSize(1);
+        assertThat(writer.retryHeld(outcome.held(), t -> table, List.of("nodes_new"))).hasSize(1);
         assertThat(rows()).containsExactly("3|c|1|null");
+    }
+
+    @Test
+    void heldDeletesAreRetriedTogetherAndExactlyTheUnreferencedOnesGo() throws Exception {
+        int n = 200;
+        try (Statement s = connection.createStatement()) { // n parents (legacy 1000..) each with one child (legacy 5000..)
+            s.execute("INSERT INTO nodes_new SELECT ('00000000-0000-0000-0001-' || lpad(g::text, 12, '0'))::uuid, 1000 + g, 'p', 1, NULL"
+                    + " FROM generate_series(0, " + (n - 1) + ") g");
+            s.execute("INSERT INTO nodes_new SELECT ('00000000-0000-0000-0002-' || lpad(g::text, 12, '0'))::uuid, 5000 + g, 'c', 1,"
+                    + " ('00000000-0000-0000-0001-' || lpad(g::text, 12, '0'))::uuid FROM generate_series(0, " + (n - 1) + ") g");
+        }
+        connection.commit();
+        TableBatch deletes = new TableBatch("nodes_new", false);
+        for (int i = 0; i < n; i++) {
+            deletes.add(key(UUID.fromString(String.format("00000000-0000-0000-0001-%012d", i))), null, "w.out.nodes_new", 0, offset++);
+        }
+        PostgresUpsertWriter.Outcome outcome = writer.write(List.of(deletes), t -> table, List.of("nodes_new"));
+        assertThat(outcome.held()).as("every parent is still referenced").hasSize(n);
+
+        try (Statement s = connection.createStatement()) { // the children of every third parent move away
+            s.execute("UPDATE nodes_new SET parent_id = NULL WHERE legacy_id >= 5000 AND (legacy_id - 5000) % 3 = 0");
+        }
+        connection.commit();
+        List<TableBatch.Change> done = writer.retryHeld(outcome.held(), t -> table, List.of("nodes_new"));
+
+        assertThat(done).as("the deletes of the parents no child references any more").hasSize(67);
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE (legacy_id - 1000) % 3 = 0) FROM nodes_new"
+                     + " WHERE legacy_id BETWEEN 1000 AND 4999")) {
+            rs.next();
+            assertThat(List.of(rs.getLong(1), rs.getLong(2))).as("parents left, of them with a moved child").containsExactly(133L, 0L);
+        }
+        connection.commit();
     }
 
     private TableBatch batch(GenericRecord... rows) {

@@ -86,10 +86,34 @@ class TableBatchTest {
         TableBatch later = new TableBatch("t", false);
         add(later, "a", row(ROW, "a", "re-inserted"));
         held.supersede(Map.of("t", later));
-        assertThat(held.all()).extracting(c -> c.key().get("id")).containsExactly("b");
+        assertThat(held.due(Long.MAX_VALUE)).extracting(c -> c.key().get("id")).containsExactly("b");
         assertThat(held.oldestOffset(tp)).hasValue(1);
 
         held.forget(List.of(tp));
         assertThat(held.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aHeldChangeIsTriedAgainAfterAPauseThatDoublesUpToFiveSeconds() {
+        TableBatch batch = new TableBatch("t", false);
+        add(batch, "a", null);
+        HeldChanges held = new HeldChanges();
+        batch.deletesAfterRows().forEach(c -> held.hold(c, 1_000));
+        assertThat(held.due(1_249)).as("refused at 1,000 ms: not before 1,250").isEmpty();
+        long now = 1_250;
+        List<Long> pauses = new java.util.ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            List<TableBatch.Change> due = held.due(now);
+            assertThat(due).as("due at " + now).hasSize(1);
+            held.refusedAgain(due, now);
+            long next = now;
+            while (held.due(next).isEmpty()) {
+                next += 50;
+            }
+            pauses.add(next - now);
+            now = next;
+        }
+        assertThat(pauses).containsExactly(500L, 1_000L, 2_000L, 4_000L, 5_000L, 5_000L, 5_000L);
+        assertThat(held.size()).as("still held, only paused").isEqualTo(1);
     }
 }

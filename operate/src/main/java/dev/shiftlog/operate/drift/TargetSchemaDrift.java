@@ -68,6 +68,7 @@ public final class TargetSchemaDrift {
                                 ? "gets its default" : "stays NULL")));
                     }
                 }
+                checkForeignKeyIndexes(target, first, ofTable);
                 ofTable.sort(java.util.Comparator.comparing(SchemaDrift::severity));
                 findings.addAll(ofTable);
             }
@@ -212,6 +213,41 @@ public final class TargetSchemaDrift {
                         + "' allows NULL (" + n + " legacy row(s) are NULL now)" + (n > 0 ? "; those rows go to "
                         + new TopicNames(spec.name()).dlq() + " unless you map a fallback, e.g. { expr: \"" + def.from()
                         + " == null ? <default> : " + def.from() + "\" }" : "")));
+            }
+        }
+    }
+
+    /**
+     * A foreign key whose columns lead no index makes PostgreSQL scan the whole referencing table for every delete
+     * (and key change) of a parent row; PostgreSQL creates no such index by itself. Under CDC each delete the sink
+     * holds until a child moves is tried again and again, so the scans pile up while their locks make other sinks wait.
+     */
+    private void checkForeignKeyIndexes(Connection target, TableMappingDef mapping, List<SchemaDrift> out) throws SQLException {
+        String table = mapping.target();
+        try (PreparedStatement ps = target.prepareStatement("""
+                SELECT c.conname, c.confrelid::regclass::text,
+                       array(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(attnum, n)
+                             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.n)
+                FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace s ON s.oid = r.relnamespace
+                WHERE c.contype = 'f' AND s.nspname = ? AND r.relname = ?
+                  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indpred IS NULL
+                                  AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey
+                                  AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] <@ c.conkey)
+                ORDER BY c.conname""")) {
+            ps.setString(1, spec.target().schema());
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<String> columns = List.of((String[]) rs.getArray(3).getArray());
+                    ColumnDef def = columns.size() != 1 ? null : mapping.columns().stream()
+                            .filter(c -> c.target().equals(columns.get(0))).findFirst().orElse(null);
+                    String list = columns.stream().map(SqlIdentifiers::quote).collect(java.util.stream.Collectors.joining(", "));
+                    out.add(new SchemaDrift(Severity.WARNING, def == null ? mapping.location() : def.location(), table,
+                            columns.size() == 1 ? columns.get(0) : null, "foreign key " + rs.getString(1) + " (" + table + "."
+                            + String.join(", ", columns) + " → " + rs.getString(2) + ") has no index, so every delete of a "
+                            + rs.getString(2) + " row scans all of " + table + " — under CDC deletes crawl as it grows: CREATE INDEX ON "
+                            + SqlIdentifiers.qualified(spec.target().schema(), table) + " (" + list + ")"));
+                }
             }
         }
     }
