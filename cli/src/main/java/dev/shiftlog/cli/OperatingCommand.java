@@ -35,6 +35,12 @@ abstract class OperatingCommand implements Callable<Integer> {
             return 2;
         }
         MigrationDef spec = loaded.get();
+        if (spec.target().isJsonLines() && !worksOnFiles()) {
+            System.err.println(command.name() + " works on a PostgreSQL target; the target of " + spec.name() + " is a folder of JSON"
+                    + " Lines files (" + spec.target().url() + "): the sink rebuilds them from the log, so copy the folder to keep"
+                    + " a version, and use status and verify to follow and check them");
+            return 2;
+        }
         try {
             return run(spec);
         } catch (InterruptedException e) {
@@ -44,6 +50,11 @@ abstract class OperatingCommand implements Callable<Integer> {
             System.err.println(command.name() + " of " + spec.name() + " failed: " + DemoCommand.rootMessage(e));
             return 2;
         }
+    }
+
+    /** Whether the command also serves a JSON Lines target (status and verify do; backup, cutover … need a database). */
+    boolean worksOnFiles() {
+        return false;
     }
 
     /** The command itself; an exception is reported as {@code <command> of <migration> failed: <reason>}, exit 2. */

@@ -4,7 +4,7 @@ import dev.shiftlog.operate.audit.AuditLog;
 import dev.shiftlog.producer.CaptureStage;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.sink.AppliedBatchListener;
-import dev.shiftlog.sink.SinkStage;
+import dev.shiftlog.sink.TargetSink;
 import dev.shiftlog.transformer.TransformerStage;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -25,14 +25,14 @@ final class Pipeline implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<CompletableFuture<Void>> failures = new ArrayList<>();
     private CaptureStage producer;
-    private SinkStage sink;
+    private TargetSink sink;
     private TransformerStage transformer;
 
     void start(MigrationDef spec, KafkaEndpoint kafka, Path workDir, EnumSet<Stage> stages, AppliedBatchListener listener)
             throws SQLException {
         // Downstream first: the sink and transformer are ready before the first snapshot rows arrive.
         if (stages.contains(Stage.SINK)) {
-            sink = new SinkStage(spec, kafka.clientConfig(), kafka.registry(), listener);
+            sink = TargetSink.of(spec, kafka.clientConfig(), kafka.registry(), listener);
             sink.start();
             started.add(sink);
             failures.add(sink.stopped());

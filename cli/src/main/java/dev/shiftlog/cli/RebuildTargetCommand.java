@@ -10,6 +10,11 @@ import picocli.CommandLine.Command;
         + "a fresh target database, with the legacy database gone if need be. Refuses while a sink runs.")
 final class RebuildTargetCommand extends OperatingCommand {
     @Override
+    boolean worksOnFiles() {
+        return true;
+    }
+
+    @Override
     int run(MigrationDef spec) throws Exception {
         try (KafkaEndpoint kafka = attachKafka(spec)) {
             boolean forgot;

@@ -21,6 +21,11 @@ final class StatusCommand extends OperatingCommand {
     double interval;
 
     @Override
+    boolean worksOnFiles() {
+        return true;
+    }
+
+    @Override
     int run(MigrationDef spec) throws Exception {
         try (KafkaEndpoint kafka = attachKafka(spec); StatusProbe probe = new StatusProbe(spec, kafka.clientConfig(), kafka.registry())) {
             do {

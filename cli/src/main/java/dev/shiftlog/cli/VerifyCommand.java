@@ -16,6 +16,11 @@ final class VerifyCommand extends OperatingCommand {
     boolean json;
 
     @Override
+    boolean worksOnFiles() {
+        return true;
+    }
+
+    @Override
     int run(MigrationDef spec) throws Exception {
         try (KafkaEndpoint kafka = attachKafka(spec)) {
             VerifyReport report = verify(spec, kafka);

@@ -77,12 +77,12 @@ class ChaosIT {
         servers.legacySql("""
                 CREATE TABLE nodes (id integer PRIMARY KEY, parent_id integer REFERENCES nodes(id) DEFERRABLE INITIALLY DEFERRED,
                   name text NOT NULL, v integer NOT NULL);
+                CREATE INDEX ON nodes (parent_id);
                 INSERT INTO nodes SELECT g, CASE WHEN g <= 100 THEN NULL ELSE 1 + (hashint4(g) & 2147483647) %% (g - 1) END, 'node ' || g, 0
                   FROM generate_series(1, %d) g;
                 CREATE TABLE tags (id integer PRIMARY KEY, node_id integer NOT NULL REFERENCES nodes(id) ON DELETE CASCADE, label text);
-                INSERT INTO tags SELECT g, 1 + (hashint4(g + 7) & 2147483647) %% %d, 'tag ' || g FROM generate_series(1, %d) g;
-                CREATE INDEX ON nodes (parent_id);
                 CREATE INDEX ON tags (node_id);
+                INSERT INTO tags SELECT g, 1 + (hashint4(g + 7) & 2147483647) %% %d, 'tag ' || g FROM generate_series(1, %d) g;
                 """.formatted(NODES, NODES, NODES));
         servers.targetSql("""
                 CREATE TABLE nodes_new (id uuid PRIMARY KEY, legacy_id integer NOT NULL UNIQUE, parent_id uuid REFERENCES nodes_new(id),

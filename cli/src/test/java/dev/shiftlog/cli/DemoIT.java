@@ -33,6 +33,7 @@ class DemoIT {
                 .containsPattern("userProfiles\\s+40\\s+0\\s+40\\s+40  =")
                 .containsPattern("cases\\s+150\\s+0\\s+150\\s+150  =")
                 .containsPattern("userProfiles \\[█{30}] 100%  40/40")
+                .containsPattern("target files: +\\S+/files  \\(one .jsonl per table\\)")
                 .contains("success rate 100.000 % (threshold 100.000 %): CLEAN")
                 .contains("CAUGHT UP")
                 // the load's rate beside plain COPY of the same 4 legacy tables, and the state the transformer keeps

@@ -14,7 +14,11 @@ public enum CrashPoint {
     /** The sink committed a batch in the target database but not its Kafka offsets (nor announced the landings). */
     SINK_AFTER_DB_COMMIT,
     /** The sink committed a batch's offsets. */
-    SINK_AFTER_OFFSET_COMMIT;
+    SINK_AFTER_OFFSET_COMMIT,
+    /** The JSON Lines sink wrote half of a table's new file, which is not yet renamed over the old one. */
+    JSON_LINES_MID_WRITE,
+    /** The JSON Lines sink renamed a checkpoint's files into place but committed no offsets yet. */
+    JSON_LINES_AFTER_RENAME;
 
     /** The name to set in {@code SHIFTLOG_CRASH_AT}: {@code sink-after-db-commit}. */
     public String label() {

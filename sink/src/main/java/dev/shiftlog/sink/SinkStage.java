@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * each poll into one batch per table, writes it to PostgreSQL in one transaction and only then commits the
  * offsets. A crash between the two repeats the batch, which the upsert makes harmless.
  */
-public final class SinkStage implements AutoCloseable {
+public final class SinkStage implements TargetSink {
     private static final Logger LOG = LoggerFactory.getLogger(SinkStage.class);
 
     private final MigrationDef spec;
@@ -100,6 +100,7 @@ public final class SinkStage implements AutoCloseable {
     }
 
     /** Connects to the target (failing fast on bad credentials) and starts the sink thread. */
+    @Override
     public void start() throws SQLException {
         TopicNames names = new TopicNames(spec.name());
         new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(names.dlq(), names.landed()), spec.kafka().partitions(), names);
@@ -441,6 +442,7 @@ public final class SinkStage implements AutoCloseable {
     }
 
     /** Completes when the sink thread ends; exceptionally when the target refused a batch. */
+    @Override
     public CompletableFuture<Void> stopped() {
         return stopped;
     }

@@ -82,6 +82,10 @@ public final class AuditLog implements AutoCloseable {
         }
         Instant now = Instant.now();
         String host = hostName();
+        if (spec.target().isJsonLines()) { // a folder of import files has no table to keep the trail: the topic alone does
+            send(event, detailJson, now, host);
+            return;
+        }
         try (Connection c = PostgresCatalog.open(spec.target())) {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS " + table() + " (id bigserial PRIMARY KEY, migration text NOT NULL, "
@@ -100,6 +104,10 @@ public final class AuditLog implements AutoCloseable {
             throw new IllegalStateException("cannot write the audit event '" + event + "' to " + TABLE + " in the target: "
                     + PostgresCatalog.redact(e.getMessage(), spec.target()), e);
         }
+        send(event, detailJson, now, host);
+    }
+
+    private void send(String event, String detailJson, Instant now, String host) {
         if (producer != null) {
             GenericRecord value = new GenericData.Record(EVENT_SCHEMA);
             value.put("migration", spec.name());

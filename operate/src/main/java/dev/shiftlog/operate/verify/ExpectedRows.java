@@ -51,9 +51,7 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
 
     /** Maps every legacy row of one mapping into the expected table. */
     private ExpectedTally load(TablePlan plan, TableMappingDef mapping, List<Finding> findings) throws SQLException {
-        Set<String> compared = plan.compared();
         Connection source = plan.source();
-        Connection target = plan.target();
         List<Ref> refs = new ArrayList<>();
         for (ColumnDef column : mapping.references()) {
             TableMappingDef parent = plan.spec().tables().stream().filter(t -> t.target().equals(column.ref())).findFirst().orElse(null);
@@ -61,88 +59,79 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
             refs.add(new Ref(column, parent, computed, REF_KEY + "_" + refs.size()));
         }
         List<Ref> throughSql = refs.stream().filter(r -> !r.computed() && r.parent() != null).toList();
-        long legacyRows = 0;
-        long filtered = 0;
-        long rejected = 0;
-        List<String> fields;
-        LookedUpRows lookups = new LookedUpRows(source, plan.spec());
-        lookups.load(mapping);
-        try (LegacyRowReader rows = LegacyRowReader.forMapping(source, plan.spec(), mapping)) {
-            RowMapper mapper = rows.mapper(plan.spec(), mapping);
-            Schema valueSchema = mapper.valueSchema();
-            fields = valueSchema.getFields().stream().map(Schema.Field::name).filter(compared::contains).toList();
-            try (Statement s = target.createStatement()) {
+        StagingWriter staging = new StagingWriter(plan, mapping, refs, throughSql);
+        ExpectedTally tally = MappedLegacyRows.visit(source, plan.spec(), mapping, dlq, findings, staging);
+        staging.finish();
+        mergeStaging(plan, mapping, staging.fields, throughSql);
+        return tally;
+    }
+
+    /** COPYs the rows a mapping gives into the staging table, in batches; references it can compute as new ids. */
+    private static final class StagingWriter implements MappedLegacyRows.Visitor {
+        private final TablePlan plan;
+        private final TableMappingDef mapping;
+        private final List<Ref> refs;
+        private final List<Ref> throughSql;
+        private final StringBuilder batch = new StringBuilder();
+        private CopyManager copy;
+        private List<String> fields;
+        private Schema valueSchema;
+        private String copySql;
+        private int inBatch;
+
+        StagingWriter(TablePlan plan, TableMappingDef mapping, List<Ref> refs, List<Ref> throughSql) {
+            this.plan = plan;
+            this.mapping = mapping;
+            this.refs = refs;
+            this.throughSql = throughSql;
+        }
+
+        @Override
+        public void start(RowMapper mapper) throws SQLException {
+            valueSchema = mapper.valueSchema();
+            fields = valueSchema.getFields().stream().map(Schema.Field::name).filter(plan.compared()::contains).toList();
+            try (Statement s = plan.target().createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + STAGING);
                 s.execute("CREATE TEMP TABLE " + STAGING + " AS SELECT " + fields.stream().map(SqlIdentifiers::quote)
                         .collect(Collectors.joining(", ")) + throughSql.stream().map(r -> ", NULL::text AS " + r.stagingColumn()).collect(Collectors.joining())
                         + " FROM " + plan.qualified(mapping.target()) + " WITH NO DATA");
             }
-            CopyManager copy = target.unwrap(PGConnection.class).getCopyAPI();
-            String copySql = "COPY " + STAGING + " (" + fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "))
+            copy = plan.target().unwrap(PGConnection.class).getCopyAPI();
+            copySql = "COPY " + STAGING + " (" + fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "))
                     + throughSql.stream().map(r -> ", " + r.stagingColumn()).collect(Collectors.joining()) + ") FROM STDIN";
-            StringBuilder batch = new StringBuilder();
-            int inBatch = 0;
-            for (LegacyRowReader.LegacyRow row = rows.next(); row != null; row = rows.next()) {
-                legacyRows++;
-                String legacyKey = mapper.rejectionKey(row.key()); // as the DLQ names it
-                GenericRecord value;
-                LookedUpRows.Found found;
-                try {
-                    if (row.refusal() != null) { // the SQLite capture sent it to the DLQ instead
-                        throw new RowMapper.RowRejectedException("sqlite type", row.refusal());
-                    }
-                    if (!mapper.accepts(row.key(), row.value())) {
-                        filtered++;
-                        continue;
-                    }
-                    found = lookups.find(mapping, mapper, row.key(), row.value());
-                    if (found.missing() != null) {
-                        throw new RowMapper.RowRejectedException("lookup " + found.missing().name(), "lookup '" + found.missing().name()
-                                + "' finds no row (on-missing: dlq)");
-                    }
-                    value = mapper.value(row.key(), row.value(), found.rows(), found.aggregates());
-                } catch (RowMapper.RowRejectedException e) {
-                    rejected++;
-                    if (!dlq.contains(mapping.target(), legacyKey)) {
-                        findings.add(new Finding(FindingKind.UNACCOUNTED, mapping.target(), legacyKey, null, null, null,
-                                "the mapping rejects this row but the DLQ does not hold it: " + e.getMessage()));
-                    }
-                    continue;
-                }
-                if (dlq.contains(mapping.target(), legacyKey)) {
-                    rejected++;
-                    continue;
-                }
-                List<String> parentKeys = refs.isEmpty() ? List.of() : mapper.referencedKeys(row.key(), row.value(), found.rows());
-                for (int i = 0; i < fields.size(); i++) {
-                    if (i > 0) {
-                        batch.append('\t');
-                    }
-                    String field = fields.get(i);
-                    Schema.Field f = valueSchema.getField(field);
-                    int r = refIndex(refs, field);
-                    if (r >= 0 && refs.get(r).computed() && parentKeys.get(r) != null) {
-                        TableMappingDef parent = refs.get(r).parent();
-                        batch.append(parent.id() == IdStrategy.UUID5
-                                ? Uuid5.forRow(plan.spec().name(), RowMapper.uuid5Table(parent), parentKeys.get(r)).toString() : parentKeys.get(r));
-                    } else {
-                        PgCopyText.append(batch, f.schema(), value.get(f.pos()));
-                    }
-                }
-                for (Ref ref : throughSql) {
+        }
+
+        @Override
+        public void row(String legacyKey, GenericRecord value, List<String> parentKeys) throws SQLException {
+            for (int i = 0; i < fields.size(); i++) {
+                if (i > 0) {
                     batch.append('\t');
-                    PgCopyText.append(batch, Schema.create(Schema.Type.STRING), parentKeys.get(refs.indexOf(ref)));
                 }
-                batch.append('\n');
-                if (++inBatch == COPY_BATCH) {
-                    copyIn(copy, copySql, batch);
-                    inBatch = 0;
+                String field = fields.get(i);
+                Schema.Field f = valueSchema.getField(field);
+                int r = refIndex(refs, field);
+                if (r >= 0 && refs.get(r).computed() && parentKeys.get(r) != null) {
+                    TableMappingDef parent = refs.get(r).parent();
+                    batch.append(parent.id() == IdStrategy.UUID5
+                            ? Uuid5.forRow(plan.spec().name(), RowMapper.uuid5Table(parent), parentKeys.get(r)).toString() : parentKeys.get(r));
+                } else {
+                    PgCopyText.append(batch, f.schema(), value.get(f.pos()));
                 }
             }
-            copyIn(copy, copySql, batch);
-            mergeStaging(plan, mapping, fields, throughSql);
+            for (Ref ref : throughSql) {
+                batch.append('\t');
+                PgCopyText.append(batch, Schema.create(Schema.Type.STRING), parentKeys.get(refs.indexOf(ref)));
+            }
+            batch.append('\n');
+            if (++inBatch == COPY_BATCH) {
+                copyIn(copy, copySql, batch);
+                inBatch = 0;
+            }
         }
-        return new ExpectedTally(legacyRows, filtered, rejected);
+
+        void finish() throws SQLException {
+            copyIn(copy, copySql, batch);
+        }
     }
 
     private static void copyIn(CopyManager copy, String sql, StringBuilder batch) throws SQLException {

@@ -124,7 +124,7 @@ public final class SpecJsonSchema {
                 ObjectNode list = oneOf.addObject().put("type", "array").put("minItems", 1);
                 list.putObject("items").put("type", "string").put("pattern", IDENTIFIER);
             }
-            case JDBC_URL -> p.put("type", "string").put("pattern", "^(jdbc:postgresql://|jdbc:sqlite:|\\$\\{)");
+            case JDBC_URL -> p.put("type", "string").put("pattern", "^(jdbc:postgresql://|jdbc:sqlite:|jsonl:|\\$\\{)");
             case SECRET -> p.put("type", "string").put("pattern", ENV_REF);
             case INTEGER -> {
                 ArrayNode any = p.putArray("anyOf");

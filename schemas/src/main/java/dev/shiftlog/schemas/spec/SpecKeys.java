@@ -34,7 +34,8 @@ public final class SpecKeys {
 
     public static final SpecKey URL = key(Block.CONNECTION, "url", Kind.JDBC_URL, true, null,
             "JDBC URL without credentials, e.g. jdbc:postgresql://host:5432/db; a source may also be a SQLite file, "
-                    + "jdbc:sqlite:path/to/legacy.db (relative to the working directory).");
+                    + "jdbc:sqlite:path/to/legacy.db, and a target a folder of JSON Lines files, one per target table, "
+                    + "jsonl:path/to/folder (both relative to the working directory).");
     public static final SpecKey USER = key(Block.CONNECTION, "user", Kind.STRING, false, null,
             "Database user; required for PostgreSQL (a SQLite file has none).");
     public static final SpecKey PASSWORD = key(Block.CONNECTION, "password", Kind.SECRET, false, null,
@@ -44,9 +45,11 @@ public final class SpecKeys {
             "SQLite source only (it has no change log): how often a running producer reads the tables again and sends "
                     + "what changed since the previous read (inserts, updates, deletes).");
     public static final SpecKey TYPES = key(Block.CONNECTION, "types", Kind.STRING_MAP, false, null,
-            "SQLite source only: table.column: how its stored values are read, when the declared type does not say it "
+            "SQLite source: table.column: how its stored values are read, when the declared type does not say it "
                     + "(SQLite keeps any value in any column): integer, real, text, blob, boolean, date, timestamp, "
-                    + "epoch-millis, epoch-seconds, or numeric(p,s).");
+                    + "epoch-millis, epoch-seconds, or numeric(p,s). JSON Lines target: table.column: json for a text "
+                    + "column whose value is JSON — a json or jsonb column, or an expression that yields JSON text — written as JSON "
+                    + "rather than as a string.");
     public static final SpecKey SCHEMA = key(Block.CONNECTION, "schema", Kind.STRING, false, ConnectionDef.DEFAULT_SCHEMA,
             "Schema of unqualified table names.");
 

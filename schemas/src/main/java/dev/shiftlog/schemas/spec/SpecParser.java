@@ -124,6 +124,20 @@ public final class SpecParser {
             List<TableMappingDef> tables = resolveReferences(tables(keys.get("tables"), top));
             double successRate = successRate(keys.get("success-rate"));
             CleanupDef cleanup = cleanup(keys.get("cleanup"), tables);
+            if (target != null && target.isJsonLines()) {
+                for (TableMappingDef t : tables) {
+                    if (t.id() == IdStrategy.TARGET) {
+                        errors.add(new SpecError(t.location(), "'id: target' lets a database assign ids, but the target is a folder of"
+                                + " JSON Lines files (" + target.url() + "): use uuid5, uuid7, cuid2 or preserve"));
+                    } else if (t.keepsLegacyKeyInIdMap()) {
+                        errors.add(new SpecError(t.location(), "'legacy-key: " + TableMappingDef.ID_MAP + "' keeps legacy keys in a"
+                                + " database table, but the target is a folder of JSON Lines files: keep it in a field, e.g. legacy-key: legacyId"));
+                    }
+                }
+                if (keys.containsKey("cleanup")) {
+                    error(keys.get("cleanup"), "'cleanup' drops columns of a target database; the target is a folder of JSON Lines files");
+                }
+            }
             return new MigrationDef(name, source, target, kafka, tables, successRate, cleanup, file);
         }
 
@@ -335,9 +349,14 @@ public final class SpecParser {
             Map<String, Node> keys = keys(map, CONNECTION_KEYS, "'" + block + "'");
             String url = scalar(keys, "url", map, true);
             boolean sqlite = url != null && url.startsWith("jdbc:sqlite:") && block.equals("source");
-            if (url != null && !url.startsWith("jdbc:postgresql://") && !sqlite) {
+            boolean jsonLines = url != null && url.startsWith("jsonl:") && block.equals("target");
+            if (url != null && !url.startsWith("jdbc:postgresql://") && !sqlite && !jsonLines) {
                 error(keys.get("url"), "'" + block + ".url' must be a PostgreSQL JDBC URL like jdbc:postgresql://host:5432/db"
-                        + (block.equals("source") ? " or a SQLite file like jdbc:sqlite:legacy.db" : ""));
+                        + (block.equals("source") ? " or a SQLite file like jdbc:sqlite:legacy.db"
+                        : " or a folder of JSON Lines files like jsonl:out/files"));
+            }
+            if (jsonLines) {
+                return jsonLinesTarget(url, keys, map);
             }
             if (sqlite && !java.nio.file.Files.isRegularFile(ConnectionDef.sqliteFileOf(url))) {
                 error(keys.get("url"), "'" + block + ".url' names the SQLite file " + ConnectionDef.sqliteFileOf(url)
@@ -345,7 +364,10 @@ public final class SpecParser {
             }
             if (!sqlite) {
                 for (String only : List.of("poll", "types")) {
-                    if (keys.containsKey(only)) {
+                    if (keys.containsKey(only) && block.equals("target") && only.equals("types")) {
+                        error(keys.get(only), "'target.types' is for a folder of JSON Lines files (url: jsonl:<folder>) only;"
+                                + " a database target has its column types");
+                    } else if (keys.containsKey(only)) {
                         error(keys.get(only), "'" + block + "." + only + "' is for a SQLite source only; PostgreSQL changes are"
                                 + " captured from its log");
                     }
@@ -384,6 +406,29 @@ public final class SpecParser {
             }
             return new ConnectionDef(url, user, password == null ? Secret.NONE : new Secret(password),
                     schema == null ? ConnectionDef.DEFAULT_SCHEMA : schema, at(map));
+        }
+
+        /** A folder of JSON Lines files: no login, no schema; {@code types} says which text columns hold JSON. */
+        private ConnectionDef jsonLinesTarget(String url, Map<String, Node> keys, MappingNode map) {
+            if (url.length() == "jsonl:".length()) {
+                error(keys.get("url"), "'target.url' jsonl: names no folder; e.g. jsonl:out/files (relative to the working directory)");
+            }
+            for (String only : List.of("user", "password", "schema", "poll")) {
+                if (keys.containsKey(only)) {
+                    error(keys.get(only), "'target." + only + "' does not apply to a folder of JSON Lines files (" + url + ")");
+                }
+            }
+            Map<String, String> types = stringMap(keys.get("types"), "'target.types'");
+            for (Map.Entry<String, String> e : types.entrySet()) {
+                if (!e.getKey().matches("[^.]+\\.[^.]+")) {
+                    error(keys.get("types"), "'target.types' keys are table.column, not '" + e.getKey() + "'");
+                }
+                if (!e.getValue().equals(ConnectionDef.JSON_TYPE)) {
+                    error(keys.get("types"), "'target.types' of " + e.getKey() + ": unknown kind '" + e.getValue() + "'; a JSON Lines"
+                            + " target knows '" + ConnectionDef.JSON_TYPE + "' (the column's text is JSON, written as JSON, not as a string)");
+                }
+            }
+            return new ConnectionDef(url, "", Secret.NONE, ConnectionDef.DEFAULT_SCHEMA, ConnectionDef.DEFAULT_POLL, types, at(map));
         }
 
         KafkaDef kafka(Node node) {

@@ -211,4 +211,35 @@ class SpecParserTest {
                 "spec.yaml:24:33: column 'e' references 'coaches' by 'match', which is for a parent consolidated with match-on;"
                         + " coaches has none: use 'from'");
     }
+
+    @Test
+    void shouldTakeAFolderOfJsonLinesFilesAsTargetAndRefuseWhatOnlyADatabaseCanDo() {
+        String files = VALID.replace("""
+                target:
+                  url: ${TGT_URL}
+                  user: app
+                """, """
+                target:
+                  url: jsonl:out/files
+                  types: { coaches.bio: json }
+                """);
+        MigrationDef def = new SpecParser(ENV).parse("spec.yaml", files);
+        assertThat(def.target().isJsonLines()).isTrue();
+        assertThat(def.target().jsonLinesFile("coaches")).isEqualTo(java.nio.file.Path.of("out/files/coaches.jsonl"));
+        assertThat(def.target().isJsonColumn("coaches", "bio")).isTrue();
+        assertThat(def.target().isJsonColumn("coaches", "name")).isFalse();
+
+        assertThat(errorsOf(files.replace("id: preserve", "id: target").replace("types: { coaches.bio: json }",
+                "types: { coaches.bio: jsonb }\n  user: app"))).extracting(Object::toString).containsExactly(
+                "spec.yaml:9:9: 'target.user' does not apply to a folder of JSON Lines files (jsonl:out/files)",
+                "spec.yaml:8:10: 'target.types' of coaches.bio: unknown kind 'jsonb'; a JSON Lines target knows 'json' (the column's text"
+                        + " is JSON, written as JSON, not as a string)",
+                "spec.yaml:13:5: 'id: target' lets a database assign ids, but the target is a folder of JSON Lines files (jsonl:out/files):"
+                        + " use uuid5, uuid7, cuid2 or preserve");
+        assertThat(errorsOf(files.replace("url: jsonl:out/files", "url: csv:out"))).extracting(Object::toString).contains(
+                "spec.yaml:8:10: 'target.types' is for a folder of JSON Lines files (url: jsonl:<folder>) only; a database target has"
+                        + " its column types",
+                "spec.yaml:7:8: 'target.url' must be a PostgreSQL JDBC URL like jdbc:postgresql://host:5432/db or a folder of JSON"
+                        + " Lines files like jsonl:out/files");
+    }
 }
