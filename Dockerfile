@@ -5,6 +5,8 @@ FROM eclipse-temurin:17-jre
 WORKDIR /app
 COPY cli/target/lib/ /app/lib/
 COPY cli/target/shiftlog.jar /app/shiftlog.jar
+# s3proxy, the S3-compatible server of the compose stack's s3 service (its own process, not on the workers' classpath)
+COPY cli/target/s3proxy/ /app/s3proxy/
 COPY examples/ /app/examples/
 # heap as a share of the container's memory limit; SerialGC suits one-stage workers on few cores
 ENV SHIFTLOG_JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=70"

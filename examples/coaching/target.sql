@@ -4,7 +4,6 @@ CREATE TABLE images (
     id         uuid PRIMARY KEY,
     legacy_id  int NOT NULL UNIQUE,
     mime       text,
-    data       bytea,
     url        text,
     created_at timestamptz
 );
@@ -17,6 +16,10 @@ CREATE TABLE coaches (
     image_30_id    uuid REFERENCES images (id),
     image_45_id    uuid REFERENCES images (id),
     image_60_id    uuid REFERENCES images (id),
+    photo_url      text,
+    photo_url_30   text,
+    photo_url_45   text,
+    photo_url_60   text,
     sex            coach_sex,
     year_of_birth  int,
     voice_settings jsonb NOT NULL DEFAULT '{}',
@@ -37,6 +40,7 @@ CREATE TABLE categories (
     followup_timer   int,
     max_questions    int,
     scope            text,
+    icon_url         text,
     is_active        boolean NOT NULL DEFAULT true,
     created_at       timestamp
 );

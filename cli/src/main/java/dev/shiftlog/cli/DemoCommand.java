@@ -11,6 +11,7 @@ import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import dev.shiftlog.testkit.EmbeddedPostgresServer;
+import dev.shiftlog.testkit.S3ProxyServer;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -63,8 +64,10 @@ final class DemoCommand implements Callable<Integer> {
             return new CutoverRunbookDemo(files, scale, workDir, Duration.ofSeconds(timeoutSeconds)).run();
         }
         System.out.println("starting embedded PostgreSQL (legacy and target) and Kafka in " + workDir.toAbsolutePath() + " …");
+        boolean uploads = files.read("shiftlog.yaml").contains("\nstorage:");
         try (EmbeddedPostgresServer legacyPg = EmbeddedPostgresServer.start(workDir.resolve("pg-legacy"));
-             EmbeddedPostgresServer targetPg = EmbeddedPostgresServer.start(workDir.resolve("pg-target"))) {
+             EmbeddedPostgresServer targetPg = EmbeddedPostgresServer.start(workDir.resolve("pg-target"));
+             S3ProxyServer s3 = uploads ? S3ProxyServer.start(workDir.resolve("s3")) : null) {
             String legacyUrl = legacyPg.createDatabase("legacy");
             String targetUrl = targetPg.createDatabase("app");
             try (Connection c = legacyPg.connect("legacy"); Statement s = c.createStatement()) {
@@ -75,11 +78,16 @@ final class DemoCommand implements Callable<Integer> {
                     s.execute(files.read("target.sql"));
                 }
             }
-            Map<String, String> env = Map.of("SHIFTLOG_TARGET_DIR", workDir.resolve("files").toString(),
+            Map<String, String> env = new java.util.HashMap<>(Map.of("SHIFTLOG_TARGET_DIR", workDir.resolve("files").toString(),
                     "SHIFTLOG_SOURCE_URL", legacyUrl, "SHIFTLOG_SOURCE_USER", EmbeddedPostgresServer.USER,
                     "SHIFTLOG_SOURCE_PASSWORD", EmbeddedPostgresServer.PASSWORD,
                     "SHIFTLOG_TARGET_URL", targetUrl, "SHIFTLOG_TARGET_USER", EmbeddedPostgresServer.USER,
-                    "SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD);
+                    "SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD));
+            if (s3 != null) {
+                env.put("SHIFTLOG_S3_ENDPOINT", s3.endpoint());
+                env.put("SHIFTLOG_S3_ACCESS_KEY", S3ProxyServer.ACCESS_KEY);
+                env.put("SHIFTLOG_S3_SECRET_KEY", S3ProxyServer.SECRET_KEY);
+            }
             SpecLoader loader = new SpecLoader(env);
             Optional<MigrationDef> loaded = loader.load(files.spec(workDir), System.err);
             if (loaded.isEmpty()) {
@@ -91,6 +99,9 @@ final class DemoCommand implements Callable<Integer> {
                 return 2;
             }
             System.out.println("legacy database: " + legacyUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
+            if (s3 != null) {
+                System.out.println("object storage:  " + s3.endpoint() + "  (s3proxy; buckets under " + s3.storage() + ")");
+            }
             if (spec.target().isJsonLines()) {
                 System.out.println("target files:    " + spec.target().jsonLinesDir().toAbsolutePath() + "  (one .jsonl per table)");
             } else {

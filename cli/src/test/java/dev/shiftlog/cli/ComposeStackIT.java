@@ -47,6 +47,7 @@ class ComposeStackIT {
         env.put("SHIFTLOG_LEGACY_PORT", Integer.toString(freePort()));
         env.put("SHIFTLOG_HTTP_PORT", Integer.toString(freePort()));
         env.put("SHIFTLOG_KAFKA_PORT", Integer.toString(freePort()));
+        env.put("SHIFTLOG_S3_PORT", Integer.toString(freePort()));
         // what an earlier, aborted run left: podman-compose's down removes only the replicas deploy.replicas names
         // now, so containers of a scaled-out run that never reached its tear-down are removed by name first
         run(Duration.ofMinutes(2), "compose.log", "bash", "-c",
@@ -60,7 +61,7 @@ class ComposeStackIT {
     @AfterAll
     static void tearDown() throws Exception {
         if (up) {
-            for (String service : List.of("producer", "transformer", "sink", "seed", "kafka")) {
+            for (String service : List.of("producer", "transformer", "sink", "seed", "kafka", "s3")) {
                 run(Duration.ofMinutes(1), service + ".log", "bash", "-c",
                         "for c in $(podman ps -a --format '{{.Names}}' | grep '^" + PROJECT + "_" + service + "_'); do echo \"== $c\"; podman logs $c 2>&1 | tail -200; done");
             }
@@ -105,6 +106,23 @@ class ComposeStackIT {
 
             // the producer's published endpoint: probes open, /status behind the compose file's token
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            // the images left the database for the stack's s3 service: a coach's photo URL (on the published port)
+            // serves the legacy image's bytes
+            try (var s = target.createStatement(); var rs = s.executeQuery("SELECT c.photo_url, i.legacy_id FROM coaches c"
+                    + " JOIN images i ON i.id = c.image_id ORDER BY c.legacy_id LIMIT 1");
+                 var l = legacy.prepareStatement("SELECT data FROM tls_image WHERE id = ?")) {
+                assertThat(rs.next()).isTrue();
+                String url = rs.getString(1);
+                assertThat(url).startsWith("http://127.0.0.1:" + env.get("SHIFTLOG_S3_PORT") + "/coach-images/");
+                l.setInt(1, rs.getInt(2));
+                try (var image = l.executeQuery()) {
+                    image.next();
+                    var got = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                    assertThat(got.statusCode()).as("GET " + url).isEqualTo(200);
+                    assertThat(got.body()).as("bytes at " + url).isEqualTo(image.getBytes(1));
+                }
+            }
             String base = "http://127.0.0.1:" + env.get("SHIFTLOG_HTTP_PORT");
             assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health/ready")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);

@@ -18,6 +18,9 @@ class DemoIT {
                 .contains("cycle in categories: 900002 → 900003 → 900002")
                 .containsPattern("app_config\\s+51\\s+0\\s+51\\s+51  =")
                 .contains("demo OK: every table has expected = actual, verify is clean")
+                // the images left the database: every distinct object's URL fetched and compared with the legacy bytes
+                .containsPattern("objects: [1-9][0-9]+ fetched from their public URLs and compared with the legacy values")
+                .containsPattern("object storage:  http://127.0.0.1:[0-9]+  \\(s3proxy")
                 .containsPattern("categories\\s+103\\s+0\\s+3\\s+100\\s+100\\s+100\\s+0\\s+0\\s+0")
                 .containsPattern("categories \\[█{30}] 100%  100/100 .* dlq 3")
                 .contains("legacy database: jdbc:postgresql://127.0.0.1:")

@@ -238,7 +238,7 @@ class SinkFaultsIT {
     void statusIsHonestAboutExtraRowsTheDlqAndLegacyChanges() throws Exception {
         MigrationDef spec = run.spec;
         MigrationDef strict = new MigrationDef(spec.name(), spec.source(), spec.target(), spec.kafka(), spec.tables(), 100.0,
-                spec.cleanup(), spec.file());
+                spec.cleanup(), spec.storage(), spec.file());
         try (StatusProbe probe = new StatusProbe(run.spec, run.kafka.clientConfig(), run.kafka.registry());
              StatusProbe strictProbe = new StatusProbe(strict, run.kafka.clientConfig(), run.kafka.registry());
              Connection legacy = servers.legacy.connect("legacy")) {

@@ -2,6 +2,7 @@ package dev.shiftlog.cli;
 
 import dev.shiftlog.testkit.EmbeddedKafkaBroker;
 import dev.shiftlog.testkit.EmbeddedPostgresServer;
+import dev.shiftlog.testkit.S3ProxyServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,6 +18,8 @@ final class TestServers implements AutoCloseable {
     final EmbeddedPostgresServer target;
     final String legacyUrl;
     final String targetUrl;
+    /** The object store of specs with upload columns; started on first use ({@link #s3()}). */
+    private S3ProxyServer s3;
 
     TestServers(String name) throws Exception {
         dir = Files.createTempDirectory(Path.of("target"), name + "-");
@@ -37,6 +40,11 @@ final class TestServers implements AutoCloseable {
         env.put("SHIFTLOG_TARGET_URL", targetUrl);
         env.put("SHIFTLOG_TARGET_USER", EmbeddedPostgresServer.USER);
         env.put("SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD);
+        if (s3 != null) {
+            env.put("SHIFTLOG_S3_ENDPOINT", s3.endpoint());
+            env.put("SHIFTLOG_S3_ACCESS_KEY", S3ProxyServer.ACCESS_KEY);
+            env.put("SHIFTLOG_S3_SECRET_KEY", S3ProxyServer.SECRET_KEY);
+        }
         return env;
     }
 
@@ -49,12 +57,20 @@ final class TestServers implements AutoCloseable {
     Path specWithValues(String specText, String fileName) throws java.io.IOException {
         String spec = specText;
         for (Map.Entry<String, String> e : env().entrySet()) {
-            String value = e.getKey().endsWith("_PASSWORD") ? "${" + e.getKey() + ":-" + e.getValue() + "}" : e.getValue();
+            String value = e.getKey().endsWith("_PASSWORD") || e.getKey().endsWith("_KEY") ? "${" + e.getKey() + ":-" + e.getValue() + "}" : e.getValue();
             spec = spec.replaceAll("\\$\\{" + e.getKey() + "(:-[^}]*)?}", java.util.regex.Matcher.quoteReplacement(value));
         }
         Path file = dir.resolve(fileName);
         Files.writeString(file, spec);
         return file;
+    }
+
+    /** The S3-compatible server (s3proxy), started on first use; {@link #env()} names it from then on. */
+    S3ProxyServer s3() throws Exception {
+        if (s3 == null) {
+            s3 = S3ProxyServer.start(dir.resolve("s3"));
+        }
+        return s3;
     }
 
     void legacySql(String sql) throws Exception {
@@ -96,5 +112,8 @@ final class TestServers implements AutoCloseable {
         kafka.close();
         legacy.close();
         target.close();
+        if (s3 != null) {
+            s3.close();
+        }
     }
 }

@@ -34,6 +34,7 @@ class VerifyIT {
         servers.legacySql(FILES.read("legacy.sql"));
         servers.legacySql(FILES.read("generate.sql").replace("${scale}", "1"));
         servers.targetSql(FILES.read("target.sql"));
+        servers.s3(); // the images go to object storage
         specFile = servers.specWithValues(FILES.read("shiftlog.yaml"), "coaching.yaml");
         MigrationDef parsed = new SpecParser(Map.of()).parse(specFile);
         try (KafkaEndpoint kafka = KafkaEndpoint.open(parsed, Map.of(), servers.dir);

@@ -72,6 +72,8 @@ public final class JsonLinesSink implements TargetSink {
     private final Map<String, String> tableByTopic = new HashMap<>();
     private final Map<String, TableFile> files = new LinkedHashMap<>();
     private final Set<String> referenced = new java.util.HashSet<>();
+    /** Puts the objects of upload columns before their rows reach a file; null when no column uploads. */
+    private final ObjectUploads uploads;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private KafkaConsumer<GenericRecord, GenericRecord> consumer;
@@ -93,6 +95,7 @@ public final class JsonLinesSink implements TargetSink {
             files.put(table, new TableFile(table, mappings, spec.target()));
         }
         spec.tables().forEach(t -> t.references().forEach(c -> referenced.add(c.ref())));
+        uploads = ObjectUploads.of(spec);
     }
 
     @Override
@@ -110,6 +113,9 @@ public final class JsonLinesSink implements TargetSink {
         } catch (IOException e) {
             throw new SinkException("cannot write JSON Lines files into " + dir.toAbsolutePath() + " (" + e
                     + "); target.url must name a folder this process may create and write", e);
+        }
+        if (uploads != null) {
+            uploads.start();
         }
         TopicNames names = new TopicNames(spec.name());
         TopicProvisioner topics = new TopicProvisioner(kafkaConfig);
@@ -150,7 +156,7 @@ public final class JsonLinesSink implements TargetSink {
                     TableFile file = files.get(tableByTopic.get(r.topic()));
                     boolean fresh = r.offset() >= handledBefore.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L);
                     try {
-                        file.apply(r.key(), r.value());
+                        file.apply(r.key(), uploads == null ? r.value() : uploads.put(file.table, r.value()));
                         if (fresh && r.value() != null && referenced.contains(file.table)) {
                             landings.add(landing(file.mapping, r.value()));
                         }
@@ -177,6 +183,9 @@ public final class JsonLinesSink implements TargetSink {
         } finally {
             consumer.close(Duration.ofSeconds(5));
             eventsProducer.close(Duration.ofSeconds(5));
+            if (uploads != null) {
+                uploads.close();
+            }
         }
     }
 

@@ -63,6 +63,8 @@ public final class SinkStage implements TargetSink {
     /** Target tables whose rows several mappings fill ({@code match-on}). */
     private final java.util.Set<String> consolidated = new java.util.HashSet<>();
     private final HeldChanges held = new HeldChanges();
+    /** Puts the objects of upload columns before their rows are written; null when no column uploads. */
+    private final ObjectUploads uploads;
     /** Set by the rebalance listener (on the sink thread, inside poll). */
     private boolean rebalanced;
     private TargetSession session;
@@ -82,6 +84,7 @@ public final class SinkStage implements TargetSink {
             }
         }
         tableOrder = spec.landingOrder().stream().map(TableMappingDef::target).distinct().toList();
+        uploads = ObjectUploads.of(spec);
     }
 
     /** Consumer settings: manual commits after the database commit, read only committed transformer output. */
@@ -105,6 +108,9 @@ public final class SinkStage implements TargetSink {
         TopicNames names = new TopicNames(spec.name());
         new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(names.dlq(), names.landed()), spec.kafka().partitions(), names);
         session = openSession();
+        if (uploads != null) {
+            uploads.start();
+        }
         consumer = new KafkaConsumer<>(consumerConfig(spec, kafkaConfig), new AvroDeserializer(registry), new AvroDeserializer(registry));
         consumer.subscribe(List.copyOf(tableByTopic.keySet()), new ConsumerRebalanceListener() {
             @Override
@@ -228,8 +234,9 @@ public final class SinkStage implements TargetSink {
         Map<String, TableBatch> batches = new LinkedHashMap<>();
         for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
             String table = tableByTopic.get(r.topic());
+            GenericRecord value = uploads == null ? r.value() : uploads.put(table, r.value());
             batches.computeIfAbsent(table, t -> new TableBatch(t, consolidated.contains(t)))
-                    .add(r.key(), r.value(), r.topic(), r.partition(), r.offset());
+                    .add(r.key(), value, r.topic(), r.partition(), r.offset());
         }
         return batches;
     }
@@ -304,6 +311,9 @@ public final class SinkStage implements TargetSink {
             eventsProducer.close(Duration.ofSeconds(5));
             if (session != null) {
                 session.close();
+            }
+            if (uploads != null) {
+                uploads.close();
             }
         }
     }

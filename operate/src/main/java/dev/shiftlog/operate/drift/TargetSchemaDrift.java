@@ -8,6 +8,7 @@ import dev.shiftlog.schemas.catalog.ColumnInfo;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.rows.RowMapper;
+import dev.shiftlog.schemas.rows.StoredObjects;
 import dev.shiftlog.schemas.spec.ColumnDef;
 import dev.shiftlog.schemas.spec.IdStrategy;
 import dev.shiftlog.schemas.spec.MigrationDef;
@@ -166,7 +167,11 @@ public final class TargetSchemaDrift {
             if (column == null) {
                 continue; // the catalog check reports the missing column
             }
+            if (StoredObjects.isObjectField(name)) {
+                continue; // an object for the bucket, never written to the target
+            }
             String what = def == null ? (name.equals(mapping.key()) ? "the id (" + mapping.id().specName() + ")" : "the legacy key")
+                    : def.isUpload() ? "the URL of the object 'upload: " + def.upload().expr() + "' puts into " + def.upload().bucket()
                     : def.isExpression() ? "expression " + def.expr()
                     : def.isReference() && def.reference().byMatch() ? "the new id of the " + def.ref() + " row matching " + def.reference().match()
                     : !legacyColumns.containsKey(def.from()) ? "the looked-up '" + def.from() + "'"
@@ -177,7 +182,7 @@ public final class TargetSchemaDrift {
                 continue;
             }
             String writes = TypeFit.describe(field.schema());
-            boolean sameType = def != null && !def.isExpression() && !def.isReference()
+            boolean sameType = def != null && !def.isExpression() && !def.isReference() && !def.isUpload()
                     && column.type().equals(legacyColumns.get(def.from()).type()); // e.g. jsonb travels as text
             Fit fit = sameType ? Fit.OK : TypeFit.fit(field.schema(), column);
             if (fit == Fit.NEVER) {

@@ -47,6 +47,7 @@ public final class TargetVerifier {
     }
 
     public VerifyReport verify() throws SQLException {
+        long objects;
         List<TableCounts> counts = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
         if (spec.target().isJsonLines()) {
@@ -55,8 +56,9 @@ public final class TargetVerifier {
                 for (String table : spec.targetTables()) {
                     counts.add(files.verifyTable(table, source, findings));
                 }
+                objects = new StoredObjectCheck(spec, dlq).verify(source, findings);
             }
-            return report(counts, findings);
+            return report(counts, findings, objects);
         }
         try (Connection source = dev.shiftlog.schemas.catalog.LegacyCatalog.open(spec.source());
              Connection target = PostgresCatalog.open(spec.target())) {
@@ -68,11 +70,12 @@ public final class TargetVerifier {
                             findings);
                 }
             }
+            objects = new StoredObjectCheck(spec, dlq).verify(source, findings);
         }
-        return report(counts, findings);
+        return report(counts, findings, objects);
     }
 
-    private VerifyReport report(List<TableCounts> counts, List<Finding> findings) {
+    private VerifyReport report(List<TableCounts> counts, List<Finding> findings, long objects) {
         long kept = counts.stream().mapToLong(c -> c.expected() + c.rejected()).sum();
         long good = counts.stream().mapToLong(TableCounts::matching).sum();
         double rate = kept == 0 ? 100.0 : 100.0 * good / kept;
@@ -84,7 +87,7 @@ public final class TargetVerifier {
                 rejections.put(table, new java.util.TreeMap<>(byRule));
             }
         }
-        return new VerifyReport(spec.name(), counts, findings, rate, spec.successRate(), clean, rejections);
+        return new VerifyReport(spec.name(), counts, findings, rate, spec.successRate(), clean, rejections, objects);
     }
 
     private String qualified(String table) {

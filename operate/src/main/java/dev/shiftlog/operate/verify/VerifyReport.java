@@ -10,9 +10,11 @@ import java.util.List;
  * @param threshold the spec's {@code success-rate}
  * @param clean no difference at all and {@code successRate >= threshold}: {@code verify} exits 0 iff true
  * @param rejections per target table, the DLQ's rows by rule (the reasons grouped, as a change ticket lists them)
+ * @param objects objects of upload columns fetched from their public URLs and compared with the legacy values
  */
 public record VerifyReport(String migration, List<TableCounts> tables, List<Finding> findings, double successRate,
-                           double threshold, boolean clean, java.util.Map<String, java.util.Map<String, Long>> rejections) {
+                           double threshold, boolean clean, java.util.Map<String, java.util.Map<String, Long>> rejections,
+                           long objects) {
 
     /**
      * Counts of one target table through the mapping.
@@ -54,6 +56,9 @@ public record VerifyReport(String migration, List<TableCounts> tables, List<Find
                 out.append(" — ").append(f.message());
             }
             out.append(System.lineSeparator());
+        }
+        if (objects > 0) {
+            out.append(String.format("objects: %d fetched from their public URLs and compared with the legacy values%n", objects));
         }
         out.append(String.format("success rate %.3f %% (threshold %.3f %%): %s%n", successRate, threshold,
                 clean ? "CLEAN" : "NOT CLEAN"));

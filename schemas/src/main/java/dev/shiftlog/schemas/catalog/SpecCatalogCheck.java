@@ -170,7 +170,18 @@ public final class SpecCatalogCheck {
             if (src.isEmpty()) {
                 continue;
             }
-            if (c.isExpression()) {
+            if (c.isUpload()) {
+                for (String expr : java.util.Arrays.asList(c.upload().expr(), c.upload().contentType())) {
+                    try {
+                        if (expr != null) {
+                            ColumnExpression.compile(expr, celColumns);
+                        }
+                    } catch (ColumnExpression.ExpressionException e) {
+                        errors.add(new SpecError(c.location(), "'upload' or 'content-type' of '" + t.target() + "." + c.target()
+                                + "' does not compile: " + e.getMessage()));
+                    }
+                }
+            } else if (c.isExpression()) {
                 try {
                     ColumnExpression.compile(c.expr(), celColumns);
                 } catch (ColumnExpression.ExpressionException e) {

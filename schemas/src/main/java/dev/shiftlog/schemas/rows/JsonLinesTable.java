@@ -65,7 +65,7 @@ public final class JsonLinesTable {
         Map<String, String> json = new HashMap<>();
         String outside = mapping.legacyKeyOutsideTable();
         for (Schema.Field f : value.getSchema().getFields()) {
-            if (!f.name().equals(outside)) {
+            if (!f.name().equals(outside) && !StoredObjects.isObjectField(f.name())) {
                 json.put(f.name(), JsonLineValues.json(f.schema(), value.get(f.pos()), target.isJsonColumn(table, f.name())));
             }
         }

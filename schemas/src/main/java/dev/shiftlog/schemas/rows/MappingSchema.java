@@ -24,6 +24,9 @@ public final class MappingSchema {
     private final Schema valueSchema;
     private final Map<String, ColumnExpression> expressions = new HashMap<>();
     private final Map<String, ColumnExpression> referenceMatches = new HashMap<>();
+    /** Upload column → its compiled value (bytes) and, where given, content type. */
+    private final Map<String, ColumnExpression> uploads = new HashMap<>();
+    private final Map<String, ColumnExpression> uploadTypes = new HashMap<>();
     private ColumnExpression where;
     private ColumnExpression matchOn;
 
@@ -93,7 +96,12 @@ public final class MappingSchema {
                         + "' is filled by the id strategy; remove it from 'columns'");
             }
             Schema type;
-            if (column.isExpression()) {
+            if (column.isUpload()) {
+                compileUpload(table, column, celColumns);
+                fields.add(new Schema.Field(StoredObjects.fieldOf(column.target()), AvroValues.optional(StoredObjects.OBJECT_SCHEMA), null,
+                        Schema.Field.NULL_DEFAULT_VALUE));
+                type = Schema.create(Schema.Type.STRING); // the object's public URL
+            } else if (column.isExpression()) {
                 try {
                     ColumnExpression expression = ColumnExpression.compile(column.expr(), celColumns);
                     expressions.put(column.target(), expression);
@@ -155,6 +163,26 @@ public final class MappingSchema {
         }
     }
 
+    /** An upload column's value (it must be bytes) and content type (text), compiled. */
+    private void compileUpload(TableMappingDef table, ColumnDef column, Map<String, CelType> celColumns) {
+        String where = "'" + table.target() + "." + column.target() + "'";
+        try {
+            ColumnExpression data = ColumnExpression.compile(column.upload().expr(), celColumns);
+            Schema type = CelTypes.avroOf(data.resultType());
+            if (type.getType() != Schema.Type.BYTES && data.resultType() != dev.cel.common.types.SimpleType.DYN) {
+                throw new RowMapper.RowMappingException(column.location(), "'upload' of " + where + " yields " + type.getType().getName()
+                        + "; it must yield bytes (a bytea column, or one of a looked-up row)");
+            }
+            uploads.put(column.target(), data);
+            if (column.upload().contentType() != null) {
+                uploadTypes.put(column.target(), ColumnExpression.compile(column.upload().contentType(), celColumns));
+            }
+        } catch (ColumnExpression.ExpressionException e) {
+            throw new RowMapper.RowMappingException(column.location(), "'upload' or 'content-type' of " + where + " does not compile: "
+                    + e.getMessage());
+        }
+    }
+
     /** The Avro type of a new id under a strategy; {@code legacyKeyType} is what {@code preserve} keeps. */
     static Schema idType(IdStrategy strategy, Schema legacyKeyType) {
         return switch (strategy) {
@@ -180,6 +208,16 @@ public final class MappingSchema {
     /** Target column → its compiled expression. */
     Map<String, ColumnExpression> expressions() {
         return expressions;
+    }
+
+    /** Upload column → its compiled bytes expression. */
+    Map<String, ColumnExpression> uploads() {
+        return uploads;
+    }
+
+    /** Upload column → its compiled content-type expression, where the spec gives one. */
+    Map<String, ColumnExpression> uploadTypes() {
+        return uploadTypes;
     }
 
     /** The compiled {@code where}, or null. */

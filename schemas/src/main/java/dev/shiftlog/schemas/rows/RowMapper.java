@@ -380,11 +380,38 @@ public final class RowMapper {
                     throw new RowRejectedException("expr " + table.target() + "." + column.target(), "row " + table.source()
                             + ":" + legacyKeyText(sourceKey) + " → " + table.target() + "." + column.target() + ": " + e.getMessage());
                 }
+            } else if (column.isUpload()) {
+                if (celValues == null) {
+                    celValues = celValues(sourceKey, source, lookupRows, aggregates);
+                }
+                GenericRecord object = storedObject(column, sourceKey, celValues);
+                out.put(StoredObjects.fieldOf(column.target()), object);
+                out.put(column.target(), StoredObjects.urlOf(column.upload(), object));
             } else if (!column.isReference()) {
                 out.put(column.target(), source.get(column.from()));
             }
         }
         return out;
+    }
+
+    /** The object an upload column puts into storage for this row: its bytes and content type; null for NULL. */
+    private GenericRecord storedObject(ColumnDef column, GenericRecord sourceKey, Map<String, Object> celValues) {
+        try {
+            Object data = schema.uploads().get(column.target()).evaluate(celValues);
+            Object bytes = CelTypes.fromCel(Schema.create(Schema.Type.BYTES), data);
+            if (bytes == null) {
+                return null;
+            }
+            ColumnExpression type = schema.uploadTypes().get(column.target());
+            Object contentType = type == null ? null : CelTypes.fromCel(Schema.create(Schema.Type.STRING), type.evaluate(celValues));
+            java.nio.ByteBuffer b = ((java.nio.ByteBuffer) bytes).duplicate();
+            byte[] array = new byte[b.remaining()];
+            b.get(array);
+            return StoredObjects.objectOf(array, contentType == null ? null : contentType.toString());
+        } catch (ColumnExpression.ExpressionException | CelTypes.ValueConversionException e) {
+            throw new RowRejectedException("upload " + table.target() + "." + column.target(), "row " + table.source() + ":"
+                    + legacyKeyText(sourceKey) + " → " + table.target() + "." + column.target() + ": " + e.getMessage());
+        }
     }
 
     /**

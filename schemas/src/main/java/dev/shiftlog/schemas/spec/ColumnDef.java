@@ -7,11 +7,21 @@ package dev.shiftlog.schemas.spec;
  *
  * @param from      the source column; for a reference, its first legacy column ({@link ReferenceDef#from} has all)
  * @param reference what a reference column points at; null for plain columns
+ * @param upload      for a column filled with the public URL of a binary value put into object storage; else null
  */
-public record ColumnDef(String target, String from, String expr, ReferenceDef reference, Location location) {
+public record ColumnDef(String target, String from, String expr, ReferenceDef reference, UploadDef upload, Location location) {
 
     public ColumnDef(String target, String from, String expr, Location location) {
-        this(target, from, expr, null, location);
+        this(target, from, expr, null, null, location);
+    }
+
+    public ColumnDef(String target, String from, String expr, ReferenceDef reference, Location location) {
+        this(target, from, expr, reference, null, location);
+    }
+
+    /** A column whose binary value goes to object storage and which gets its public URL. */
+    public boolean isUpload() {
+        return upload != null;
     }
 
     public boolean isExpression() {
@@ -33,6 +43,10 @@ public record ColumnDef(String target, String from, String expr, ReferenceDef re
     }
 
     public ColumnDef withReference(ReferenceDef resolved) {
-        return new ColumnDef(target, from, expr, resolved, location);
+        return new ColumnDef(target, from, expr, resolved, upload, location);
+    }
+
+    public ColumnDef withUpload(UploadDef resolved) {
+        return new ColumnDef(target, from, expr, reference, resolved, location);
     }
 }

@@ -2,7 +2,11 @@ package dev.shiftlog.schemas.spec;
 
 import java.util.List;
 
-/** A whole migration spec after parsing: immutable, validated for shape, free of unresolved {@code ${ENV}}. */
+/**
+ * A whole migration spec after parsing: immutable, validated for shape, free of unresolved {@code ${ENV}}.
+ *
+ * @param storage where {@code upload} columns put binary values; null when no column uploads
+ */
 public record MigrationDef(
         String name,
         ConnectionDef source,
@@ -11,10 +15,16 @@ public record MigrationDef(
         List<TableMappingDef> tables,
         double successRate,
         CleanupDef cleanup,
+        StorageDef storage,
         String file) {
 
     /** Without {@code success-rate} in the spec every legacy row must land. */
     public static final double DEFAULT_SUCCESS_RATE = 100.0;
+
+    /** Every column that puts binary values into object storage. */
+    public List<ColumnDef> uploads() {
+        return tables.stream().flatMap(t -> t.columns().stream()).filter(ColumnDef::isUpload).toList();
+    }
 
     /** The target tables the spec fills, each once, in spec order. */
     public List<String> targetTables() {
@@ -36,7 +46,7 @@ public record MigrationDef(
     }
 
     public MigrationDef withKafka(KafkaDef newKafka) {
-        return new MigrationDef(name, source, target, newKafka, tables, successRate, cleanup, file);
+        return new MigrationDef(name, source, target, newKafka, tables, successRate, cleanup, storage, file);
     }
 
     /**

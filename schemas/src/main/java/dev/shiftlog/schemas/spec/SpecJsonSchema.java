@@ -55,13 +55,14 @@ public final class SpecJsonSchema {
         block(defs.putObject("connection"), Block.CONNECTION);
         block(defs.putObject("kafka"), Block.KAFKA);
         block(defs.putObject("cleanup"), Block.CLEANUP);
+        block(defs.putObject("storage"), Block.STORAGE);
         block(defs.putObject("table"), Block.TABLE);
         block(defs.putObject("lookup"), Block.LOOKUP);
         block(defs.putObject("aggregate"), Block.AGGREGATE);
         ObjectNode column = defs.putObject("column");
         block(column, Block.COLUMN);
         ArrayNode exactlyOne = column.putArray("oneOf");
-        for (String form : new String[] {SpecKeys.FROM.name(), SpecKeys.EXPR.name()}) {
+        for (String form : new String[] {SpecKeys.FROM.name(), SpecKeys.EXPR.name(), SpecKeys.UPLOAD.name()}) {
             // 'properties' beside 'required' so that ajv's strictRequired finds the name defined
             ObjectNode branch = exactlyOne.addObject().put("type", "object");
             branch.putObject("properties").put(form, true);
@@ -93,6 +94,7 @@ public final class SpecJsonSchema {
             case CONNECTION -> p.put("$ref", "#/$defs/connection");
             case KAFKA -> p.put("$ref", "#/$defs/kafka");
             case CLEANUP -> p.put("$ref", "#/$defs/cleanup");
+            case STORAGE -> p.put("$ref", "#/$defs/storage");
             case TABLES -> {
                 p.put("type", "array").put("minItems", 1);
                 p.putObject("items").put("$ref", "#/$defs/table");

@@ -17,7 +17,7 @@ public record SpecKey(Block block, String name, Kind kind, boolean required, Str
 
     /** The mappings of a spec, each with its own set of keys. */
     public enum Block {
-        TOP("the top level"), CONNECTION("'source' and 'target'"), KAFKA("'kafka'"), CLEANUP("'cleanup'"),
+        TOP("the top level"), CONNECTION("'source' and 'target'"), KAFKA("'kafka'"), CLEANUP("'cleanup'"), STORAGE("'storage'"),
         TABLE("a table mapping (each entry of 'tables')"), COLUMN("a column in its long form (an entry of 'columns')"),
         LOOKUP("a lookup (an entry of 'lookups')"), AGGREGATE("an aggregate (an entry of 'aggregates')");
 
@@ -43,6 +43,8 @@ public record SpecKey(Block block, String name, Kind kind, boolean required, Str
         KAFKA,
         /** The cleanup block. */
         CLEANUP,
+        /** The storage block. */
+        STORAGE,
         /** The list of table mappings. */
         TABLES,
         /** target column → source column or long form. */

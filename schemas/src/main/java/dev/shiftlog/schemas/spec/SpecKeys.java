@@ -32,6 +32,9 @@ public final class SpecKeys {
     public static final SpecKey CLEANUP = key(Block.TOP, "cleanup", Kind.CLEANUP, false, null,
             "The post-migration step 'cleanup --confirm' runs after a clean verify and a backup of exactly what it drops.");
 
+    public static final SpecKey STORAGE = key(Block.TOP, "storage", Kind.STORAGE, false, null,
+            "An S3-compatible object store that 'upload' columns put binary values into, writing their public URL.");
+
     public static final SpecKey URL = key(Block.CONNECTION, "url", Kind.JDBC_URL, true, null,
             "JDBC URL without credentials, e.g. jdbc:postgresql://host:5432/db; a source may also be a SQLite file, "
                     + "jdbc:sqlite:path/to/legacy.db, and a target a folder of JSON Lines files, one per target table, "
@@ -64,6 +67,18 @@ public final class SpecKeys {
     public static final SpecKey PROPERTIES = key(Block.KAFKA, "properties", Kind.STRING_MAP, false, null,
             "Passed to every Kafka client; wins over shiftlog's producer defaults (compression.type lz4, linger.ms 5, "
                     + "batch.size 262144).");
+
+    public static final SpecKey STORAGE_ENDPOINT = key(Block.STORAGE, "endpoint", Kind.STRING, false, null,
+            "The S3 API's URL, e.g. http://127.0.0.1:9000 for MinIO or s3proxy; unset: AWS S3 of the region.");
+    public static final SpecKey STORAGE_REGION = key(Block.STORAGE, "region", Kind.STRING, false, StorageDef.DEFAULT_REGION,
+            "The region signed into requests.");
+    public static final SpecKey STORAGE_ACCESS_KEY = key(Block.STORAGE, "access-key", Kind.SECRET, false, null,
+            "One environment reference, e.g. ${AWS_ACCESS_KEY_ID}; unset: the AWS SDK's default credentials chain.");
+    public static final SpecKey STORAGE_SECRET_KEY = key(Block.STORAGE, "secret-key", Kind.SECRET, false, null,
+            "One environment reference, e.g. ${AWS_SECRET_ACCESS_KEY}.");
+    public static final SpecKey STORAGE_PUBLIC_URL = key(Block.STORAGE, "public-url", Kind.STRING, false, null,
+            "Where the objects are read from: <public-url>/<bucket>/<key>, or with {bucket} in it, that replaced "
+                    + "(https://{bucket}.example-cdn.com); unset: the endpoint, path style.");
 
     public static final SpecKey DROP_COLUMNS = key(Block.CLEANUP, "drop-columns", Kind.NAME_LIST, false, null,
             "Target columns as table.column.");
@@ -125,6 +140,15 @@ public final class SpecKeys {
     public static final SpecKey REF_MATCH = key(Block.COLUMN, "match", Kind.EXPRESSION, false, null,
             "With 'ref' to a target consolidated with 'match-on', instead of 'from': a CEL expression over the row and its "
                     + "lookups whose value is the parent's match value, e.g. sender.email.lowerAscii().");
+    public static final SpecKey UPLOAD = key(Block.COLUMN, "upload", Kind.EXPRESSION, false, null,
+            "A CEL expression yielding bytes (a bytea column, or one of a looked-up row: photo.data): the value is put "
+                    + "into 'bucket' of 'storage' under its SHA-256 (so a re-run uploads nothing again) and the column gets "
+                    + "its public URL; NULL stays NULL.");
+    public static final SpecKey BUCKET = key(Block.COLUMN, "bucket", Kind.STRING, false, null,
+            "With 'upload': the bucket the objects go to (created when missing).");
+    public static final SpecKey CONTENT_TYPE = key(Block.COLUMN, "content-type", Kind.EXPRESSION, false, null,
+            "With 'upload': a CEL expression for the object's Content-Type (e.g. photo.mime); unset or NULL: "
+                    + "application/octet-stream.");
     public static final SpecKey COLUMN_PARK_TIMEOUT = key(Block.COLUMN, "park-timeout", Kind.DURATION, false, null,
             "With 'ref': this reference's park-timeout; defaults to the table's.");
     public static final SpecKey COLUMN_ON_MISSING_PARENT = new Builder(Block.COLUMN, "on-missing-parent", Kind.CHOICE)

@@ -41,6 +41,7 @@ public final class SpecParser {
     // the keys each block allows, from the one table of keys
     static final Set<String> TOP_KEYS = SpecKeys.names(SpecKey.Block.TOP);
     static final Set<String> CLEANUP_KEYS = SpecKeys.names(SpecKey.Block.CLEANUP);
+    static final Set<String> STORAGE_KEYS = SpecKeys.names(SpecKey.Block.STORAGE);
     static final Set<String> CONNECTION_KEYS = SpecKeys.names(SpecKey.Block.CONNECTION);
     static final Set<String> KAFKA_KEYS = SpecKeys.names(SpecKey.Block.KAFKA);
     static final Set<String> TABLE_KEYS = SpecKeys.names(SpecKey.Block.TABLE);
@@ -124,6 +125,8 @@ public final class SpecParser {
             List<TableMappingDef> tables = resolveReferences(tables(keys.get("tables"), top));
             double successRate = successRate(keys.get("success-rate"));
             CleanupDef cleanup = cleanup(keys.get("cleanup"), tables);
+            StorageDef storage = storage(keys.get("storage"));
+            tables = resolveUploads(tables, storage);
             if (target != null && target.isJsonLines()) {
                 for (TableMappingDef t : tables) {
                     if (t.id() == IdStrategy.TARGET) {
@@ -138,7 +141,7 @@ public final class SpecParser {
                     error(keys.get("cleanup"), "'cleanup' drops columns of a target database; the target is a folder of JSON Lines files");
                 }
             }
-            return new MigrationDef(name, source, target, kafka, tables, successRate, cleanup, file);
+            return new MigrationDef(name, source, target, kafka, tables, successRate, cleanup, storage, file);
         }
 
         /** The share of legacy rows (percent) that must land for {@code verify} to pass; the rest sit in the DLQ. */
@@ -601,6 +604,15 @@ public final class SpecParser {
                 return null;
             }
             Map<String, Node> keys = keys(map, COLUMN_KEYS, "column '" + name + "'");
+            if (keys.containsKey("upload")) {
+                return uploadColumn(name, keys, map);
+            }
+            for (String only : List.of("bucket", "content-type")) {
+                if (keys.containsKey(only)) {
+                    error(keys.get(only), "'" + only + "' of column '" + name + "' applies to upload columns only ({upload: data,"
+                            + " bucket: images})");
+                }
+            }
             String ref = scalar(keys, "ref", map, false);
             List<String> fromList = keys.get("from") instanceof SequenceNode ? names(keys.get("from"), "from") : null;
             if (fromList != null && ref == null) {
@@ -646,6 +658,80 @@ public final class SpecParser {
             ReferenceDef reference = new ReferenceDef(ref, fromList != null ? fromList : List.of(from), refSource, null, null,
                     referenceTimeout(keys, map, tableTimeout), referenceLandsNull(keys, map, tableLandNull));
             return new ColumnDef(name, from, null, reference, at(where));
+        }
+
+        /** A column filled with the public URL of a binary value put into object storage; its storage is resolved later. */
+        ColumnDef uploadColumn(String name, Map<String, Node> keys, MappingNode map) {
+            for (String other : List.of("from", "expr", "ref", "source", "match", "park-timeout", "on-missing-parent")) {
+                if (keys.containsKey(other)) {
+                    error(keys.get(other), "column '" + name + "' is filled by 'upload' (the object's public URL); drop '" + other + "'");
+                }
+            }
+            String expr = scalar(keys, "upload", map, true);
+            String bucket = scalar(keys, "bucket", map, false);
+            if (bucket == null) {
+                error(map, "upload column '" + name + "' needs 'bucket': the bucket its objects go to");
+            } else if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                error(keys.get("bucket"), "bucket '" + bucket + "' of column '" + name + "' is not an S3 bucket name (3 to 63 lower-case"
+                        + " letters, digits, '.' and '-')");
+            }
+            return new ColumnDef(name, null, null, null, new UploadDef(expr, bucket, scalar(keys, "content-type", map, false), null),
+                    at(keys.get("upload")));
+        }
+
+        StorageDef storage(Node node) {
+            if (node == null) {
+                return null;
+            }
+            MappingNode map = mapping(node, "'storage'");
+            if (map == null) {
+                return null;
+            }
+            Map<String, Node> keys = keys(map, STORAGE_KEYS, "'storage'");
+            String endpoint = scalar(keys, "endpoint", map, false);
+            if (endpoint != null && !endpoint.isEmpty() && !endpoint.matches("https?://.+")) {
+                error(keys.get("endpoint"), "'storage.endpoint' is the S3 API's http(s):// URL, not '" + endpoint + "'");
+            }
+            String region = scalar(keys, "region", map, false);
+            Secret[] credentials = new Secret[2];
+            String[] names = {"access-key", "secret-key"};
+            for (int i = 0; i < 2; i++) {
+                Node raw = keys.get(names[i]);
+                if (raw instanceof ScalarNode scalarNode && !scalarNode.getValue().isEmpty() && !SECRET_REF.matcher(scalarNode.getValue()).matches()) {
+                    // never echo the value: it is a secret
+                    error(raw, "'storage." + names[i] + "' must come from the environment, e.g. ${" + (i == 0 ? "AWS_ACCESS_KEY_ID"
+                            : "AWS_SECRET_ACCESS_KEY") + "}; a key written into the spec ends up in version control");
+                }
+                String value = scalar(keys, names[i], map, false);
+                credentials[i] = value == null || value.isEmpty() ? Secret.NONE : new Secret(value);
+            }
+            if ((credentials[0] == Secret.NONE) != (credentials[1] == Secret.NONE)) {
+                error(map, "'storage' needs both 'access-key' and 'secret-key', or neither (the AWS SDK's default credentials)");
+            }
+            String publicUrl = scalar(keys, "public-url", map, false);
+            return new StorageDef(endpoint == null || endpoint.isEmpty() ? null : endpoint, region == null ? StorageDef.DEFAULT_REGION : region,
+                    credentials[0], credentials[1], publicUrl == null || publicUrl.isEmpty() ? null : publicUrl, at(map));
+        }
+
+        /** Gives every upload column the spec's storage; an upload without one is an error. */
+        List<TableMappingDef> resolveUploads(List<TableMappingDef> tables, StorageDef storage) {
+            List<TableMappingDef> out = new ArrayList<>();
+            for (TableMappingDef t : tables) {
+                if (t.columns().stream().noneMatch(ColumnDef::isUpload)) {
+                    out.add(t);
+                    continue;
+                }
+                List<ColumnDef> columns = new ArrayList<>();
+                for (ColumnDef c : t.columns()) {
+                    if (c.isUpload() && storage == null) {
+                        errors.add(new SpecError(c.location(), "column '" + c.target() + "' uploads objects, but the spec has no 'storage'"
+                                + " block (endpoint, region, access-key, secret-key)"));
+                    }
+                    columns.add(c.isUpload() ? c.withUpload(c.upload().withStorage(storage)) : c);
+                }
+                out.add(t.withColumns(columns));
+            }
+            return out;
         }
 
         /** A reference's park-timeout: its own, else the table's. */

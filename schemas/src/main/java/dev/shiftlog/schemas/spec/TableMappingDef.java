@@ -62,6 +62,12 @@ public record TableMappingDef(
                 List.of(), List.of(), location);
     }
 
+    /** The same mapping with other column definitions (the parser resolves references and uploads). */
+    public TableMappingDef withColumns(List<ColumnDef> resolved) {
+        return new TableMappingDef(target, source, key, id, legacyKey, resolved, onError, where, parkTimeout, merged, matchOn,
+                landNullThenPatch, linkKey, lookups, aggregates, location);
+    }
+
     /** The field a link-table row carries its legacy key in: for the DLQ and verify, never written to the target. */
     public static final String LINK_LEGACY_KEY = "shiftlog_legacy_key";
 

@@ -202,4 +202,42 @@ class RowMapperTest {
         assertThat(x.get("count")).isNull();
         assertThat(none.get("lower")).isNull();
     }
+
+    @Test
+    void anUploadColumnGetsThePublicUrlOfItsContentHashAndTheRowCarriesTheObject() {
+        dev.shiftlog.schemas.spec.MigrationDef spec = new dev.shiftlog.schemas.spec.SpecParser(Map.of("K", "k", "S", "s")).parse("spec.yaml", """
+                migration: m
+                source: { url: "jdbc:postgresql://legacy:5432/old", user: app }
+                target: { url: "jdbc:postgresql://new:5432/app", user: app }
+                storage: { endpoint: "http://s3:9000", access-key: "${K}", secret-key: "${S}", public-url: "https://cdn.example/{bucket}" }
+                tables:
+                  - target: images
+                    source: tls_image
+                    id: preserve
+                    columns: { url: { upload: data, bucket: coach-images, content-type: mime } }
+                """);
+        Schema image = SchemaBuilder.record("tls_image").fields().requiredInt("id").optionalBytes("data").optionalString("mime").endRecord();
+        RowMapper mapper = new RowMapper("m", spec.tables().get(0), KEY, image, null);
+        GenericRecord png = new GenericData.Record(image);
+        png.put("id", 1);
+        png.put("data", java.nio.ByteBuffer.wrap("\u0089PNG-1".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        png.put("mime", "image/png");
+
+        GenericRecord out = mapper.value(key(1), png);
+
+        // the SHA-256 of the bytes by Python's hashlib, not by shiftlog
+        assertThat(out.get("url")).isEqualTo("https://cdn.example/coach-images/762812c6d9ce655ad4971b0474719b99358cb17cbed12302f837fa3fd4e23d46.png");
+        GenericRecord object = (GenericRecord) out.get(StoredObjects.fieldOf("url"));
+        assertThat(object.get("content_type")).isEqualTo("image/png");
+        assertThat(StoredObjects.dataOf(object)).isEqualTo("\u0089PNG-1".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+        png.put("data", null);
+        assertThat(mapper.value(key(1), png).get("url")).as("NULL stays NULL").isNull();
+
+        assertThatThrownBy(() -> new RowMapper("m", spec.tables().get(0), KEY,
+                SchemaBuilder.record("tls_image").fields().requiredInt("id").optionalString("data").optionalString("mime").endRecord(), null))
+                .isInstanceOf(RowMapper.RowMappingException.class)
+                .hasMessage("spec.yaml:9:31: 'upload' of 'images.url' yields string; it must yield bytes (a bytea column, or one of a"
+                        + " looked-up row)");
+    }
 }

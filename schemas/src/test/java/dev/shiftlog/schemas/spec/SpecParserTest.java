@@ -242,4 +242,26 @@ class SpecParserTest {
                 "spec.yaml:7:8: 'target.url' must be a PostgreSQL JDBC URL like jdbc:postgresql://host:5432/db or a folder of JSON"
                         + " Lines files like jsonl:out/files");
     }
+
+    @Test
+    void shouldRefuseAnUploadWithoutStorageOrBucketAndKeysWrittenIntoTheSpec() {
+        String uploads = VALID.replace("      shout: { expr: \"name + '!'\" }", "      photo: { upload: data, content-type: mime }");
+        assertThat(errorsOf(uploads)).extracting(Object::toString).containsExactly(
+                "spec.yaml:19:14: upload column 'photo' needs 'bucket': the bucket its objects go to",
+                "spec.yaml:19:24: column 'photo' uploads objects, but the spec has no 'storage' block (endpoint, region, access-key,"
+                        + " secret-key)");
+        String stored = uploads.replace("content-type: mime", "bucket: Photos").replace("kafka:", """
+                storage:
+                  endpoint: s3.local
+                  access-key: AKIAEXAMPLE
+                  secret-key: ${SRC_PW}
+                kafka:""");
+        assertThat(errorsOf(stored)).extracting(Object::toString).containsExactly(
+                "spec.yaml:23:38: bucket 'Photos' of column 'photo' is not an S3 bucket name (3 to 63 lower-case letters, digits, '.'"
+                        + " and '-')",
+                "spec.yaml:10:13: 'storage.endpoint' is the S3 API's http(s):// URL, not 's3.local'",
+                "spec.yaml:11:15: 'storage.access-key' must come from the environment, e.g. ${AWS_ACCESS_KEY_ID}; a key written into"
+                        + " the spec ends up in version control");
+        assertThat(errorsOf(stored).toString()).as("the key itself is never echoed").doesNotContain("AKIAEXAMPLE");
+    }
 }
