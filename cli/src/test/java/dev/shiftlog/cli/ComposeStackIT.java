@@ -48,6 +48,7 @@ class ComposeStackIT {
         env.put("SHIFTLOG_HTTP_PORT", Integer.toString(freePort()));
         env.put("SHIFTLOG_KAFKA_PORT", Integer.toString(freePort()));
         env.put("SHIFTLOG_S3_PORT", Integer.toString(freePort()));
+        env.put("SHIFTLOG_S3_PUBLIC_URL", "http://127.0.0.1:" + env.get("SHIFTLOG_S3_PORT")); // where the host reads objects
         // what an earlier, aborted run left: podman-compose's down removes only the replicas deploy.replicas names
         // now, so containers of a scaled-out run that never reached its tear-down are removed by name first
         run(Duration.ofMinutes(2), "compose.log", "bash", "-c",

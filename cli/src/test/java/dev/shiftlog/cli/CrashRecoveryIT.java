@@ -169,6 +169,9 @@ class CrashRecoveryIT {
     @Order(3)
     void shouldEndExactlyEqualAfterACrashAtEachNamedPoint() throws Exception {
         for (CrashPoint point : CrashPoint.values()) {
+            if (point.jsonLinesOnly()) {
+                continue; // this target is a database; CasetrackerFilesIT crashes a JSON Lines sink mid-write
+            }
             servers.legacySql("UPDATE items SET name = name || ' ' || '" + point.label() + "' WHERE id % 97 = 0;"
                     + ItemsScenario.insert(ROWS + 200_000 + point.ordinal() * 100L, ROWS + 200_049 + point.ordinal() * 100L));
             process = startUp(point.label(), Map.of(ShiftlogVariable.SHIFTLOG_CRASH_AT.name(), point.label()));

@@ -20,6 +20,11 @@ public enum CrashPoint {
     /** The JSON Lines sink renamed a checkpoint's files into place but committed no offsets yet. */
     JSON_LINES_AFTER_RENAME;
 
+    /** True for the points only the sink of a JSON Lines target reaches (a database target never does). */
+    public boolean jsonLinesOnly() {
+        return this == JSON_LINES_MID_WRITE || this == JSON_LINES_AFTER_RENAME;
+    }
+
     /** The name to set in {@code SHIFTLOG_CRASH_AT}: {@code sink-after-db-commit}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

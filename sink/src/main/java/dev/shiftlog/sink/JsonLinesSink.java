@@ -4,7 +4,6 @@ import dev.shiftlog.schemas.CrashPoint;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.TopicProvisioner;
 import dev.shiftlog.schemas.avro.AvroDeserializer;
-import dev.shiftlog.schemas.avro.AvroSerializer;
 import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.JsonLineValues;
 import dev.shiftlog.schemas.rows.JsonLinesTable;
@@ -34,7 +33,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -134,12 +132,7 @@ public final class JsonLinesSink implements TargetSink {
         consumer.committed(Set.copyOf(partitions), Duration.ofSeconds(30))
                 .forEach((tp, o) -> handledBefore.put(tp, o == null ? 0L : o.offset()));
         consumer.seekToBeginning(partitions); // the files are rebuilt from the whole (compacted) log
-        Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink-events");
-        dev.shiftlog.schemas.ProducerTuning.applyTo(producerConfig);
-        eventsProducer = new KafkaProducer<>(producerConfig, new AvroSerializer(registry, true), new AvroSerializer(registry, false));
+        eventsProducer = SinkStage.eventsProducer(spec, kafkaConfig, registry);
         thread = new Thread(this::run, "shiftlog-jsonl-sink");
         thread.start();
         LOG.info("sink writing {} table(s) as JSON Lines into {}", files.size(), dir.toAbsolutePath());

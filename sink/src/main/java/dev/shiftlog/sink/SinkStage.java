@@ -102,6 +102,17 @@ public final class SinkStage implements TargetSink {
         return c;
     }
 
+    /** The producer of a sink's events ({@code <m>.landed}, {@code <m>.dlq}): idempotent, acknowledged by all replicas. */
+    static KafkaProducer<GenericRecord, GenericRecord> eventsProducer(MigrationDef spec, Map<String, Object> kafkaConfig,
+                                                                      SchemaRegistry registry) {
+        Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink-events");
+        dev.shiftlog.schemas.ProducerTuning.applyTo(producerConfig);
+        return new KafkaProducer<>(producerConfig, new AvroSerializer(registry, true), new AvroSerializer(registry, false));
+    }
+
     /** Connects to the target (failing fast on bad credentials) and starts the sink thread. */
     @Override
     public void start() throws SQLException {
@@ -124,13 +135,7 @@ public final class SinkStage implements TargetSink {
                 rebalanced = true;
             }
         });
-        Map<String, Object> producerConfig = new HashMap<>(kafkaConfig);
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink-events");
-        dev.shiftlog.schemas.ProducerTuning.applyTo(producerConfig);
-        KafkaProducer<GenericRecord, GenericRecord> eventsProducer = new KafkaProducer<>(producerConfig,
-                new AvroSerializer(registry, true), new AvroSerializer(registry, false));
+        KafkaProducer<GenericRecord, GenericRecord> eventsProducer = eventsProducer(spec, kafkaConfig, registry);
         thread = new Thread(() -> run(eventsProducer), "shiftlog-sink");
         thread.start();
         LOG.info("sink writing {} table(s) into {}", tableByTopic.size(), spec.target().url());
