@@ -64,10 +64,9 @@ final class DemoCommand implements Callable<Integer> {
             return new CutoverRunbookDemo(files, scale, workDir, Duration.ofSeconds(timeoutSeconds)).run();
         }
         System.out.println("starting embedded PostgreSQL (legacy and target) and Kafka in " + workDir.toAbsolutePath() + " …");
-        boolean uploads = files.read("shiftlog.yaml").contains("\nstorage:");
+        S3ProxyServer s3 = null;
         try (EmbeddedPostgresServer legacyPg = EmbeddedPostgresServer.start(workDir.resolve("pg-legacy"));
-             EmbeddedPostgresServer targetPg = EmbeddedPostgresServer.start(workDir.resolve("pg-target"));
-             S3ProxyServer s3 = uploads ? S3ProxyServer.start(workDir.resolve("s3")) : null) {
+             EmbeddedPostgresServer targetPg = EmbeddedPostgresServer.start(workDir.resolve("pg-target"))) {
             String legacyUrl = legacyPg.createDatabase("legacy");
             String targetUrl = targetPg.createDatabase("app");
             try (Connection c = legacyPg.connect("legacy"); Statement s = c.createStatement()) {
@@ -83,13 +82,17 @@ final class DemoCommand implements Callable<Integer> {
                     "SHIFTLOG_SOURCE_PASSWORD", EmbeddedPostgresServer.PASSWORD,
                     "SHIFTLOG_TARGET_URL", targetUrl, "SHIFTLOG_TARGET_USER", EmbeddedPostgresServer.USER,
                     "SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD));
-            if (s3 != null) {
+            SpecLoader loader = new SpecLoader(env);
+            Optional<MigrationDef> loaded = loader.load(files.spec(workDir), System.err);
+            if (loaded.isPresent() && loaded.get().storage() != null) {
+                // its upload columns need an object store: a local S3 server, and the spec read again with its address
+                s3 = S3ProxyServer.start(workDir.resolve("s3"));
                 env.put("SHIFTLOG_S3_ENDPOINT", s3.endpoint());
                 env.put("SHIFTLOG_S3_ACCESS_KEY", S3ProxyServer.ACCESS_KEY);
                 env.put("SHIFTLOG_S3_SECRET_KEY", S3ProxyServer.SECRET_KEY);
+                loader = new SpecLoader(env);
+                loaded = loader.load(files.spec(workDir), System.err);
             }
-            SpecLoader loader = new SpecLoader(env);
-            Optional<MigrationDef> loaded = loader.load(files.spec(workDir), System.err);
             if (loaded.isEmpty()) {
                 return 2;
             }
@@ -160,6 +163,10 @@ final class DemoCommand implements Callable<Integer> {
                 pipeline.anyStopped().whenComplete((v, e) -> stop.countDown());
                 stop.await();
                 return 0;
+            }
+        } finally {
+            if (s3 != null) {
+                s3.close();
             }
         }
     }

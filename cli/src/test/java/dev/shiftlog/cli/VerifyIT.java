@@ -138,6 +138,36 @@ class VerifyIT {
     }
 
     @Test
+    void shouldNameAnObjectWhoseUrlServesOtherBytesAndOneThatIsGone() throws Exception {
+        String url;
+        try (Connection c = servers.target.connect("app"); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT url FROM images ORDER BY legacy_id LIMIT 1")) {
+            rs.next();
+            url = rs.getString(1);
+        }
+        String key = url.substring(url.lastIndexOf('/') + 1);
+        java.nio.file.Path object = servers.s3().storage().resolve("coach-images").resolve(key); // s3proxy keeps a file per object
+        byte[] saved = java.nio.file.Files.readAllBytes(object);
+        java.nio.file.Path icon;
+        try (var icons = java.nio.file.Files.list(servers.s3().storage().resolve("category-icons"))) {
+            icon = icons.sorted().findFirst().orElseThrow();
+        }
+        byte[] savedIcon = java.nio.file.Files.readAllBytes(icon);
+        java.nio.file.Files.write(object, "not the legacy image".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.nio.file.Files.delete(icon);
+        try {
+            CliRun run = verify();
+            assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(1);
+            assertThat(run.out()).contains("column url: expected null, found " + url + " — GET " + url + " serves 20 bytes that differ"
+                    + " from the legacy value's " + saved.length).contains("/category-icons/" + icon.getFileName() + " answers 404")
+                    .contains("NOT CLEAN");
+        } finally {
+            java.nio.file.Files.write(object, saved);
+            java.nio.file.Files.write(icon, savedIcon);
+        }
+    }
+
+    @Test
     void shouldNameADeletedRowAndAnExtraRow() throws Exception {
         target("CREATE TABLE saved_config AS SELECT * FROM app_config WHERE key = 'default_coach'",
                 "DELETE FROM app_config WHERE key = 'default_coach'",

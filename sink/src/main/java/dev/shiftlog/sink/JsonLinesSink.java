@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -36,7 +35,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,11 +70,9 @@ public final class JsonLinesSink implements TargetSink {
     private final Set<String> referenced = new java.util.HashSet<>();
     /** Puts the objects of upload columns before their rows reach a file; null when no column uploads. */
     private final ObjectUploads uploads;
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final SinkThread loop = new SinkThread();
     private KafkaConsumer<GenericRecord, GenericRecord> consumer;
     private KafkaProducer<GenericRecord, GenericRecord> eventsProducer;
-    private Thread thread;
     /** Per partition, the offset the group had committed at start: records before it were handled by an earlier run. */
     private final Map<TopicPartition, Long> handledBefore = new HashMap<>();
 
@@ -133,52 +129,47 @@ public final class JsonLinesSink implements TargetSink {
                 .forEach((tp, o) -> handledBefore.put(tp, o == null ? 0L : o.offset()));
         consumer.seekToBeginning(partitions); // the files are rebuilt from the whole (compacted) log
         eventsProducer = SinkStage.eventsProducer(spec, kafkaConfig, registry);
-        thread = new Thread(this::run, "shiftlog-jsonl-sink");
-        thread.start();
+        loop.start("shiftlog-jsonl-sink", this::run, this::closeResources);
         LOG.info("sink writing {} table(s) as JSON Lines into {}", files.size(), dir.toAbsolutePath());
     }
 
+    /** The loop: read, apply, and at each checkpoint rewrite the changed files; until a stop is asked for. */
     private void run() {
-        try {
-            long lastCheckpoint = System.currentTimeMillis();
-            List<RejectedRow> rejected = new ArrayList<>();
-            List<LandedRow> landings = new ArrayList<>();
-            while (running.get()) {
-                var records = consumer.poll(Duration.ofMillis(500));
-                for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
-                    TableFile file = files.get(tableByTopic.get(r.topic()));
-                    boolean fresh = r.offset() >= handledBefore.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L);
-                    try {
-                        file.apply(r.key(), uploads == null ? r.value() : uploads.put(file.table, r.value()));
-                        if (fresh && r.value() != null && referenced.contains(file.table)) {
-                            landings.add(landing(file.mapping, r.value()));
-                        }
-                    } catch (JsonLineValues.NotJsonException e) {
-                        if (fresh) {
-                            rejected.add(rejection(file, r, e));
-                        }
+        long lastCheckpoint = System.currentTimeMillis();
+        List<RejectedRow> rejected = new ArrayList<>();
+        List<LandedRow> landings = new ArrayList<>();
+        while (loop.running()) {
+            var records = consumer.poll(Duration.ofMillis(500));
+            for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
+                TableFile file = files.get(tableByTopic.get(r.topic()));
+                boolean fresh = r.offset() >= handledBefore.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L);
+                try {
+                    file.apply(r.key(), uploads == null ? r.value() : uploads.put(file.table, r.value()));
+                    if (fresh && r.value() != null && referenced.contains(file.table)) {
+                        landings.add(landing(file.mapping, r.value()));
+                    }
+                } catch (JsonLineValues.NotJsonException e) {
+                    if (fresh) {
+                        rejected.add(rejection(file, r, e));
                     }
                 }
-                boolean dirty = files.values().stream().anyMatch(f -> f.changed);
-                if (dirty && (records.isEmpty() || System.currentTimeMillis() - lastCheckpoint >= CHECKPOINT_MS)) {
-                    checkpoint(rejected, landings);
-                    lastCheckpoint = System.currentTimeMillis();
-                } else if (!dirty && records.isEmpty()) {
-                    commitPositions(); // steps over transaction markers, so the lag reaches 0
-                }
             }
-            stopped.complete(null);
-        } catch (WakeupException e) {
-            stopped.complete(null);
-        } catch (RuntimeException e) {
-            LOG.error("sink stopped: {}", e.getMessage());
-            stopped.completeExceptionally(e);
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-            eventsProducer.close(Duration.ofSeconds(5));
-            if (uploads != null) {
-                uploads.close();
+            boolean dirty = files.values().stream().anyMatch(f -> f.changed);
+            if (dirty && (records.isEmpty() || System.currentTimeMillis() - lastCheckpoint >= CHECKPOINT_MS)) {
+                checkpoint(rejected, landings);
+                lastCheckpoint = System.currentTimeMillis();
+            } else if (!dirty && records.isEmpty()) {
+                commitPositions(); // steps over transaction markers, so the lag reaches 0
             }
+        }
+    }
+
+    /** What the loop leaves behind, however it ended. */
+    private void closeResources() {
+        consumer.close(Duration.ofSeconds(5));
+        eventsProducer.close(Duration.ofSeconds(5));
+        if (uploads != null) {
+            uploads.close();
         }
     }
 
@@ -257,25 +248,13 @@ public final class JsonLinesSink implements TargetSink {
 
     @Override
     public CompletableFuture<Void> stopped() {
-        return stopped;
+        return loop.stopped();
     }
 
     /** Stops after the checkpoint in hand; rows read since the last one are read again by the next start. */
     @Override
     public void close() {
-        running.set(false);
-        if (thread == null) {
-            return;
-        }
-        try {
-            thread.join(15_000);
-            if (thread.isAlive()) {
-                consumer.wakeup();
-                thread.join(10_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(15_000, consumer);
     }
 
     /** One table's lines, what changed since the last checkpoint, and how its file is replaced. */

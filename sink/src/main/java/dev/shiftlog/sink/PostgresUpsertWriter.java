@@ -609,30 +609,37 @@ final class PostgresUpsertWriter {
         if (deletes.isEmpty()) {
             return;
         }
-        String key = table.rowKeyColumn();
-        List<String> keys = table.rowKeyColumns();
-        String stage = stagingName(table.target(), keys, "d", null);
+        String stage = stageKeys(table, deletes);
+        try (Statement s = connection.createStatement()) {
+            s.executeUpdate("DELETE FROM " + qualified(table.target()) + " t USING " + stage + " d WHERE " + keyMatch(table));
+            forgetIdMapEntries(s, table, stage);
+            s.execute("TRUNCATE " + stage);
+        }
+    }
+
+    /** COPYs the keys of {@code deletes} into the table's delete staging table, for a set-based DELETE … USING it. */
+    private String stageKeys(TableMappingDef table, List<TableBatch.Change> deletes) throws SQLException, IOException {
+        String stage = stagingName(table.target(), table.rowKeyColumns(), "d", null);
         StringBuilder data = new StringBuilder(deletes.size() * 40);
         for (TableBatch.Change change : deletes) {
-            GenericRecord k = change.key();
-            for (Schema.Field f : k.getSchema().getFields()) {
-                if (f.pos() > 0) {
-                    data.append('\t');
-                }
-                PgCopyText.append(data, f.schema(), k.get(f.pos()));
-            }
-            data.append('\n');
+            appendRow(data, change.key(), change.key().getSchema());
         }
-
         copy.copyIn("COPY " + stage + " FROM STDIN", new StringReader(data.toString()));
-        try (Statement s = connection.createStatement()) {
-            s.executeUpdate("DELETE FROM " + qualified(table.target()) + " t USING " + stage + " d WHERE " + keys.stream()
-                    .map(k -> "t." + quote(k) + " = d." + quote(k)).collect(Collectors.joining(" AND ")));
-            if (table.keepsLegacyKeyInIdMap()) {
-                s.executeUpdate("DELETE FROM " + qualified(TableMappingDef.ID_MAP) + " m USING " + stage + " d WHERE m.migration = "
-                        + literal(migration) + " AND m.target_table = " + literal(table.target()) + " AND m.new_id = d." + quote(key) + "::text");
-            }
-            s.execute("TRUNCATE " + stage);
+        return stage;
+    }
+
+    /** The target row {@code t} of the staged key {@code d}. */
+    private static String keyMatch(TableMappingDef table) {
+        return table.rowKeyColumns().stream().map(k -> "t." + quote(k) + " = d." + quote(k)).collect(Collectors.joining(" AND "));
+    }
+
+    /** The id map entries of staged keys whose rows are gone. */
+    private void forgetIdMapEntries(Statement s, TableMappingDef table, String stage) throws SQLException {
+        if (table.keepsLegacyKeyInIdMap()) {
+            s.executeUpdate("DELETE FROM " + qualified(TableMappingDef.ID_MAP) + " m USING " + stage + " d WHERE m.migration = "
+                    + literal(migration) + " AND m.target_table = " + literal(table.target()) + " AND m.new_id = d."
+                    + quote(table.rowKeyColumn()) + "::text AND NOT EXISTS (SELECT 1 FROM " + qualified(table.target()) + " t WHERE "
+                    + keyMatch(table) + ")");
         }
     }
 
@@ -683,13 +690,8 @@ final class PostgresUpsertWriter {
             return List.of();
         }
         List<String> keys = table.rowKeyColumns();
-        String stage = stagingName(table.target(), keys, "d", null);
-        StringBuilder data = new StringBuilder(deletes.size() * 40);
-        for (TableBatch.Change change : deletes) {
-            appendRow(data, change.key(), change.key().getSchema());
-        }
-        copy.copyIn("COPY " + stage + " FROM STDIN", new StringReader(data.toString()));
-        String match = keys.stream().map(k -> "t." + quote(k) + " = d." + quote(k)).collect(Collectors.joining(" AND "));
+        String stage = stageKeys(table, deletes);
+        String match = keyMatch(table);
         StringBuilder unreferenced = new StringBuilder();
         for (ReferencingKey guard : guards) {
             unreferenced.append(" AND NOT EXISTS (SELECT 1 FROM ").append(guard.child()).append(" c WHERE ");
@@ -707,12 +709,7 @@ final class PostgresUpsertWriter {
                 n = s.executeUpdate(delete); // each pass can free the parents of the rows the last one deleted
                 deleted += n;
             }
-            if (table.keepsLegacyKeyInIdMap()) {
-                s.executeUpdate("DELETE FROM " + qualified(TableMappingDef.ID_MAP) + " m USING " + stage + " d WHERE m.migration = "
-                        + literal(migration) + " AND m.target_table = " + literal(table.target()) + " AND m.new_id = d."
-                        + quote(table.rowKeyColumn()) + "::text AND NOT EXISTS (SELECT 1 FROM " + qualified(table.target()) + " t WHERE "
-                        + match + ")");
-            }
+            forgetIdMapEntries(s, table, stage);
             Set<String> left = new HashSet<>();
             try (ResultSet rs = s.executeQuery("SELECT " + keys.stream().map(k -> "d." + quote(k) + "::text").collect(Collectors.joining(" || '/' || "))
                     + " FROM " + stage + " d WHERE EXISTS (SELECT 1 FROM " + qualified(table.target()) + " t WHERE " + match + ")")) {

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -54,10 +53,8 @@ public final class SinkStage implements TargetSink {
     private final Map<String, String> tableByTopic = new HashMap<>();
     private final Map<String, LongAdder> landed = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> rejected = new ConcurrentHashMap<>();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final SinkThread loop = new SinkThread();
     private KafkaConsumer<GenericRecord, GenericRecord> consumer;
-    private Thread thread;
     /** Target tables in landing order: rows are written parents first, deletes children first. */
     private final List<String> tableOrder;
     /** Target tables whose rows several mappings fill ({@code match-on}). */
@@ -136,8 +133,7 @@ public final class SinkStage implements TargetSink {
             }
         });
         KafkaProducer<GenericRecord, GenericRecord> eventsProducer = eventsProducer(spec, kafkaConfig, registry);
-        thread = new Thread(() -> run(eventsProducer), "shiftlog-sink");
-        thread.start();
+        loop.start("shiftlog-sink", () -> run(eventsProducer), () -> closeResources(eventsProducer));
         LOG.info("sink writing {} table(s) into {}", tableByTopic.size(), spec.target().url());
     }
 
@@ -178,7 +174,7 @@ public final class SinkStage implements TargetSink {
     private <T> T onTarget(TargetWork<T> work, String what) {
         long pauseMs = 500;
         long waitingSince = 0;
-        while (running.get()) {
+        while (loop.running()) {
             try {
                 if (session == null) {
                     session = openSession();
@@ -221,7 +217,7 @@ public final class SinkStage implements TargetSink {
         java.util.Set<TopicPartition> assigned = consumer.assignment();
         consumer.pause(assigned);
         long until = System.currentTimeMillis() + millis;
-        while (running.get() && System.currentTimeMillis() < until) {
+        while (loop.running() && System.currentTimeMillis() < until) {
             consumer.poll(Duration.ofMillis(Math.max(1, Math.min(200, until - System.currentTimeMillis()))));
         }
         consumer.resume(consumer.assignment());
@@ -246,80 +242,76 @@ public final class SinkStage implements TargetSink {
         return batches;
     }
 
+    /** The loop: poll, write the batch, retry held changes, commit the positions; until a stop is asked for. */
     private void run(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
-        try {
-            Map<TopicPartition, Long> committed = new HashMap<>();
-            while (running.get()) {
-                List<ConsumerRecord<GenericRecord, GenericRecord>> records = new ArrayList<>();
-                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
-                List<TableBatch> list = List.of();
-                PostgresUpsertWriter.Outcome outcome = PostgresUpsertWriter.Outcome.CLEAN;
-                if (!records.isEmpty()) {
-                    rebalanced = false;
-                    Map<String, TableBatch> batches = batchesOf(records);
-                    held.supersede(batches);
-                    List<TableBatch> toWrite = new ArrayList<>(batches.values());
-                    outcome = onTarget(w -> {
-                        if (rebalanced) { // during an outage: write only what this worker still owns
-                            java.util.Set<TopicPartition> owned = consumer.assignment();
-                            toWrite.clear();
-                            toWrite.addAll(batchesOf(records.stream().filter(r -> owned.contains(new TopicPartition(r.topic(), r.partition())))
-                                    .toList()).values());
-                            rebalanced = false;
-                        }
-                        return w.write(toWrite, tableByName::get, tableOrder);
-                    }, records.size() + " change(s)");
-                    list = toWrite;
-                    dev.shiftlog.schemas.CrashPoint.SINK_AFTER_DB_COMMIT.reached();
-                    long now = System.currentTimeMillis();
-                    for (TableBatch.Change c : outcome.held()) {
-                        if (c.isDelete()) {
-                            LOG.info("target table {}: delete of {} held until the rows that reference it move or go", c.table(), c.key());
-                        } else {
-                            LOG.info("target table {}: row {} held: its parent is not in the target (deleted since; a newer version"
-                                    + " or the parent should follow)", c.table(), c.key());
-                        }
-                        held.hold(c, now);
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        while (loop.running()) {
+            List<ConsumerRecord<GenericRecord, GenericRecord>> records = new ArrayList<>();
+            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            List<TableBatch> list = List.of();
+            PostgresUpsertWriter.Outcome outcome = PostgresUpsertWriter.Outcome.CLEAN;
+            if (!records.isEmpty()) {
+                rebalanced = false;
+                Map<String, TableBatch> batches = batchesOf(records);
+                held.supersede(batches);
+                List<TableBatch> toWrite = new ArrayList<>(batches.values());
+                outcome = onTarget(w -> {
+                    if (rebalanced) { // during an outage: write only what this worker still owns
+                        java.util.Set<TopicPartition> owned = consumer.assignment();
+                        toWrite.clear();
+                        toWrite.addAll(batchesOf(records.stream().filter(r -> owned.contains(new TopicPartition(r.topic(), r.partition())))
+                                .toList()).values());
+                        rebalanced = false;
                     }
-                    // DLQ entries and landings are acknowledged before the offsets move on: a crash in between repeats
-                    // the batch, which re-upserts the same rows, re-rejects the same ones and re-announces the same
-                    // landings; nothing is lost and rows waiting for a parent are released after its commit.
-                    sendToDlq(eventsProducer, outcome.rejected());
-                    PostgresUpsertWriter writer = session.writer();
-                    announceLanded(eventsProducer, list, outcome.rejected(), outcome.held(), writer);
+                    return w.write(toWrite, tableByName::get, tableOrder);
+                }, records.size() + " change(s)");
+                list = toWrite;
+                dev.shiftlog.schemas.CrashPoint.SINK_AFTER_DB_COMMIT.reached();
+                long now = System.currentTimeMillis();
+                for (TableBatch.Change c : outcome.held()) {
+                    if (c.isDelete()) {
+                        LOG.info("target table {}: delete of {} held until the rows that reference it move or go", c.table(), c.key());
+                    } else {
+                        LOG.info("target table {}: row {} held: its parent is not in the target (deleted since; a newer version"
+                                + " or the parent should follow)", c.table(), c.key());
+                    }
+                    held.hold(c, now);
                 }
-                if (!held.isEmpty()) {
-                    retryHeld(eventsProducer);
-                }
-                commitPositions(committed);
-                if (!records.isEmpty()) {
-                    dev.shiftlog.schemas.CrashPoint.SINK_AFTER_OFFSET_COMMIT.reached();
-                }
-                Map<String, Long> heldDeletes = new HashMap<>();
-                Map<String, Long> heldRows = new HashMap<>();
-                outcome.held().forEach(c -> (c.isDelete() ? heldDeletes : heldRows).merge(c.table(), 1L, Long::sum));
-                for (TableBatch b : list) {
-                    long deletes = b.deleteCount() - heldDeletes.getOrDefault(b.table(), 0L);
-                    long rows = b.upsertCount() - heldRows.getOrDefault(b.table(), 0L);
-                    landed.computeIfAbsent(b.table(), t -> new LongAdder()).add(rows + deletes);
-                    listener.applied(b.table(), (int) rows, (int) deletes);
-                }
+                // DLQ entries and landings are acknowledged before the offsets move on: a crash in between repeats
+                // the batch, which re-upserts the same rows, re-rejects the same ones and re-announces the same
+                // landings; nothing is lost and rows waiting for a parent are released after its commit.
+                sendToDlq(eventsProducer, outcome.rejected());
+                PostgresUpsertWriter writer = session.writer();
+                announceLanded(eventsProducer, list, outcome.rejected(), outcome.held(), writer);
             }
-            stopped.complete(null);
-        } catch (WakeupException e) {
-            stopped.complete(null);
-        } catch (RuntimeException e) {
-            LOG.error("sink stopped: {}", e.getMessage());
-            stopped.completeExceptionally(e);
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-            eventsProducer.close(Duration.ofSeconds(5));
-            if (session != null) {
-                session.close();
+            if (!held.isEmpty()) {
+                retryHeld(eventsProducer);
             }
-            if (uploads != null) {
-                uploads.close();
+            commitPositions(committed);
+            if (!records.isEmpty()) {
+                dev.shiftlog.schemas.CrashPoint.SINK_AFTER_OFFSET_COMMIT.reached();
             }
+            Map<String, Long> heldDeletes = new HashMap<>();
+            Map<String, Long> heldRows = new HashMap<>();
+            outcome.held().forEach(c -> (c.isDelete() ? heldDeletes : heldRows).merge(c.table(), 1L, Long::sum));
+            for (TableBatch b : list) {
+                long deletes = b.deleteCount() - heldDeletes.getOrDefault(b.table(), 0L);
+                long rows = b.upsertCount() - heldRows.getOrDefault(b.table(), 0L);
+                landed.computeIfAbsent(b.table(), t -> new LongAdder()).add(rows + deletes);
+                listener.applied(b.table(), (int) rows, (int) deletes);
+            }
+        }
+    }
+
+    /** What the loop leaves behind, however it ended. */
+    private void closeResources(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
+        consumer.close(Duration.ofSeconds(5));
+        eventsProducer.close(Duration.ofSeconds(5));
+        if (session != null) {
+            session.close();
+        }
+        if (uploads != null) {
+            uploads.close();
         }
     }
 
@@ -459,7 +451,7 @@ public final class SinkStage implements TargetSink {
     /** Completes when the sink thread ends; exceptionally when the target refused a batch. */
     @Override
     public CompletableFuture<Void> stopped() {
-        return stopped;
+        return loop.stopped();
     }
 
     /** Rows the target refused per table since this process started (sent to the DLQ). */
@@ -483,19 +475,7 @@ public final class SinkStage implements TargetSink {
      */
     @Override
     public void close() {
-        running.set(false);
-        if (thread == null) {
-            return;
-        }
-        try {
-            thread.join(GRACEFUL_STOP_MS);
-            if (thread.isAlive() && consumer != null) {
-                consumer.wakeup();
-                thread.join(10_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(GRACEFUL_STOP_MS, consumer);
     }
 
     private static final long GRACEFUL_STOP_MS = 15_000;

@@ -35,9 +35,11 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
     private static final String REF_KEY = "shiftlog_ref_key";
 
     private final DlqTally dlq;
+    private final StoredObjectCheck objects;
 
-    ExpectedRows(DlqTally dlq) {
+    ExpectedRows(DlqTally dlq, StoredObjectCheck objects) {
         this.dlq = dlq;
+        this.objects = objects;
     }
 
     @Override
@@ -60,7 +62,8 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
         }
         List<Ref> throughSql = refs.stream().filter(r -> !r.computed() && r.parent() != null).toList();
         StagingWriter staging = new StagingWriter(plan, mapping, refs, throughSql);
-        ExpectedTally tally = MappedLegacyRows.visit(source, plan.spec(), mapping, dlq, findings, staging);
+        ExpectedTally tally = MappedLegacyRows.visit(source, plan.spec(), mapping, dlq, findings,
+                objects.around(mapping, findings, staging));
         staging.finish();
         mergeStaging(plan, mapping, staging.fields, throughSql);
         return tally;

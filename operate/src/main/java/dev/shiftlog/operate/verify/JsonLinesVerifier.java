@@ -45,12 +45,14 @@ final class JsonLinesVerifier {
 
     private final MigrationDef spec;
     private final DlqTally dlq;
+    private final StoredObjectCheck objects;
     /** parent target table → legacy key → id, read from the parent's file when its ids cannot be recomputed. */
     private final Map<String, Map<String, String>> parentIds = new HashMap<>();
 
-    JsonLinesVerifier(MigrationDef spec, DlqTally dlq) {
+    JsonLinesVerifier(MigrationDef spec, DlqTally dlq, StoredObjectCheck objects) {
         this.spec = spec;
         this.dlq = dlq;
+        this.objects = objects;
     }
 
     TableCounts verifyTable(String table, Connection source, List<Finding> findings) throws SQLException {
@@ -114,7 +116,8 @@ final class JsonLinesVerifier {
             throws SQLException {
         List<ColumnDef> references = mapping.references();
         long[] noJson = {0};
-        ExpectedTally tally = MappedLegacyRows.visit(source, spec, mapping, dlq, findings, new MappedLegacyRows.Visitor() {
+        ExpectedTally tally = MappedLegacyRows.visit(source, spec, mapping, dlq, findings, objects.around(mapping, findings,
+                new MappedLegacyRows.Visitor() {
             @Override
             public void start(RowMapper mapper) {
                 // the lines take every field the row has
@@ -134,7 +137,7 @@ final class JsonLinesVerifier {
                             "the row has no JSON form but the DLQ does not hold it: " + e.getMessage()));
                 }
             }
-        });
+        }));
         return new ExpectedTally(tally.legacyRows(), tally.filtered(), tally.rejected() + noJson[0]);
     }
 

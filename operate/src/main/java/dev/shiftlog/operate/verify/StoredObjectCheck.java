@@ -1,18 +1,15 @@
 package dev.shiftlog.operate.verify;
 
-import dev.shiftlog.operate.DlqTally;
 import dev.shiftlog.operate.verify.VerifyReport.Finding;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.rows.StoredObjects;
 import dev.shiftlog.schemas.spec.ColumnDef;
-import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -24,49 +21,46 @@ import org.apache.avro.generic.GenericRecord;
 /**
  * Fetches the public URL of every object an {@code upload} column gives — as a reader of the target would, with a
  * plain GET — and compares its bytes with the legacy value it was made from: the URLs in the target are compared
- * with the other columns, this shows that each one serves the right bytes.
+ * with the other columns, this shows that each one serves the right bytes. It rides along the pass that renders
+ * the expected rows ({@link #around}), so the legacy tables are read once.
  */
 final class StoredObjectCheck {
-    private final MigrationDef spec;
-    private final DlqTally dlq;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final Set<String> fetched = new HashSet<>();
+    private int reported;
 
-    StoredObjectCheck(MigrationDef spec, DlqTally dlq) {
-        this.spec = spec;
-        this.dlq = dlq;
-    }
-
-    /** Objects fetched; every one missing or different is a finding. */
-    long verify(Connection source, List<Finding> findings) throws SQLException {
-        Set<String> fetched = new HashSet<>();
-        int[] reported = {0};
-        for (TableMappingDef mapping : spec.tables()) {
-            List<ColumnDef> uploads = mapping.columns().stream().filter(ColumnDef::isUpload).toList();
-            if (uploads.isEmpty()) {
-                continue;
+    /** {@code visitor}, also fetching the objects of each row it is given; {@code visitor} itself when the mapping uploads nothing. */
+    MappedLegacyRows.Visitor around(TableMappingDef mapping, List<Finding> findings, MappedLegacyRows.Visitor visitor) {
+        List<ColumnDef> uploads = mapping.columns().stream().filter(ColumnDef::isUpload).toList();
+        if (uploads.isEmpty()) {
+            return visitor;
+        }
+        return new MappedLegacyRows.Visitor() {
+            @Override
+            public void start(RowMapper mapper) throws SQLException {
+                visitor.start(mapper);
             }
-            MappedLegacyRows.visit(source, spec, mapping, dlq, new java.util.ArrayList<>(), new MappedLegacyRows.Visitor() {
-                @Override
-                public void start(RowMapper mapper) {
-                    // every row's objects are fetched
-                }
 
-                @Override
-                public void row(String legacyKey, GenericRecord value, List<String> parentKeys) {
-                    for (ColumnDef column : uploads) {
-                        GenericRecord object = (GenericRecord) value.get(StoredObjects.fieldOf(column.target()));
-                        String url = StoredObjects.urlOf(column.upload(), object);
-                        if (url == null || !fetched.add(url)) {
-                            continue;
-                        }
-                        String problem = problem(url, StoredObjects.dataOf(object));
-                        if (problem != null && reported[0]++ < TargetVerifier.SAMPLES) {
-                            findings.add(new Finding(FindingKind.CHANGED, mapping.target(), legacyKey, column.target(), null, url, problem));
-                        }
+            @Override
+            public void row(String legacyKey, GenericRecord value, List<String> parentKeys) throws SQLException {
+                for (ColumnDef column : uploads) {
+                    GenericRecord object = (GenericRecord) value.get(StoredObjects.fieldOf(column.target()));
+                    String url = StoredObjects.urlOf(column.upload(), object);
+                    if (url == null || !fetched.add(url)) {
+                        continue;
+                    }
+                    String problem = problem(url, StoredObjects.dataOf(object));
+                    if (problem != null && reported++ < TargetVerifier.SAMPLES) {
+                        findings.add(new Finding(FindingKind.CHANGED, mapping.target(), legacyKey, column.target(), null, url, problem));
                     }
                 }
-            });
-        }
+                visitor.row(legacyKey, value, parentKeys);
+            }
+        };
+    }
+
+    /** Distinct objects fetched so far. */
+    long fetched() {
         return fetched.size();
     }
 

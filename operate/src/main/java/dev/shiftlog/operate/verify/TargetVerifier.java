@@ -37,28 +37,28 @@ public final class TargetVerifier {
     private final RowDiff rowDiff = new RowDiff();
     private final ReferenceIntegrity referenceIntegrity;
     private final DlqTally dlq;
+    /** Fetches the objects of upload columns while the expected rows are rendered. */
+    private final StoredObjectCheck objects = new StoredObjectCheck();
 
     /** @param dlq the DLQ read to its end, so rejected rows count as accounted for rather than missing */
     public TargetVerifier(MigrationDef spec, DlqTally dlq) {
         this.spec = spec;
         this.dlq = dlq;
-        this.expectedRows = new ExpectedRows(dlq);
+        this.expectedRows = new ExpectedRows(dlq, objects);
         this.referenceIntegrity = new ReferenceIntegrity(dlq);
     }
 
     public VerifyReport verify() throws SQLException {
-        long objects;
         List<TableCounts> counts = new ArrayList<>();
         List<Finding> findings = new ArrayList<>();
         if (spec.target().isJsonLines()) {
-            JsonLinesVerifier files = new JsonLinesVerifier(spec, dlq);
+            JsonLinesVerifier files = new JsonLinesVerifier(spec, dlq, objects);
             try (Connection source = dev.shiftlog.schemas.catalog.LegacyCatalog.open(spec.source())) {
                 for (String table : spec.targetTables()) {
                     counts.add(files.verifyTable(table, source, findings));
                 }
-                objects = new StoredObjectCheck(spec, dlq).verify(source, findings);
             }
-            return report(counts, findings, objects);
+            return report(counts, findings, objects.fetched());
         }
         try (Connection source = dev.shiftlog.schemas.catalog.LegacyCatalog.open(spec.source());
              Connection target = PostgresCatalog.open(spec.target())) {
@@ -70,9 +70,8 @@ public final class TargetVerifier {
                             findings);
                 }
             }
-            objects = new StoredObjectCheck(spec, dlq).verify(source, findings);
         }
-        return report(counts, findings, objects);
+        return report(counts, findings, objects.fetched());
     }
 
     private VerifyReport report(List<TableCounts> counts, List<Finding> findings, long objects) {
