@@ -146,7 +146,12 @@ class ChaosIT {
 
         /** SIGKILL: no shutdown hook, no flush, no commit; then a new process after {@code pause}. */
         void kill(Duration pause, List<String> kills) throws Exception {
-            assertThat(process.isAlive()).as(name + " was running (see " + name + ".log)").isTrue();
+            if (!process.isAlive()) { // show why in the report: a CI run keeps no log files
+                List<String> lines = Files.readAllLines(servers.dir.resolve(name + ".log"), StandardCharsets.UTF_8);
+                assertThat(process.isAlive()).as(name + " was running; it exited with " + process.exitValue()
+                        + ", the last lines of " + name + ".log:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())))
+                        .isTrue();
+            }
             process.destroyForcibly();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             kills.add(name);

@@ -55,6 +55,14 @@ public record TopicNames(String migration) {
         return migration + ".aggregate-answers." + targetTable;
     }
 
+    /**
+     * The rows of a consolidated target's mappings ({@code match-on}), keyed by (match value, mapping, legacy key) and
+     * partitioned by the match value, so every contribution to one target row meets in one task.
+     */
+    public String contributions(String targetTable) {
+        return migration + ".contributions." + targetTable;
+    }
+
     public String dlq() {
         return migration + ".dlq";
     }
@@ -76,13 +84,14 @@ public record TopicNames(String migration) {
             "cleanup.policy", "delete", "retention.ms", "-1");
 
     /**
-     * The topic settings shiftlog needs on one of the migration's topics: source, output and landed topics are
+     * The topic settings shiftlog needs on one of the migration's topics: source, output, contribution and landed topics are
      * compacted without time-based deletion (the log outlives the run, so a target can be rebuilt from it); the DLQ,
      * the audit trail and the transformer's reference requests and answers keep every message.
      */
     public java.util.Map<String, String> settingsOf(String topic) {
         String prefix = migration + ".";
-        if (topic.startsWith(prefix + "src.") || topic.startsWith(prefix + "out.") || topic.equals(landed()) || topic.equals(lookupRows())) {
+        if (topic.startsWith(prefix + "src.") || topic.startsWith(prefix + "out.") || topic.startsWith(prefix + "contributions.")
+                || topic.equals(landed()) || topic.equals(lookupRows())) {
             return LATEST_PER_KEY_FOREVER;
         }
         return EVERY_MESSAGE_FOREVER;

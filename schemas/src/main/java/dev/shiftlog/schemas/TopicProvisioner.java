@@ -57,6 +57,7 @@ public final class TopicProvisioner {
             if (!updates.isEmpty()) {
                 admin.incrementalAlterConfigs(updates).all().get(30, TimeUnit.SECONDS);
             }
+            awaitVisible(admin, missing.stream().map(NewTopic::name).toList());
         } catch (ExecutionException | TimeoutException e) {
             String why = e instanceof TimeoutException ? "no answer within 30 s"
                     : e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getClass().getSimpleName();
@@ -69,6 +70,25 @@ public final class TopicProvisioner {
         } finally {
             // not close(): it would wait out the timed-out calls' own API timeout before the error reaches the user
             admin.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * Waits until the brokers' metadata lists the new topics: a creation is acknowledged by the controller first,
+     * and a consumer asking a broker for the partitions just after would get none and read nothing.
+     */
+    private static void awaitVisible(Admin admin, List<String> created) throws InterruptedException, TimeoutException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!created.isEmpty()) {
+            try {
+                admin.describeTopics(created).allTopicNames().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new TimeoutException("topics " + created + " created but not listed by the brokers within 30 s");
+                }
+                Thread.sleep(100);
+            }
         }
     }
 }

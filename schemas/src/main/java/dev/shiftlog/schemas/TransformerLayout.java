@@ -50,6 +50,16 @@ public final class TransformerLayout {
         return "matches-" + table.target() + suffix(table);
     }
 
+    /** Every legacy row contributing to a consolidated target's rows, by match value, mapping and legacy key. */
+    public static String consolidated(String target) {
+        return "consolidated-" + target;
+    }
+
+    /** Assigned ids (uuid7, cuid2) of a consolidated target's rows, by match value: one owner per value. */
+    public static String consolidatedIds(String target) {
+        return "ids-" + target;
+    }
+
     /** What each child's current version references (one slot per reference). */
     public static String references(TableMappingDef table) {
         return "refs-" + table.target();
@@ -117,7 +127,7 @@ public final class TransformerLayout {
         if (store.startsWith("ids-")) {
             return "assigned ids";
         }
-        if (store.startsWith("matches-")) {
+        if (store.startsWith("matches-") || store.startsWith("consolidated-")) {
             return "consolidation";
         }
         return store.startsWith("refs-") || store.startsWith("parked-") || store.startsWith("waiting-") || store.equals(LANDED_IDS)

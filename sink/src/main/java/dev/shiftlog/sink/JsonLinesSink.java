@@ -120,7 +120,12 @@ public final class JsonLinesSink implements TargetSink {
         consumer = new KafkaConsumer<>(consumerConfig, new AvroDeserializer(registry), new AvroDeserializer(registry));
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : tableByTopic.keySet()) {
-            for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            List<PartitionInfo> found = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (found == null || found.isEmpty()) {
+                throw new SinkException("Kafka lists no partitions of " + topic + ", which was just ensured; check that"
+                        + " kafka.bootstrap-servers names the cluster the other stages use", null);
+            }
+            for (PartitionInfo p : found) {
                 partitions.add(new TopicPartition(topic, p.partition()));
             }
         }

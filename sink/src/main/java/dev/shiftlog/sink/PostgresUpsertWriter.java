@@ -101,9 +101,7 @@ final class PostgresUpsertWriter {
             boolean anyDeletes = ordered.stream().anyMatch(b -> b.deleteCount() > 0);
             List<Step> refusedRows = !anyRows ? List.of() : applyPhase(() -> rowSteps(ordered, tables), () -> {
                 for (TableBatch batch : ordered) {
-                    TableMappingDef table = tables.apply(batch.table());
-                    deleteKeys(table, batch.deletesBeforeRows());
-                    upsert(batch, table);
+                    upsert(batch, tables.apply(batch.table()));
                 }
             });
             List<TableBatch.Change> stillReferenced = new ArrayList<>();
@@ -166,7 +164,6 @@ final class PostgresUpsertWriter {
         List<Step> steps = new ArrayList<>();
         for (TableBatch batch : ordered) {
             TableMappingDef table = tables.apply(batch.table());
-            batch.deletesBeforeRows().forEach(c -> steps.add(new Step(table, c, true)));
             batch.rowChanges().forEach(c -> steps.add(new Step(table, c, false)));
         }
         return steps;

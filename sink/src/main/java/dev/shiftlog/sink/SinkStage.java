@@ -58,7 +58,6 @@ public final class SinkStage implements TargetSink {
     /** Target tables in landing order: rows are written parents first, deletes children first. */
     private final List<String> tableOrder;
     /** Target tables whose rows several mappings fill ({@code match-on}). */
-    private final java.util.Set<String> consolidated = new java.util.HashSet<>();
     private final HeldChanges held = new HeldChanges();
     /** Puts the objects of upload columns before their rows are written; null when no column uploads. */
     private final ObjectUploads uploads;
@@ -76,9 +75,6 @@ public final class SinkStage implements TargetSink {
             tableByName.put(t.target(), t);
             t.columns().stream().filter(c -> c.isReference()).forEach(c -> referenced.add(c.ref()));
             tableByTopic.put(names.out(t.target()), t.target());
-            if (t.matchOn() != null) {
-                consolidated.add(t.target());
-            }
         }
         tableOrder = spec.landingOrder().stream().map(TableMappingDef::target).distinct().toList();
         uploads = ObjectUploads.of(spec);
@@ -236,7 +232,7 @@ public final class SinkStage implements TargetSink {
         for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
             String table = tableByTopic.get(r.topic());
             GenericRecord value = uploads == null ? r.value() : uploads.put(table, r.value());
-            batches.computeIfAbsent(table, t -> new TableBatch(t, consolidated.contains(t)))
+            batches.computeIfAbsent(table, t -> new TableBatch(t))
                     .add(r.key(), value, r.topic(), r.partition(), r.offset());
         }
         return batches;

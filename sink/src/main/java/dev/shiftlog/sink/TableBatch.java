@@ -1,48 +1,36 @@
 package dev.shiftlog.sink;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * The net effect of a run of changes to one target table: per key its delete and the latest row of each shape
- * (column set), with the topic position each came from. Collapsing first makes one INSERT … ON CONFLICT per batch
- * and shape legal and idempotent; keeping one row per shape matters when several mappings fill different columns of
- * the same target row ({@code match-on}), since none of them may overwrite the others.
- *
- * <p>Deletes come in two kinds because of foreign keys: a delete whose key is written again later in the batch
- * (only kept for consolidated rows, where it resets the other mappings' columns) runs before the rows; every other
- * delete runs after all rows of all tables, so a child moved to another parent no longer references the parent
+ * The net effect of a run of changes to one target table: per key its latest row or its delete, with the topic
+ * position it came from. Collapsing first makes one INSERT … ON CONFLICT per batch and row shape legal and idempotent.
+ * Deletes run after the rows of every table, so a child moved to another parent no longer references the parent
  * being deleted.
  */
 final class TableBatch {
-    /** The last change of one key (and shape); {@code value} null means delete. */
+    /** The last change of one key; {@code value} null means delete. */
     record Change(String table, GenericRecord key, GenericRecord value, String topic, int partition, long offset) {
         boolean isDelete() {
             return value == null;
         }
 
-        /** The row key as comparable values, the same for every shape of the row. */
+        /** The row key as comparable values. */
         List<Object> id() {
             return TableBatch.id(key);
         }
     }
 
     private final String table;
-    private final boolean consolidated;
     private final Map<List<Object>, Change> deletes = new LinkedHashMap<>();
     private final Map<List<Object>, Change> upserts = new LinkedHashMap<>();
-    /** Keys that have a row in this batch; computed once when first asked, since held deletes ask per delete. */
-    private Set<List<Object>> rewritten;
 
-    /** @param consolidated rows of several mappings share one target row ({@code match-on}) */
-    TableBatch(String table, boolean consolidated) {
+    TableBatch(String table) {
         this.table = table;
-        this.consolidated = consolidated;
     }
 
     void add(GenericRecord key, GenericRecord value, String topic, int partition, long offset) {
@@ -50,19 +38,14 @@ final class TableBatch {
     }
 
     void add(Change change) {
-        rewritten = null;
         List<Object> id = change.id();
         if (change.isDelete()) {
-            // a delete wins over every earlier row of the key, whatever its shape
-            upserts.keySet().removeIf(k -> k.get(0).equals(id));
+            upserts.remove(id);
             deletes.put(id, change);
         } else {
-            if (!consolidated) {
-                deletes.remove(id); // the row is written whole again: the earlier delete changes nothing
-            }
-            List<Object> shaped = List.of(id, change.value().getSchema());
-            upserts.remove(shaped);
-            upserts.put(shaped, change);
+            deletes.remove(id); // the row is written whole again: the earlier delete changes nothing
+            upserts.remove(id);
+            upserts.put(id, change);
         }
     }
 
@@ -78,29 +61,9 @@ final class TableBatch {
         return table;
     }
 
-    /** Deletes of keys written again in this batch: they run before the rows. */
-    List<Change> deletesBeforeRows() {
-        Set<List<Object>> rewritten = rewrittenIds();
-        return deletes.entrySet().stream().filter(e -> rewritten.contains(e.getKey())).map(Map.Entry::getValue).toList();
-    }
-
-    /** Deletes of keys that stay deleted: they run after the rows of every table. */
+    /** The deletes: they run after the rows of every table. */
     List<Change> deletesAfterRows() {
-        Set<List<Object>> rewritten = rewrittenIds();
-        return deletes.entrySet().stream().filter(e -> !rewritten.contains(e.getKey())).map(Map.Entry::getValue).toList();
-    }
-
-    private Set<List<Object>> rewrittenIds() {
-        if (rewritten == null) {
-            rewritten = new HashSet<>();
-            upserts.keySet().forEach(k -> rewritten.add(castId(k.get(0))));
-        }
-        return rewritten;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Object> castId(Object o) {
-        return (List<Object>) o;
+        return new ArrayList<>(deletes.values());
     }
 
     /** The rows, in the order they arrived. */
@@ -116,7 +79,7 @@ final class TableBatch {
 
     /** Whether a later change of this batch replaces the given (held) delete of the same key. */
     boolean touches(List<Object> id) {
-        return deletes.containsKey(id) || rewrittenIds().contains(id);
+        return deletes.containsKey(id) || upserts.containsKey(id);
     }
 
     int upsertCount() {

@@ -143,7 +143,7 @@ class PostgresUpsertWriterIT {
 
     @Test
     void aDeleteOfARowStillReferencedIsHeldAndGoesThroughOnceTheChildMoved() throws Exception {
-        TableBatch batch = new TableBatch("nodes_new", false);
+        TableBatch batch = new TableBatch("nodes_new");
         batch.add(key(Y), null, "w.out.nodes_new", 0, offset++);
         PostgresUpsertWriter.Outcome outcome = writer.write(List.of(batch), t -> table, List.of("nodes_new"));
 
@@ -165,7 +165,7 @@ class PostgresUpsertWriterIT {
                     + " ('00000000-0000-0000-0001-' || lpad(g::text, 12, '0'))::uuid FROM generate_series(0, " + (n - 1) + ") g");
         }
         connection.commit();
-        TableBatch deletes = new TableBatch("nodes_new", false);
+        TableBatch deletes = new TableBatch("nodes_new");
         for (int i = 0; i < n; i++) {
             deletes.add(key(UUID.fromString(String.format("00000000-0000-0000-0001-%012d", i))), null, "w.out.nodes_new", 0, offset++);
         }
@@ -192,7 +192,7 @@ class PostgresUpsertWriterIT {
 
     @Test
     void aTreeDeletedInOneBatchGoesWholeAndADeleteOfARowThatIsGoneIsNotHeld() throws Exception {
-        TableBatch batch = new TableBatch("nodes_new", false);
+        TableBatch batch = new TableBatch("nodes_new");
         batch.add(key(Y), null, "w.out.nodes_new", 0, offset++); // the parent first, its child after it
         batch.add(key(C), null, "w.out.nodes_new", 0, offset++);
         batch.add(key(X), null, "w.out.nodes_new", 0, offset++); // never landed
@@ -205,7 +205,7 @@ class PostgresUpsertWriterIT {
     }
 
     private TableBatch batch(GenericRecord... rows) {
-        TableBatch batch = new TableBatch("nodes_new", false);
+        TableBatch batch = new TableBatch("nodes_new");
         for (GenericRecord row : rows) {
             batch.add(RowMapper.keyOf(table, row, "w"), row, "w.out.nodes_new", 0, offset++);
         }

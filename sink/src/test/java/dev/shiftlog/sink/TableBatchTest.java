@@ -37,43 +37,37 @@ class TableBatchTest {
 
     @Test
     void theLatestRowOfAKeyWinsAndADeleteWinsOverEveryEarlierRow() {
-        TableBatch batch = new TableBatch("t", false);
+        TableBatch batch = new TableBatch("t");
         add(batch, "a", row(ROW, "a", "v1"));
         add(batch, "a", row(ROW, "a", "v2"));
         add(batch, "b", row(ROW, "b", "v1"));
         add(batch, "b", null);
         assertThat(batch.upserts()).extracting(r -> r.get("name").toString()).containsExactly("v2");
         assertThat(batch.deletesAfterRows()).extracting(c -> c.key().get("id")).containsExactly("b");
-        assertThat(batch.deletesBeforeRows()).isEmpty();
     }
 
     @Test
-    void aRowAfterADeleteOfTheSameKeyDropsTheDeleteUnlessRowsAreConsolidated() {
-        TableBatch plain = new TableBatch("t", false);
-        add(plain, "a", null);
-        add(plain, "a", row(ROW, "a", "back"));
-        assertThat(plain.deleteCount()).isZero();
-        assertThat(plain.upsertCount()).isEqualTo(1);
-
-        TableBatch consolidated = new TableBatch("t", true);
-        add(consolidated, "a", null);
-        add(consolidated, "a", row(ROW, "a", "back"));
-        assertThat(consolidated.deletesBeforeRows()).hasSize(1);
-        assertThat(consolidated.deletesAfterRows()).isEmpty();
-        assertThat(consolidated.touches(List.of("a"))).isTrue();
+    void aRowAfterADeleteOfTheSameKeyDropsTheDelete() {
+        TableBatch batch = new TableBatch("t");
+        add(batch, "a", null);
+        add(batch, "a", row(ROW, "a", "back"));
+        assertThat(batch.deleteCount()).isZero();
+        assertThat(batch.upsertCount()).isEqualTo(1);
+        assertThat(batch.touches(List.of("a"))).isTrue();
     }
 
     @Test
-    void eachShapeOfARowKeepsItsOwnLatestVersion() {
-        TableBatch batch = new TableBatch("t", true);
+    void theLatestRowOfAKeyWinsWhateverItsShape() {
+        TableBatch batch = new TableBatch("t");
         add(batch, "a", row(ROW, "a", "name"));
         add(batch, "a", row(OTHER_SHAPE, "a", "UTC"));
-        assertThat(batch.upsertCount()).isEqualTo(2);
+        assertThat(batch.upsertCount()).isEqualTo(1);
+        assertThat(batch.upserts().get(0).getSchema()).isEqualTo(OTHER_SHAPE);
     }
 
     @Test
     void heldChangesKeepTheirPartitionAtTheOldestAndALaterChangeOfTheKeyReplacesThem() {
-        TableBatch first = new TableBatch("t", false);
+        TableBatch first = new TableBatch("t");
         add(first, "a", null);
         add(first, "b", row(ROW, "b", "old version"));
         HeldChanges held = new HeldChanges();
@@ -83,7 +77,7 @@ class TableBatchTest {
         assertThat(held.oldestOffset(tp)).hasValue(0);
         assertThat(held.size()).isEqualTo(2);
 
-        TableBatch later = new TableBatch("t", false);
+        TableBatch later = new TableBatch("t");
         add(later, "a", row(ROW, "a", "re-inserted"));
         held.supersede(Map.of("t", later));
         assertThat(held.due(Long.MAX_VALUE)).extracting(c -> c.key().get("id")).containsExactly("b");
@@ -95,7 +89,7 @@ class TableBatchTest {
 
     @Test
     void aHeldChangeIsTriedAgainAfterAPauseThatDoublesUpToFiveSeconds() {
-        TableBatch batch = new TableBatch("t", false);
+        TableBatch batch = new TableBatch("t");
         add(batch, "a", null);
         HeldChanges held = new HeldChanges();
         batch.deletesAfterRows().forEach(c -> held.hold(c, 1_000));

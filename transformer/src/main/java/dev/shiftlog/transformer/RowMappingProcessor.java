@@ -1,6 +1,7 @@
 package dev.shiftlog.transformer;
 
 import dev.shiftlog.schemas.TransformerLayout;
+import dev.shiftlog.schemas.rows.ConsolidatedRow;
 import dev.shiftlog.schemas.rows.IdRegistry;
 import dev.shiftlog.schemas.rows.LandedRow;
 import dev.shiftlog.schemas.rows.ParkedKeys;
@@ -45,7 +46,8 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private KeyValueStore<String, String> references;
     private KeyValueStore<String, GenericRecord> parked;
     private KeyValueStore<String, String> matches;
-    private final boolean primary;
+    /** For {@code match-on}: this mapping's index among its target's mappings, its precedence in the consolidated row. */
+    private final int mappingIndex;
     private RowMapper lastRowMapper;
     /** The source offset and partition of the legacy version being mapped (a re-render's: the stored version's). */
     private long currentVersion;
@@ -53,12 +55,12 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     private final LookupJoin lookupJoin;
 
     /** @param routeChild where rows of a table with a reference go to wait for their parent; null without one */
-    /** @param primary for {@code match-on} mappings: whether leaving a target row deletes it (else only clears columns) */
+    /** @param mappingIndex for {@code match-on} mappings: the index among the target's mappings in spec order */
     /** @param lookupJoin the asking side of the table's lookups; null without lookups */
     RowMappingProcessor(String migration, TableMappingDef table, List<TableMappingDef> siblings, String outputChild, String dlqChild,
-                        String routeChild, boolean primary, LookupJoin lookupJoin) {
+                        String routeChild, int mappingIndex, LookupJoin lookupJoin) {
         this.lookupJoin = lookupJoin;
-        this.primary = primary;
+        this.mappingIndex = mappingIndex;
         this.siblings = siblings;
         this.migration = migration;
         this.table = table;
@@ -71,7 +73,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     @Override
     public void init(ProcessorContext<GenericRecord, GenericRecord> context) {
         this.context = context;
-        if (table.id().isAssigned()) {
+        if (table.id().isAssigned() && table.matchOn() == null) {
             ids = new StoreIdRegistry(context.getStateStore(TransformerLayout.ids(table)), table.id());
         }
         if (routeChild != null) {
@@ -220,9 +222,9 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
     }
 
     /**
-     * A mapping with {@code match-on}: the legacy row fills its columns of the target row its match value names.
-     * When the row leaves that target row (deleted, no longer meets 'where', or its match value changed), the
-     * primary mapping deletes the target row and the others take their columns back (set them NULL).
+     * A mapping with {@code match-on}: the legacy row contributes to the target row its match value names; the
+     * consolidation ({@link ConsolidationProcessor}) makes that row from every contribution. When the row leaves it
+     * (deleted, no longer meets 'where', or its match value changed), its contribution is withdrawn.
      */
     private void consolidate(Record<GenericRecord, GenericRecord> record, RowMapper mapper) {
         String legacyKey = mapper.legacyKeyText(record.key());
@@ -231,15 +233,14 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         String match = kept ? mapper.matchText(record.key(), record.value()) : null;
         GenericRecord row = kept ? mapper.value(record.key(), record.value()) : null;
         if (previous != null && !previous.equals(match)) {
-            context.forward(record.withKey(mapper.keyForMatch(previous)).withValue(primary ? null : mapper.retraction(previous)),
-                    outputChild);
+            context.forward(record.withKey(ConsolidatedRow.contributionKey(previous, mappingIndex, legacyKey)).withValue(null), outputChild);
         }
         if (match == null) {
             matches.delete(legacyKey);
             return;
         }
         matches.put(legacyKey, match);
-        context.forward(record.withKey(mapper.keyForMatch(match)).withValue(row), outputChild);
+        context.forward(record.withKey(ConsolidatedRow.contributionKey(match, mappingIndex, legacyKey)).withValue(row), outputChild);
     }
 
     /**

@@ -105,7 +105,7 @@ public final class TransformerStage implements AutoCloseable {
             topology.addSource(sourceName, keySerde.deserializer(), valueSerde.deserializer(), topic);
             for (TableMappingDef t : mappings) {
                 String processor = TransformerLayout.mapper(t);
-                String output = "write-" + t.target() + TransformerLayout.suffix(t);
+                String output = (t.matchOn() != null ? "contribute-" : "write-") + t.target() + TransformerLayout.suffix(t);
                 String dlq = "dlq-" + t.target() + TransformerLayout.suffix(t);
                 String route = !t.hasReferences() ? null : "route-" + t.target();
                 String lookupRequests = t.lookups().isEmpty() ? null : "lookup-" + t.target();
@@ -122,8 +122,9 @@ public final class TransformerStage implements AutoCloseable {
                     topology.addSource(answers, keySerde.deserializer(), valueSerde.deserializer(), names.aggregateAnswers(t.target()));
                     parentList.add(answers);
                 }
-                boolean primary = spec.tables().stream().filter(o -> o.target().equals(t.target())).findFirst().orElseThrow() == t;
-                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route, primary,
+                List<TableMappingDef> ofTarget = spec.tables().stream().filter(o -> o.target().equals(t.target())).toList();
+                int mappingIndex = ofTarget.indexOf(t);
+                topology.addProcessor(processor, () -> new RowMappingProcessor(spec.name(), t, mappings, output, dlq, route, mappingIndex,
                         t.hasLookups() ? new LookupJoin(t, spec.source().schema(), lookupRequests, aggregateRequests, valueSerde.deserializer())
                                 : null), parentList.toArray(String[]::new));
                 if (t.hasLookups()) {
@@ -173,7 +174,7 @@ public final class TransformerStage implements AutoCloseable {
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
                             TransformerLayout.matches(t)), Serdes.String(), Serdes.String()), processor);
                 }
-                if (t.id().isAssigned()) {
+                if (t.id().isAssigned() && t.matchOn() == null) {
                     topology.addStateStore(Stores.keyValueStoreBuilder(
                             Stores.persistentKeyValueStore(TransformerLayout.ids(t)), Serdes.String(), Serdes.String()),
                             processor);
@@ -191,7 +192,15 @@ public final class TransformerStage implements AutoCloseable {
                             TransformerLayout.parked(t)), Serdes.String(), valueSerde), processor, release);
                     writers = new String[] {processor, release};
                 }
-                topology.addSink(output, names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), writers);
+                if (t.matchOn() != null) { // its rows are contributions: the target's consolidation writes the output
+                    topology.addSink(output, names.contributions(t.target()), keySerde.serializer(), valueSerde.serializer(),
+                            TransformerStage::matchPartition, writers);
+                    if (mappingIndex == 0) {
+                        addConsolidation(topology, spec, ofTarget, keySerde, valueSerde);
+                    }
+                } else {
+                    topology.addSink(output, names.out(t.target()), keySerde.serializer(), valueSerde.serializer(), writers);
+                }
                 topology.addSink(dlq, names.dlq(), keySerde.serializer(), valueSerde.serializer(), writers);
                 if (route != null) {
                     // A separate sub-topology per gate input keeps the legacy topics out of the gate's co-partitioning.
@@ -262,6 +271,35 @@ public final class TransformerStage implements AutoCloseable {
         return sourcePartition(topic, ParentAnswer.fromAvro(answer).partition(), partitions);
     }
 
+    /**
+     * The consolidation of a {@code match-on} target: its mappings' contributions, partitioned by match value, meet
+     * in one processor that writes the whole target row.
+     */
+    private static void addConsolidation(Topology topology, MigrationDef spec, List<TableMappingDef> mappings, AvroSerde keySerde,
+                                         AvroSerde valueSerde) {
+        TopicNames names = new TopicNames(spec.name());
+        String target = mappings.get(0).target();
+        String source = "read-contributions-" + target;
+        String processor = "consolidate-" + target;
+        String output = "write-" + target;
+        topology.addSource(source, keySerde.deserializer(), valueSerde.deserializer(), names.contributions(target));
+        topology.addProcessor(processor, () -> new ConsolidationProcessor(spec.name(), mappings, valueSerde.serializer(),
+                valueSerde.deserializer(), names.contributions(target), output), source);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.consolidated(target)),
+                Serdes.String(), Serdes.ByteArray()), processor);
+        if (mappings.get(0).id().isAssigned()) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.consolidatedIds(target)),
+                    Serdes.String(), Serdes.String()), processor);
+        }
+        topology.addSink(output, names.out(target), keySerde.serializer(), valueSerde.serializer(), processor);
+    }
+
+    /** A contribution goes to the partition of its match value, where every other contribution to that row goes. */
+    private static Optional<Set<Integer>> matchPartition(String topic, GenericRecord key, GenericRecord value, int partitions) {
+        byte[] match = key.get("match").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return Optional.of(Set.of(org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(match)) % partitions));
+    }
+
     /** An aggregate and the table it belongs to, while the topology is built. */
     private record AggregateOf(TableMappingDef parent, dev.shiftlog.schemas.spec.AggregateDef aggregate) {}
 
@@ -306,6 +344,7 @@ public final class TransformerStage implements AutoCloseable {
             topics.add(names.aggregateItems(t.target()));
             topics.add(names.aggregateAnswers(t.target()));
         });
+        spec.tables().stream().filter(t -> t.matchOn() != null).forEach(t -> topics.add(names.contributions(t.target())));
         spec.tables().stream().filter(t -> t.hasReferences()).forEach(t -> {
             topics.add(names.references(t.target()));
             topics.add(names.parentAnswers(t.target()));

@@ -5,6 +5,7 @@ import static dev.shiftlog.schemas.catalog.SqlIdentifiers.quote;
 import dev.shiftlog.operate.verify.VerifyReport.Finding;
 import dev.shiftlog.operate.DlqTally;
 import dev.shiftlog.schemas.catalog.SqlIdentifiers;
+import dev.shiftlog.schemas.rows.ConsolidatedRow;
 import dev.shiftlog.schemas.rows.PgCopyText;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.rows.Uuid5;
@@ -33,6 +34,8 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
     private static final int COPY_BATCH = 10_000;
     private static final String STAGING = "shiftlog_verify_staging";
     private static final String REF_KEY = "shiftlog_ref_key";
+    /** For a consolidated mapping: each staged row's precedence ({@link ConsolidatedRow#order}). */
+    private static final String ORDER = "shiftlog_order";
 
     private final DlqTally dlq;
     private final StoredObjectCheck objects;
@@ -61,7 +64,8 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
             refs.add(new Ref(column, parent, computed, REF_KEY + "_" + refs.size()));
         }
         List<Ref> throughSql = refs.stream().filter(r -> !r.computed() && r.parent() != null).toList();
-        StagingWriter staging = new StagingWriter(plan, mapping, refs, throughSql);
+        StagingWriter staging = new StagingWriter(plan, mapping, refs, throughSql,
+                mapping.matchOn() == null ? -1 : plan.mappings().indexOf(mapping));
         ExpectedTally tally = MappedLegacyRows.visit(source, plan.spec(), mapping, dlq, findings,
                 objects.around(mapping, findings, staging));
         staging.finish();
@@ -81,8 +85,11 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
         private Schema valueSchema;
         private String copySql;
         private int inBatch;
+        /** The mapping's index among the target's consolidated mappings; -1 when not consolidated. */
+        private final int consolidatedIndex;
 
-        StagingWriter(TablePlan plan, TableMappingDef mapping, List<Ref> refs, List<Ref> throughSql) {
+        StagingWriter(TablePlan plan, TableMappingDef mapping, List<Ref> refs, List<Ref> throughSql, int consolidatedIndex) {
+            this.consolidatedIndex = consolidatedIndex;
             this.plan = plan;
             this.mapping = mapping;
             this.refs = refs;
@@ -96,12 +103,13 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
             try (Statement s = plan.target().createStatement()) {
                 s.execute("DROP TABLE IF EXISTS " + STAGING);
                 s.execute("CREATE TEMP TABLE " + STAGING + " AS SELECT " + fields.stream().map(SqlIdentifiers::quote)
-                        .collect(Collectors.joining(", ")) + throughSql.stream().map(r -> ", NULL::text AS " + r.stagingColumn()).collect(Collectors.joining())
-                        + " FROM " + plan.qualified(mapping.target()) + " WITH NO DATA");
+.collect(Collectors.joining(", ")) + throughSql.stream().map(r -> ", NULL::text AS " + r.stagingColumn()).collect(Collectors.joining())
+                        + (consolidatedIndex < 0 ? "" : ", NULL::text AS " + ORDER) + " FROM " + plan.qualified(mapping.target()) + " WITH NO DATA");
             }
             copy = plan.target().unwrap(PGConnection.class).getCopyAPI();
             copySql = "COPY " + STAGING + " (" + fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "))
-                    + throughSql.stream().map(r -> ", " + r.stagingColumn()).collect(Collectors.joining()) + ") FROM STDIN";
+                    + throughSql.stream().map(r -> ", " + r.stagingColumn()).collect(Collectors.joining())
+                    + (consolidatedIndex < 0 ? "" : ", " + ORDER) + ") FROM STDIN";
         }
 
         @Override
@@ -124,6 +132,10 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
             for (Ref ref : throughSql) {
                 batch.append('\t');
                 PgCopyText.append(batch, Schema.create(Schema.Type.STRING), parentKeys.get(refs.indexOf(ref)));
+            }
+            if (consolidatedIndex >= 0) {
+                batch.append('\t');
+                PgCopyText.append(batch, Schema.create(Schema.Type.STRING), ConsolidatedRow.order(consolidatedIndex, legacyKey));
             }
             batch.append('\n');
             if (++inBatch == COPY_BATCH) {
@@ -169,18 +181,23 @@ final class ExpectedRows implements Verifier<ExpectedTally> {
     private void mergeStaging(TablePlan plan, TableMappingDef mapping, List<String> fields, List<Ref> throughSql) throws SQLException {
         List<String> match = plan.match();
         String columns = fields.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
-        // several legacy rows of one mapping may consolidate into one target row; the upsert may touch it once
-        String distinct = mapping.matchOn() != null ? "DISTINCT ON (" + plan.matchList("s") + ") " : "";
+        boolean consolidated = mapping.matchOn() != null;
         String select = fields.stream().map(f -> {
             Ref ref = throughSql.stream().filter(r -> r.column().target().equals(f)).findFirst().orElse(null);
-            return ref == null ? "s." + quote(f) : "(SELECT p." + quote(ref.parent().key()) + " FROM " + plan.qualified(ref.parent().target())
+            String value = ref == null ? "s." + quote(f) : "(SELECT p." + quote(ref.parent().key()) + " FROM " + plan.qualified(ref.parent().target())
                     + " p WHERE p." + quote(ref.parent().legacyKey()) + "::text = s." + ref.stagingColumn() + ")";
+            // consolidated: each column is the first non-NULL value of the rows with that match value, by precedence
+            return !consolidated || match.contains(f) ? value : "first_value(" + value + ") OVER (PARTITION BY " + plan.matchList("s")
+                    + " ORDER BY " + value + " IS NULL, s." + ORDER + ")";
         }).collect(Collectors.joining(", "));
-        String updates = fields.stream().filter(f -> !match.contains(f)).map(f -> quote(f) + " = EXCLUDED." + quote(f))
+        String distinct = consolidated ? "DISTINCT ON (" + plan.matchList("s") + ") " : "";
+        // an earlier mapping of a consolidated target keeps its non-NULL values: it comes first in precedence
+        String updates = fields.stream().filter(f -> !match.contains(f)).map(f -> quote(f) + " = "
+                + (consolidated ? "COALESCE(e." + quote(f) + ", EXCLUDED." + quote(f) + ")" : "EXCLUDED." + quote(f)))
                 .collect(Collectors.joining(", "));
         try (Statement s = plan.target().createStatement()) {
-            s.executeUpdate("INSERT INTO " + plan.expected() + " (" + columns + ") SELECT " + distinct + select + " FROM " + STAGING + " s ON CONFLICT ("
-                    + plan.matchList(null) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates));
+            s.executeUpdate("INSERT INTO " + plan.expected() + " AS e (" + columns + ") SELECT " + distinct + select + " FROM " + STAGING
+                    + " s ON CONFLICT (" + plan.matchList(null) + ") DO " + (updates.isEmpty() ? "NOTHING" : "UPDATE SET " + updates));
             s.execute("DROP TABLE " + STAGING);
         }
     }

@@ -7,6 +7,7 @@ import dev.shiftlog.operate.DlqTally;
 import dev.shiftlog.operate.verify.VerifyReport.Finding;
 import dev.shiftlog.operate.verify.VerifyReport.TableCounts;
 import dev.shiftlog.schemas.rows.AvroValues;
+import dev.shiftlog.schemas.rows.ConsolidatedRow;
 import dev.shiftlog.schemas.rows.JsonLineValues;
 import dev.shiftlog.schemas.rows.JsonLinesTable;
 import dev.shiftlog.schemas.rows.RowMapper;
@@ -59,8 +60,18 @@ final class JsonLinesVerifier {
         List<TableMappingDef> mappings = spec.mappingsOf(table);
         JsonLinesTable expected = new JsonLinesTable(table, mappings, spec.target());
         ExpectedTally tally = new ExpectedTally(0, 0, 0);
+        // a consolidated target's rows are made from all their contributions at once, as the transformer makes them
+        Map<String, List<ConsolidatedRow.Contribution>> contributions = new java.util.TreeMap<>();
         for (TableMappingDef mapping : mappings) {
-            tally = tally.plus(render(mapping, source, expected, findings));
+            tally = tally.plus(render(mapping, mappings.indexOf(mapping), source, expected, contributions, findings));
+        }
+        if (!contributions.isEmpty()) {
+            ConsolidatedRow rows = new ConsolidatedRow(mappings);
+            contributions.forEach((match, list) -> {
+                list.sort(java.util.Comparator.comparing(c -> ConsolidatedRow.order(c.mapping(), c.legacyKey())));
+                GenericRecord row = rows.merge(list.get(0).row().get(mappings.get(0).key()), match, list);
+                apply(mappings.get(0), expected, row, list.get(0).legacyKey(), findings);
+            });
         }
         TableMappingDef first = expected.mapping();
         boolean randomIds = !first.isLinkTable() && (first.id() == IdStrategy.UUID7 || first.id() == IdStrategy.CUID2);
@@ -112,8 +123,8 @@ final class JsonLinesVerifier {
     }
 
     /** Maps every legacy row of one mapping into {@code expected}, keyed by its legacy key (or a link table's key). */
-    private ExpectedTally render(TableMappingDef mapping, Connection source, JsonLinesTable expected, List<Finding> findings)
-            throws SQLException {
+    private ExpectedTally render(TableMappingDef mapping, int index, Connection source, JsonLinesTable expected,
+                                 Map<String, List<ConsolidatedRow.Contribution>> contributions, List<Finding> findings) throws SQLException {
         List<ColumnDef> references = mapping.references();
         long[] noJson = {0};
         ExpectedTally tally = MappedLegacyRows.visit(source, spec, mapping, dlq, findings, objects.around(mapping, findings,
@@ -129,16 +140,27 @@ final class JsonLinesVerifier {
                     Schema.Field f = value.getSchema().getField(references.get(i).target());
                     value.put(f.pos(), parentId(references.get(i), parentKeys.get(i), f.schema()));
                 }
-                try {
-                    expected.apply(lineKey(mapping, value), value);
-                } catch (JsonLineValues.NotJsonException e) { // the sink refuses it the same way, into the DLQ
+                if (mapping.matchOn() != null) {
+                    contributions.computeIfAbsent(value.get(mapping.legacyKey()).toString(), m -> new ArrayList<>())
+                            .add(new ConsolidatedRow.Contribution(index, legacyKey, value));
+                } else if (!apply(mapping, expected, value, legacyKey, findings)) {
                     noJson[0]++;
-                    findings.add(new Finding(FindingKind.UNACCOUNTED, mapping.target(), legacyKey, null, null, null,
-                            "the row has no JSON form but the DLQ does not hold it: " + e.getMessage()));
                 }
             }
         }));
         return new ExpectedTally(tally.legacyRows(), tally.filtered(), tally.rejected() + noJson[0]);
+    }
+
+    /** Adds one expected line; false (and a finding) when the row has no JSON form but the DLQ does not hold it. */
+    private static boolean apply(TableMappingDef mapping, JsonLinesTable expected, GenericRecord value, String legacyKey, List<Finding> findings) {
+        try {
+            expected.apply(lineKey(mapping, value), value);
+            return true;
+        } catch (JsonLineValues.NotJsonException e) { // the sink refuses it the same way, into the DLQ
+            findings.add(new Finding(FindingKind.UNACCOUNTED, mapping.target(), legacyKey, null, null, null,
+                    "the row has no JSON form but the DLQ does not hold it: " + e.getMessage()));
+            return false;
+        }
     }
 
     /** The key lines are matched by: the legacy key, which every line carries; a link table's pair of ids. */

@@ -15,13 +15,12 @@ import org.apache.avro.generic.GenericRecord;
  * One target table of a JSON Lines target as its lines: the latest row per key, kept as the JSON text of each
  * column, and the line each row becomes — so the sink that writes the file and {@code verify} that recomputes it
  * agree byte for byte. Lines list the row key, the legacy key, then the spec's columns in spec order (NULL and
- * columns no mapping filled yet as {@code null}), and are ordered by the row key's text. Rows of several mappings
- * consolidated into one ({@code match-on}) each fill their own columns; a delete removes the whole row.
+ * columns no mapping filled yet as {@code null}), and are ordered by the row key's text. A consolidated row
+ * ({@code match-on}) arrives whole, like any other.
  */
 public final class JsonLinesTable {
     private final String table;
     private final TableMappingDef mapping;
-    private final boolean consolidated;
     private final ConnectionDef target;
     private final List<String> columns;
     private final Map<String, String> quotedNames = new HashMap<>();
@@ -30,7 +29,6 @@ public final class JsonLinesTable {
     public JsonLinesTable(String table, List<TableMappingDef> mappings, ConnectionDef target) {
         this.table = table;
         this.mapping = mappings.get(0);
-        this.consolidated = mapping.matchOn() != null;
         this.target = target;
         Set<String> order = new LinkedHashSet<>(mapping.rowKeyColumns());
         if (mapping.legacyKeyOutsideTable() == null) {
@@ -69,11 +67,7 @@ public final class JsonLinesTable {
                 json.put(f.name(), JsonLineValues.json(f.schema(), value.get(f.pos()), target.isJsonColumn(table, f.name())));
             }
         }
-        if (consolidated) {
-            rows.computeIfAbsent(keyText, k -> new HashMap<>()).putAll(json); // each mapping fills its own columns
-        } else {
-            rows.put(keyText, json);
-        }
+        rows.put(keyText, json);
         return true;
     }
 

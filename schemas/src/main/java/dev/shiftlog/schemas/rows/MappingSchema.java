@@ -42,7 +42,7 @@ public final class MappingSchema {
                 ? AvroValues.nonNull(sourceKeySchema.getFields().get(0).schema()) : Schema.create(Schema.Type.STRING);
         Schema idType = idType(table.id(), legacyKeyType);
 
-        String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
+        String namespace = namespace(migration);
         if (table.isLinkTable()) {
             // the new ids of the linked rows, typed as the parents' ids: text for composite legacy keys and assigned ids
             List<Schema.Field> keyFields = new ArrayList<>();
@@ -184,6 +184,16 @@ public final class MappingSchema {
     }
 
     /** The Avro type of a new id under a strategy; {@code legacyKeyType} is what {@code preserve} keeps. */
+    private static String namespace(String migration) {
+        return "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
+    }
+
+    /** The key of a consolidated target's rows ({@code match-on}): the id its match value is given, as its mappings' rows carry it. */
+    public static Schema consolidatedKeySchema(String migration, TableMappingDef table) {
+        return Schema.createRecord(table.target() + "_key", null, namespace(migration), false,
+                List.of(new Schema.Field(table.key(), idType(table.id(), Schema.create(Schema.Type.STRING)))));
+    }
+
     static Schema idType(IdStrategy strategy, Schema legacyKeyType) {
         return switch (strategy) {
             case PRESERVE -> legacyKeyType;

@@ -433,30 +433,18 @@ public final class RowMapper {
         return value.toString();
     }
 
-    /** The key record of the consolidated target row with this match value. */
-    public GenericRecord keyForMatch(String match) {
-        GenericRecord key = new GenericData.Record(keySchema);
-        key.put(0, idForMatch(match));
-        return key;
-    }
-
-    /**
-     * The row that takes this mapping's contribution back from a consolidated target row: its key and legacy key,
-     * every column this mapping fills set to NULL, the columns of the other mappings untouched.
-     */
-    public GenericRecord retraction(String match) {
-        GenericRecord out = new GenericData.Record(valueSchema);
-        out.put(table.key(), idForMatch(match));
-        out.put(table.legacyKey(), match);
-        return out;
-    }
-
     private Object idForMatch(String match) {
+        // a contribution to the row: the consolidation, which alone sees every contribution, assigns its id
+        return table.id().isAssigned() ? (ids == null ? match : ids.assign(match)) : computedIdForMatch(migration, table, match);
+    }
+
+    /** The id of a consolidated row computed from its match value alone ({@code preserve}, {@code uuid5}). */
+    public static Object computedIdForMatch(String migration, TableMappingDef table, String match) {
         return switch (table.id()) {
             case PRESERVE -> match;
             case UUID5 -> Uuid5.forRow(migration, table.target(), match).toString();
-            case UUID7, CUID2 -> ids.assign(match);
-            case TARGET -> throw new IllegalStateException("match-on needs ids shiftlog makes; use uuid5");
+            case UUID7, CUID2, TARGET -> throw new IllegalStateException(table.id() + " ids of '" + table.target()
+                    + "' are not computed from the match value");
         };
     }
 

@@ -81,17 +81,16 @@ class JsonLinesTableTest {
             """;
 
     @Test
-    void consolidatedRowsFillTheirOwnFieldsAndLinesComeInKeyOrderWithEveryField() throws Exception {
+    void aRowReplacesItsLineAndLinesComeInKeyOrderWithEveryField() throws Exception {
         MigrationDef spec = new SpecParser(Map.of()).parse("spec.yaml", SPEC);
         JsonLinesTable table = new JsonLinesTable("profiles", spec.mappingsOf("profiles"), spec.target());
-        Schema users = Schema.createRecord("u", null, "t", false, List.of(field("id", "string"), field("legacyId", "string"),
-                field("email", "string"), field("name", "string")));
-        Schema settings = Schema.createRecord("s", null, "t", false, List.of(field("id", "string"), field("legacyId", "string"),
-                field("prefs", "string")));
+        // consolidated rows arrive whole (ConsolidatedRow): every column of every mapping
+        Schema profiles = Schema.createRecord("p", null, "t", false, List.of(field("id", "string"), field("legacyId", "string"),
+                field("email", "string"), field("name", "string"), field("prefs", "string")));
 
-        table.apply("b", row(users, "b", "b@x", "b@x", null));
-        table.apply("a", row(users, "a", "a@x", "a@x", "Ann"));
-        table.apply("a", row(settings, "a", "a@x", "{\"theme\": \"dark\"}"));
+        table.apply("b", row(profiles, "b", "b@x", "b@x", null, null));
+        table.apply("a", row(profiles, "a", "a@x", "a@x", "Ann", null));
+        table.apply("a", row(profiles, "a", "a@x", "a@x", "Ann", "{\"theme\": \"dark\"}"));
 
         assertThat(table.line("a")).isEqualTo("{\"id\":\"a\",\"legacyId\":\"a@x\",\"email\":\"a@x\",\"name\":\"Ann\",\"prefs\":{\"theme\":\"dark\"}}\n");
         assertThat(table.line("b")).as("no settings row: prefs null").isEqualTo("{\"id\":\"b\",\"legacyId\":\"b@x\",\"email\":\"b@x\",\"name\":null,\"prefs\":null}\n");
@@ -101,7 +100,7 @@ class JsonLinesTableTest {
         assertThat(table.apply("a", null)).as("nothing left to remove").isFalse();
         assertThat(table.keys()).containsExactly("b");
         String before = table.line("b");
-        assertThatThrownBy(() -> table.apply("b", row(settings, "b", "b@x", "{not json"))).isInstanceOf(JsonLineValues.NotJsonException.class);
+        assertThatThrownBy(() -> table.apply("b", row(profiles, "b", "b@x", "b@x", null, "{not json"))).isInstanceOf(JsonLineValues.NotJsonException.class);
         assertThat(table.line("b")).as("a refused row leaves the line as it was").isEqualTo(before);
         assertThat(table.line("b").getBytes(StandardCharsets.UTF_8)).doesNotContain((byte) '\r');
     }
