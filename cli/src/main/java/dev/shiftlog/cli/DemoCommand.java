@@ -7,11 +7,14 @@ import dev.shiftlog.operate.status.StatusProbe;
 import dev.shiftlog.operate.verify.TargetVerifier;
 import dev.shiftlog.operate.verify.VerifyReport;
 
+import dev.shiftlog.schemas.catalog.LegacyCatalog;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import dev.shiftlog.testkit.EmbeddedPostgresServer;
 import dev.shiftlog.testkit.S3ProxyServer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -19,6 +22,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +36,8 @@ import picocli.CommandLine.Option;
  * {@code shiftlog demo}: everything embedded (Kafka broker, legacy and target PostgreSQL), the S1 coaching data
  * generated, migrated through the whole pipeline, counted, then kept in sync until Ctrl-C.
  */
-@Command(name = "demo", description = "Run the S1 coaching example end to end on embedded Kafka and PostgreSQL.")
+@Command(name = "demo", description = "Run an example of examples/ (S1 coaching by default) end to end on embedded Kafka and PostgreSQL"
+        + " (a SQLite file for S2 studios), then verify it.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Exit after the initial load: 0 iff every table has expected = actual rows.")
     boolean once;
@@ -63,14 +68,22 @@ final class DemoCommand implements Callable<Integer> {
                     + workDir.toAbsolutePath() + " …");
             return new CutoverRunbookDemo(files, scale, workDir, Duration.ofSeconds(timeoutSeconds)).run();
         }
-        System.out.println("starting embedded PostgreSQL (legacy and target) and Kafka in " + workDir.toAbsolutePath() + " …");
+        boolean sqlite = files.sqliteLegacy();
+        System.out.println("starting embedded PostgreSQL (" + (sqlite ? "target; the legacy database is a SQLite file" : "legacy and target")
+                + ") and Kafka in " + workDir.toAbsolutePath() + " …");
         S3ProxyServer s3 = null;
-        try (EmbeddedPostgresServer legacyPg = EmbeddedPostgresServer.start(workDir.resolve("pg-legacy"));
+        try (EmbeddedPostgresServer legacyPg = sqlite ? null : EmbeddedPostgresServer.start(workDir.resolve("pg-legacy"));
              EmbeddedPostgresServer targetPg = EmbeddedPostgresServer.start(workDir.resolve("pg-target"))) {
-            String legacyUrl = legacyPg.createDatabase("legacy");
+            Path sqliteFile = workDir.resolve("legacy.db").toAbsolutePath();
+            String legacyUrl = sqlite ? "jdbc:sqlite:" + sqliteFile : legacyPg.createDatabase("legacy");
             String targetUrl = targetPg.createDatabase("app");
-            try (Connection c = legacyPg.connect("legacy"); Statement s = c.createStatement()) {
-                s.execute(files.legacySql(scale));
+            try (Connection c = sqlite ? java.sql.DriverManager.getConnection(legacyUrl) : legacyPg.connect("legacy");
+                 Statement s = c.createStatement()) {
+                if (sqlite) {
+                    s.executeUpdate(files.legacySql(scale)); // sqlite-jdbc runs every statement of a script this way
+                } else {
+                    s.execute(files.legacySql(scale));
+                }
             }
             if (files.has("target.sql")) { // an example that writes files (S4: JSON Lines) has none
                 try (Connection c = targetPg.connect("app"); Statement s = c.createStatement()) {
@@ -81,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
                     "SHIFTLOG_SOURCE_URL", legacyUrl, "SHIFTLOG_SOURCE_USER", EmbeddedPostgresServer.USER,
                     "SHIFTLOG_SOURCE_PASSWORD", EmbeddedPostgresServer.PASSWORD,
                     "SHIFTLOG_TARGET_URL", targetUrl, "SHIFTLOG_TARGET_USER", EmbeddedPostgresServer.USER,
-                    "SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD));
+                    "SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD, "SHIFTLOG_SOURCE_FILE", sqliteFile.toString()));
             SpecLoader loader = new SpecLoader(env);
             Optional<MigrationDef> loaded = loader.load(files.spec(workDir), System.err);
             if (loaded.isPresent() && loaded.get().storage() != null) {
@@ -101,7 +114,8 @@ final class DemoCommand implements Callable<Integer> {
             if (PlanCommand.checkCatalogs(spec, files.spec(workDir).toString()).isEmpty()) {
                 return 2;
             }
-            System.out.println("legacy database: " + legacyUrl + "  (user " + EmbeddedPostgresServer.USER + ")");
+            System.out.println("legacy database: " + legacyUrl + (sqlite ? "  (SQLite, read every " + spec.source().poll().toSeconds()
+                    + " s)" : "  (user " + EmbeddedPostgresServer.USER + ")"));
             if (s3 != null) {
                 System.out.println("object storage:  " + s3.endpoint() + "  (s3proxy; buckets under " + s3.storage() + ")");
             }
@@ -115,6 +129,9 @@ final class DemoCommand implements Callable<Integer> {
             try (KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), workDir);
                  Pipeline pipeline = new Pipeline()) {
                 System.out.println("kafka:           " + kafka.bootstrapServers());
+                if (!spec.target().isJsonLines() && targetRows(spec) > 0 && !replaceTargetRows(files, env, kafka)) {
+                    return 1;
+                }
                 long loadStarted = System.nanoTime();
                 pipeline.start(spec, kafka, workDir, EnumSet.allOf(Pipeline.Stage.class), (table, upserts, deletes) -> {
                     if (loadDone.get()) {
@@ -125,7 +142,9 @@ final class DemoCommand implements Callable<Integer> {
                 try (DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
                     try {
                         equal = awaitInitialLoad(spec, legacyCounts, pipeline, dlq);
-                        if (compareCopy) {
+                        if (compareCopy && sqlite) {
+                            System.out.println("--compare-copy compares with PostgreSQL's COPY; this example's legacy database is a SQLite file");
+                        } else if (compareCopy) {
                             LoadComparison.print(spec, (System.nanoTime() - loadStarted) / 1e9, legacyPg, targetPg,
                                     files.legacySql(scale), workDir.resolve("streams-state"), System.out);
                         }
@@ -154,7 +173,8 @@ final class DemoCommand implements Callable<Integer> {
                 loadDone.set(true);
                 System.out.println();
                 System.out.println("CDC is running: change the legacy database and watch the target follow, e.g.");
-                System.out.println("  psql \"postgresql://postgres@127.0.0.1:" + legacyPg.port() + "/legacy\"");
+                System.out.println(sqlite ? "  sqlite3 " + sqliteFile + "   (read again every " + spec.source().poll().toSeconds() + " s)"
+                        : "  psql \"postgresql://postgres@127.0.0.1:" + legacyPg.port() + "/legacy\"");
                 System.out.println("  then INSERT, UPDATE or DELETE rows of " + String.join(", ", spec.tables().stream()
                         .map(TableMappingDef::sourceTable).distinct().toList()));
                 System.out.println("Ctrl-C stops.");
@@ -169,6 +189,34 @@ final class DemoCommand implements Callable<Integer> {
                 s3.close();
             }
         }
+    }
+
+    /** Rows the spec's target tables hold before the load. */
+    private static long targetRows(MigrationDef spec) throws SQLException {
+        return actualCounts(spec).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * The target holds rows of an earlier import that the load replaces (S2): {@code backup}, then {@code reset-target},
+     * run as the CLI commands a user types, against a spec file with the demo's values. False when one failed.
+     */
+    private boolean replaceTargetRows(ExampleFiles files, Map<String, String> env, KafkaEndpoint kafka) throws Exception {
+        Map<String, String> values = new java.util.HashMap<>(env);
+        values.put("SHIFTLOG_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        Path specFile = workDir.resolve(example + "-with-values.yaml");
+        Files.writeString(specFile, CutoverRunbookDemo.withValues(files.read("shiftlog.yaml"), values), StandardCharsets.UTF_8);
+        System.out.println();
+        System.out.println("the target already holds rows (an earlier import): back them up, then empty the tables, then load");
+        for (String command : List.of("backup", "reset-target")) {
+            System.out.println("$ shiftlog " + command + " -f " + specFile + " --work-dir " + workDir);
+            int exit = Main.execute(command, "-f", specFile.toString(), "--work-dir", workDir.toString());
+            if (exit != 0) {
+                System.err.println("demo FAILED: 'shiftlog " + command + "' exited " + exit);
+                return false;
+            }
+        }
+        System.out.println();
+        return true;
     }
 
     /**
@@ -221,7 +269,7 @@ final class DemoCommand implements Callable<Integer> {
      */
     static Map<String, Long> legacyCounts(MigrationDef spec, Map<String, String> queries) throws SQLException {
         Map<String, Long> counts = new LinkedHashMap<>();
-        try (Connection c = PostgresCatalog.open(spec.source())) {
+        try (Connection c = LegacyCatalog.open(spec.source())) {
             for (TableMappingDef t : spec.tables()) {
                 if (counts.containsKey(t.target())) {
                     continue;
@@ -233,7 +281,7 @@ final class DemoCommand implements Callable<Integer> {
                         counts.put(t.target(), rs.getLong(1));
                     }
                 } else {
-                    counts.put(t.target(), count(c, t.sourceSchema(spec.source().schema()) + "\".\"" + t.sourceTable()));
+                    counts.put(t.target(), count(c, LegacyCatalog.qualified(spec.source(), t.sourceSchema(spec.source().schema()), t.sourceTable())));
                 }
             }
         }
@@ -248,14 +296,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         try (Connection c = PostgresCatalog.open(spec.target())) {
             for (TableMappingDef t : spec.tables()) {
-                counts.putIfAbsent(t.target(), count(c, spec.target().schema() + "\".\"" + t.target()));
+                counts.putIfAbsent(t.target(), count(c, dev.shiftlog.schemas.catalog.SqlIdentifiers.qualified(spec.target().schema(), t.target())));
             }
         }
         return counts;
     }
 
-    private static long count(Connection c, String quotedInside) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + quotedInside + "\"")) {
+    private static long count(Connection c, String qualified) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + qualified)) {
             rs.next();
             return rs.getLong(1);
         }

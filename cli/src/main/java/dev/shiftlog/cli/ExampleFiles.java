@@ -27,7 +27,7 @@ record ExampleFiles(String name) {
     }
 
     /**
-     * The SQL that creates and fills the legacy database: the example's {@code legacy.sql} plus its generator at the
+     * The SQL that creates and fills the legacy database: the example's {@code legacy.sql} (or {@value #SQLITE_LEGACY}) plus its generator at the
      * given scale, or, for an example over a real sample database ({@code legacy-dataset.txt} names its PostgreSQL
      * script, relative to the project root, never copied into the project), that script after its psql commands.
      */
@@ -36,7 +36,7 @@ record ExampleFiles(String name) {
         try {
             dataset = read("legacy-dataset.txt").strip();
         } catch (IOException none) {
-            return read("legacy.sql") + "\n" + read("generate.sql").replace("${scale}", Integer.toString(scale));
+            return read(sqliteLegacy() ? SQLITE_LEGACY : "legacy.sql") + "\n" + read("generate.sql").replace("${scale}", Integer.toString(scale));
         }
         // relative to the project root: the working directory or, from a module directory, one of its parents
         Path script = null;
@@ -53,6 +53,14 @@ record ExampleFiles(String name) {
         // the script creates its own database and connects to it with psql's \c: keep what follows
         int connect = sql.indexOf("\\c ");
         return connect < 0 ? sql : sql.substring(sql.indexOf('\n', connect) + 1);
+    }
+
+    /** An example whose legacy database is a SQLite file (S2) creates it from this script, in SQLite's dialect. */
+    static final String SQLITE_LEGACY = "legacy.sqlite.sql";
+
+    /** Whether the legacy database is a SQLite file (its script is {@value #SQLITE_LEGACY}) rather than PostgreSQL. */
+    boolean sqliteLegacy() {
+        return has(SQLITE_LEGACY);
     }
 
     /** Whether the example has this file. */

@@ -44,4 +44,21 @@ class DemoIT {
                 .containsPattern("transformer state on disk: references [0-9.]+ MB, lookups [0-9.]+ MB, aggregates [0-9.]+ MB, assigned ids"
                         + " [0-9.]+ MB, consolidation [0-9.]+ MB");
     }
+
+    @Test
+    void shouldBackUpAndResetTheTargetThenLoadTheStudiosExampleFromItsSqliteFile() {
+        CliRun run = CliRun.of("demo", "--example", "studios", "--once", "--work-dir", "target/demo-it-studios");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out())
+                .containsPattern("legacy database: jdbc:sqlite:\\S+/legacy.db  \\(SQLite, read every 2 s\\)")
+                // the target held an earlier import's rows: backed up, then emptied, then loaded
+                .contains("$ shiftlog backup -f ")
+                .containsPattern("backup of jdbc:postgresql://\\S+ written to \\S+studios-\\S+-backup.dump")
+                .contains("truncated User, UserProfile, Studio, StudioImage, Message, UserConnection in jdbc:postgresql://")
+                .containsPattern("User\\s+318\\s+8\\s+310\\s+310  =")
+                .containsPattern("Studio\\s+36\\s+0\\s+36\\s+36  =")
+                .containsPattern("User \\s*\\[█{30}] 100%  310/310")
+                .contains("demo OK: every table has expected = actual, verify is clean");
+    }
 }

@@ -352,12 +352,16 @@ public final class StatusProbe implements AutoCloseable {
                 matchValuesByTarget.clear();
                 matches.forEach((target, values) -> matchValuesByTarget.put(target, (long) values.size()));
             }
-            matchValuesByTarget.forEach((target, values) -> counts.get(target)[1] = values);
+            // a consolidated target expects a row per match value, besides the rows sent to the DLQ (counted as kept)
+            matchValuesByTarget.forEach((target, values) -> counts.get(target)[1] += values);
         }
         return counts;
     }
 
-    /** Rows of one filtered mapping that pass its {@code where}; match-on values go into {@code matches} instead (non-null then). */
+    /**
+     * Rows of one filtered mapping that pass its {@code where}, counting the ones the DLQ gets; a match-on mapping's
+     * matched rows give their values into {@code matches} instead (non-null then), and only its DLQ rows are counted.
+     */
     private long keptRows(Connection c, TableMappingDef t, Set<String> matches) throws SQLException {
         long kept = 0;
         try (LegacyRowReader rows = LegacyRowReader.forMapping(c, spec, t)) {
@@ -381,8 +385,10 @@ public final class StatusProbe implements AutoCloseable {
                 }
             }
         }
-        c.commit();
-        return t.matchOn() != null ? 0 : kept; // match-on targets count their distinct values afterwards
+        if (!c.getAutoCommit()) { // PostgreSQL's reader pages through a cursor in a transaction; SQLite's does not
+            c.commit();
+        }
+        return kept; // match-on targets: the rejected rows only; their distinct values are added afterwards
     }
 
     @Override

@@ -55,7 +55,8 @@ public final class RowMapper {
     public RowMapper(String migration, TableMappingDef table, Schema sourceKeySchema, Schema sourceValueSchema, IdRegistry ids,
                      List<TableMappingDef> siblings) {
         this.siblings = siblings.stream().filter(t -> !t.id().isAssigned() && t != table).toList();
-        if (table.id().isAssigned() && ids == null) {
+        // a consolidated row's id is drawn where its contributions meet (the consolidation), not per mapping
+        if (table.id().isAssigned() && ids == null && table.matchOn() == null) {
             throw new IllegalArgumentException("id strategy " + table.id().specName() + " needs an IdRegistry");
         }
         this.ids = ids;
