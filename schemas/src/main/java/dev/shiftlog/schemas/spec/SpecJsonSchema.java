@@ -62,7 +62,8 @@ public final class SpecJsonSchema {
         ObjectNode column = defs.putObject("column");
         block(column, Block.COLUMN);
         ArrayNode exactlyOne = column.putArray("oneOf");
-        for (String form : new String[] {SpecKeys.FROM.name(), SpecKeys.EXPR.name(), SpecKeys.UPLOAD.name()}) {
+        // a reference into a consolidated target names its parent by 'match' instead of 'from'
+        for (String form : new String[] {SpecKeys.FROM.name(), SpecKeys.EXPR.name(), SpecKeys.UPLOAD.name(), SpecKeys.REF_MATCH.name()}) {
             // 'properties' beside 'required' so that ajv's strictRequired finds the name defined
             ObjectNode branch = exactlyOne.addObject().put("type", "object");
             branch.putObject("properties").put(form, true);
