@@ -42,8 +42,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Formats {@code dataDir} if it is new and starts the broker on free loopback ports. */
     public static EmbeddedKafkaBroker start(Path dataDir) throws IOException {
         Files.createDirectories(dataDir);
-        int brokerPort = freePort();
-        int controllerPort = freePort();
+        int[] ports = freePorts();
+        int brokerPort = ports[0];
+        int controllerPort = ports[1];
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
@@ -94,10 +95,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         server.awaitShutdown();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+    /** Two free ports, both held open while asked for: one after the other, the system may hand out the same one twice. */
+    private static int[] freePorts() throws IOException {
+        try (ServerSocket broker = new ServerSocket(0); ServerSocket controller = new ServerSocket(0)) {
+            broker.setReuseAddress(true);
+            controller.setReuseAddress(true);
+            return new int[] {broker.getLocalPort(), controller.getLocalPort()};
         }
     }
 }
