@@ -68,33 +68,21 @@ final class DemoCommand implements Callable<Integer> {
                     + workDir.toAbsolutePath() + " …");
             return new CutoverRunbookDemo(files, scale, workDir, Duration.ofSeconds(timeoutSeconds)).run();
         }
-        boolean sqlite = files.sqliteLegacy();
-        System.out.println("starting embedded PostgreSQL (" + (sqlite ? "target; the legacy database is a SQLite file" : "legacy and target")
-                + ") and Kafka in " + workDir.toAbsolutePath() + " …");
+        System.out.println("starting embedded PostgreSQL (" + (files.sqliteLegacy() ? "target; the legacy database is a SQLite file"
+                : "legacy and target") + ") and Kafka in " + workDir.toAbsolutePath() + " …");
         S3ProxyServer s3 = null;
-        try (EmbeddedPostgresServer legacyPg = sqlite ? null : EmbeddedPostgresServer.start(workDir.resolve("pg-legacy"));
+        try (DemoLegacyDatabase legacy = DemoLegacyDatabase.create(files, scale, workDir);
              EmbeddedPostgresServer targetPg = EmbeddedPostgresServer.start(workDir.resolve("pg-target"))) {
-            Path sqliteFile = workDir.resolve("legacy.db").toAbsolutePath();
-            String legacyUrl = sqlite ? "jdbc:sqlite:" + sqliteFile : legacyPg.createDatabase("legacy");
             String targetUrl = targetPg.createDatabase("app");
-            try (Connection c = sqlite ? java.sql.DriverManager.getConnection(legacyUrl) : legacyPg.connect("legacy");
-                 Statement s = c.createStatement()) {
-                if (sqlite) {
-                    s.executeUpdate(files.legacySql(scale)); // sqlite-jdbc runs every statement of a script this way
-                } else {
-                    s.execute(files.legacySql(scale));
-                }
-            }
             if (files.has("target.sql")) { // an example that writes files (S4: JSON Lines) has none
                 try (Connection c = targetPg.connect("app"); Statement s = c.createStatement()) {
                     s.execute(files.read("target.sql"));
                 }
             }
             Map<String, String> env = new java.util.HashMap<>(Map.of("SHIFTLOG_TARGET_DIR", workDir.resolve("files").toString(),
-                    "SHIFTLOG_SOURCE_URL", legacyUrl, "SHIFTLOG_SOURCE_USER", EmbeddedPostgresServer.USER,
-                    "SHIFTLOG_SOURCE_PASSWORD", EmbeddedPostgresServer.PASSWORD,
                     "SHIFTLOG_TARGET_URL", targetUrl, "SHIFTLOG_TARGET_USER", EmbeddedPostgresServer.USER,
-                    "SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD, "SHIFTLOG_SOURCE_FILE", sqliteFile.toString()));
+                    "SHIFTLOG_TARGET_PASSWORD", EmbeddedPostgresServer.PASSWORD));
+            env.putAll(legacy.env());
             SpecLoader loader = new SpecLoader(env);
             Optional<MigrationDef> loaded = loader.load(files.spec(workDir), System.err);
             if (loaded.isPresent() && loaded.get().storage() != null) {
@@ -114,8 +102,7 @@ final class DemoCommand implements Callable<Integer> {
             if (PlanCommand.checkCatalogs(spec, files.spec(workDir).toString()).isEmpty()) {
                 return 2;
             }
-            System.out.println("legacy database: " + legacyUrl + (sqlite ? "  (SQLite, read every " + spec.source().poll().toSeconds()
-                    + " s)" : "  (user " + EmbeddedPostgresServer.USER + ")"));
+            System.out.println("legacy database: " + legacy.describe(spec));
             if (s3 != null) {
                 System.out.println("object storage:  " + s3.endpoint() + "  (s3proxy; buckets under " + s3.storage() + ")");
             }
@@ -142,10 +129,10 @@ final class DemoCommand implements Callable<Integer> {
                 try (DlqTally dlq = new DlqTally(spec, kafka.clientConfig(), kafka.registry())) {
                     try {
                         equal = awaitInitialLoad(spec, legacyCounts, pipeline, dlq);
-                        if (compareCopy && sqlite) {
+                        if (compareCopy && legacy.postgres() == null) {
                             System.out.println("--compare-copy compares with PostgreSQL's COPY; this example's legacy database is a SQLite file");
                         } else if (compareCopy) {
-                            LoadComparison.print(spec, (System.nanoTime() - loadStarted) / 1e9, legacyPg, targetPg,
+                            LoadComparison.print(spec, (System.nanoTime() - loadStarted) / 1e9, legacy.postgres(), targetPg,
                                     files.legacySql(scale), workDir.resolve("streams-state"), System.out);
                         }
                     } catch (java.util.concurrent.ExecutionException e) {
@@ -173,8 +160,7 @@ final class DemoCommand implements Callable<Integer> {
                 loadDone.set(true);
                 System.out.println();
                 System.out.println("CDC is running: change the legacy database and watch the target follow, e.g.");
-                System.out.println(sqlite ? "  sqlite3 " + sqliteFile + "   (read again every " + spec.source().poll().toSeconds() + " s)"
-                        : "  psql \"postgresql://postgres@127.0.0.1:" + legacyPg.port() + "/legacy\"");
+                System.out.println("  " + legacy.editCommand(spec));
                 System.out.println("  then INSERT, UPDATE or DELETE rows of " + String.join(", ", spec.tables().stream()
                         .map(TableMappingDef::sourceTable).distinct().toList()));
                 System.out.println("Ctrl-C stops.");

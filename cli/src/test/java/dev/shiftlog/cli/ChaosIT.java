@@ -28,6 +28,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * legacy rows exactly (an md5 over an ordered projection, references by legacy key), with an empty DLQ.
  */
 @org.junit.jupiter.api.Tag("chaos")
+@Tag(Alone.TAG)
 class ChaosIT {
     private static final int NODES = 40_000;
     private static final String SPEC = """

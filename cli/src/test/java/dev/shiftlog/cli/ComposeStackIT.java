@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * ({@code ../shared/containers/prepare.sh} installs it).
  */
 @Tag("compose")
+@Tag(Alone.TAG)
 class ComposeStackIT {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final String PROJECT = "shiftlog-it";

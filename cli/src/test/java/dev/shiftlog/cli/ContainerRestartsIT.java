@@ -37,6 +37,7 @@ import org.testcontainers.utility.DockerImageName;
  */
 @Tag("compose")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag(Alone.TAG)
 class ContainerRestartsIT {
     private static final int ROWS = 3_000;
     private static PostgreSQLContainer<?> legacy;

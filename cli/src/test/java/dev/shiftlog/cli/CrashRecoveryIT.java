@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * streaming, restarts it, and asserts the target equals the expected rows exactly: no loss, no duplicates (issue 2).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag(Alone.TAG)
 class CrashRecoveryIT {
     private static final int ROWS = 80_000; // a snapshot of several seconds: long enough to kill it in the middle
     private static TestServers servers;
