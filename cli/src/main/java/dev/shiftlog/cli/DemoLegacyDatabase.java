@@ -4,7 +4,6 @@ import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.testkit.EmbeddedPostgresServer;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Map;
 
@@ -33,13 +32,10 @@ interface DemoLegacyDatabase extends AutoCloseable {
 
     /** Creates the example's legacy database under {@code workDir} and runs its script at {@code scale}. */
     static DemoLegacyDatabase create(ExampleFiles files, int scale, Path workDir) throws Exception {
-        String script = files.legacySql(scale);
         if (files.sqliteLegacy()) {
             Path file = workDir.resolve("legacy.db").toAbsolutePath();
             String url = "jdbc:sqlite:" + file;
-            try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-                s.executeUpdate(script); // sqlite-jdbc runs every statement of a script this way
-            }
+            files.createSqliteLegacy(file, scale);
             return new DemoLegacyDatabase() {
                 public String url() {
                     return url;
@@ -69,7 +65,7 @@ interface DemoLegacyDatabase extends AutoCloseable {
         try {
             String url = server.createDatabase("legacy");
             try (Connection c = server.connect("legacy"); Statement s = c.createStatement()) {
-                s.execute(script);
+                s.execute(files.legacySql(scale));
             }
             return new DemoLegacyDatabase() {
                 public String url() {

@@ -63,6 +63,14 @@ record ExampleFiles(String name) {
         return has(SQLITE_LEGACY);
     }
 
+    /** Creates the legacy SQLite file of an example written in SQLite's dialect and fills it at {@code scale}. */
+    void createSqliteLegacy(Path file, int scale) throws IOException, java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+             java.sql.Statement s = c.createStatement()) {
+            s.executeUpdate(legacySql(scale)); // sqlite-jdbc runs every statement of a script this way
+        }
+    }
+
     /** Whether the example has this file. */
     boolean has(String file) {
         return Files.exists(Path.of("examples", name, file)) || ExampleFiles.class.getResource("/examples/" + name + "/" + file) != null;

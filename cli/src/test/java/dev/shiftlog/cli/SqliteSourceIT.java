@@ -137,13 +137,7 @@ class SqliteSourceIT {
 
     /** Records in a source topic, all partitions together. */
     private static long sourceRecords(String migration, String table) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers.kafka.bootstrapServers()))) {
-            Map<TopicPartition, OffsetSpec> request = new java.util.HashMap<>();
-            for (int p = 0; p < 4; p++) {
-                request.put(new TopicPartition(new TopicNames(migration).source("main", table), p), OffsetSpec.latest());
-            }
-            return admin.listOffsets(request).all().get().values().stream().mapToLong(o -> o.offset()).sum();
-        }
+        return servers.records(java.util.List.of(new TopicNames(migration).source("main", table)));
     }
 
     @Test
@@ -180,14 +174,14 @@ class SqliteSourceIT {
     @Test
     void shouldSendOnlyWhatChangedSinceThePreviousRunAndRefuseAValueThatFitsNoRule() throws Exception {
         Path file = servers.dir.resolve("edits.sqlite");
-        String url = "jdbc:sqlite:" + file.toAbsolutePath();
-        sqlite(url, "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price NUMERIC(10,2), sold_at DATETIME)");
-        sqlite(url, "INSERT INTO items VALUES (1, 'lamp', 19.99, '2024-03-01 10:00:00'), (2, 'desk', 120, '2024-03-02 11:30:00'),"
+        SqliteFile legacy = new SqliteFile(file);
+        legacy.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price NUMERIC(10,2), sold_at DATETIME)");
+        legacy.exec("INSERT INTO items VALUES (1, 'lamp', 19.99, '2024-03-01 10:00:00'), (2, 'desk', 120, '2024-03-02 11:30:00'),"
                 + " (3, 'chair', 0.5, NULL), (4, 'rug', NULL, '2024-03-04 09:15:00')");
         servers.targetSql("CREATE TABLE sqlite_items (id bigint PRIMARY KEY, name text NOT NULL, price numeric(10,2), sold_at timestamp)");
         String edits = EDITS_SPEC.formatted(file.toAbsolutePath());
         try (InProcessPipeline run = InProcessPipeline.start(servers, "edits.yaml", edits)) {
-            run.awaitEqual("items after the first read", () -> sqliteRows(url, LEGACY_ITEMS), () -> servers.targetRows(TARGET_ITEMS),
+            run.awaitEqual("items after the first read", () -> legacy.rows(LEGACY_ITEMS), () -> servers.targetRows(TARGET_ITEMS),
                     Duration.ofMinutes(2));
         }
         long before = sourceRecords("sqlite_edits", "items");
@@ -195,14 +189,14 @@ class SqliteSourceIT {
 
         // while nothing runs: an insert, an update, a delete, an update to the same value, and a word in an INTEGER key
         // column's neighbour: a price that is no number
-        sqlite(url, "INSERT INTO items VALUES (5, 'shelf', 45.10, '2024-03-05 08:00:00')");
-        sqlite(url, "UPDATE items SET name = 'floor lamp' WHERE id = 1");
-        sqlite(url, "DELETE FROM items WHERE id = 3");
-        sqlite(url, "UPDATE items SET name = 'desk' WHERE id = 2");
-        sqlite(url, "INSERT INTO items VALUES (6, 'mystery', 'cheap', NULL)");
+        legacy.exec("INSERT INTO items VALUES (5, 'shelf', 45.10, '2024-03-05 08:00:00')");
+        legacy.exec("UPDATE items SET name = 'floor lamp' WHERE id = 1");
+        legacy.exec("DELETE FROM items WHERE id = 3");
+        legacy.exec("UPDATE items SET name = 'desk' WHERE id = 2");
+        legacy.exec("INSERT INTO items VALUES (6, 'mystery', 'cheap', NULL)");
 
         try (InProcessPipeline run = InProcessPipeline.start(servers, "edits.yaml", edits)) {
-            run.awaitEqual("items after the edits and a new run", () -> sqliteRows(url, LEGACY_ITEMS + " WHERE id <> 6"),
+            run.awaitEqual("items after the edits and a new run", () -> legacy.rows(LEGACY_ITEMS + " WHERE id <> 6"),
                     () -> servers.targetRows(TARGET_ITEMS), Duration.ofMinutes(2));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(run.dlq()).containsOnlyKeys("sqlite_items"));
             assertThat(run.dlq().get("sqlite_items")).containsOnlyKeys("6").hasEntrySatisfying("6", reason -> assertThat(reason)
@@ -216,17 +210,5 @@ class SqliteSourceIT {
         CliRun verify = CliRun.operate("verify", servers.specWithValues(edits, "edits.yaml"), servers.dir.resolve("work"));
         assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
         assertThat(verify.out()).contains("CLEAN");
-    }
-
-    private static void sqlite(String url, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            s.executeUpdate(sql);
-        }
-    }
-
-    private static RowsAsText sqliteRows(String url, String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(url)) {
-            return RowsAsText.query(c, sql);
-        }
     }
 }

@@ -2,14 +2,10 @@ package dev.shiftlog.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.shiftlog.schemas.TopicNames;
+import dev.shiftlog.producer.ProducerStage;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.SpecParser;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -18,9 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,7 +103,7 @@ class StudiosExampleIT {
 
     private static TestServers servers;
     private static Path sqlite;
-    private static String url;
+    private static SqliteFile legacy;
     private static MigrationDef spec;
     private static Map<String, String> env;
 
@@ -118,10 +111,8 @@ class StudiosExampleIT {
     static void start() throws Exception {
         servers = new TestServers("studios-it");
         sqlite = servers.dir.resolve("studios.db").toAbsolutePath();
-        url = "jdbc:sqlite:" + sqlite;
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            s.executeUpdate(FILES.legacySql(1));
-        }
+        legacy = new SqliteFile(sqlite);
+        FILES.createSqliteLegacy(sqlite, 1);
         String targetSql = FILES.read("target.sql");
         servers.targetSql(targetSql.substring(0, targetSql.indexOf("-- What an earlier"))); // the tables; the demo replaces old rows
         env = new HashMap<>(servers.env());
@@ -143,26 +134,26 @@ class StudiosExampleIT {
             assertDlqHoldsExactlyWhatIsLeftOut(run);
         }
         Map<String, RowsAsText> before = wholeRows();
-        long sentBefore = sourceRecords();
+        long sentBefore = servers.records(ProducerStage.sourceTopics(spec));
 
         // while nothing runs: the edits a user makes in the app's database
-        sqlite("INSERT INTO users VALUES (1001, 'ANN.NEW@example.com', 'ann', '$2b$10$new', 'admin', '2024-01-01 10:00:00')");
-        sqlite("INSERT INTO community_users VALUES (1001, ' USER4@example.com', 'h4', 'argon2$x', 1, 1700000000)"); // later in precedence: no change
-        sqlite("UPDATE users SET email = 'Elsewhere@Example.com ' WHERE id = 6");      // user6's next contributors take over
-        sqlite("DELETE FROM users WHERE id = 190");                                     // its only contributor
-        sqlite("UPDATE profiles SET about = 'Now a voice over coach' WHERE id = 2");    // OTHER → VOICEOVER
-        sqlite("UPDATE profiles SET is_studio = 1 WHERE id = 4");                       // a Studio appears
-        sqlite("DELETE FROM messages WHERE id = 5");
-        sqlite("INSERT INTO messages VALUES (1001, 3, 4, 'New', 'hello', 0, '2024-02-02 12:00:00')");
-        sqlite("UPDATE shows_contacts SET accepted = 1 WHERE id = 4");
-        sqlite("UPDATE studio_gallery SET caption = 'Live room' WHERE id = 16");
-        sqlite("UPDATE users SET username = username WHERE id = 3");                   // the same value: nothing to send
+        legacy.exec("INSERT INTO users VALUES (1001, 'ANN.NEW@example.com', 'ann', '$2b$10$new', 'admin', '2024-01-01 10:00:00')");
+        legacy.exec("INSERT INTO community_users VALUES (1001, ' USER4@example.com', 'h4', 'argon2$x', 1, 1700000000)"); // later in precedence: no change
+        legacy.exec("UPDATE users SET email = 'Elsewhere@Example.com ' WHERE id = 6");      // user6's next contributors take over
+        legacy.exec("DELETE FROM users WHERE id = 190");                                     // its only contributor
+        legacy.exec("UPDATE profiles SET about = 'Now a voice over coach' WHERE id = 2");    // OTHER → VOICEOVER
+        legacy.exec("UPDATE profiles SET is_studio = 1 WHERE id = 4");                       // a Studio appears
+        legacy.exec("DELETE FROM messages WHERE id = 5");
+        legacy.exec("INSERT INTO messages VALUES (1001, 3, 4, 'New', 'hello', 0, '2024-02-02 12:00:00')");
+        legacy.exec("UPDATE shows_contacts SET accepted = 1 WHERE id = 4");
+        legacy.exec("UPDATE studio_gallery SET caption = 'Live room' WHERE id = 16");
+        legacy.exec("UPDATE users SET username = username WHERE id = 3");                   // the same value: nothing to send
 
         try (InProcessPipeline run = InProcessPipeline.start(spec, env, servers.dir, EnumSet.allOf(Pipeline.Stage.class))) {
             awaitRendering(run, "after the edits and a new run");
             assertDlqHoldsExactlyWhatIsLeftOut(run);
         }
-        assertThat(sourceRecords() - sentBefore).as("legacy changes the second run sent: the ten edits that change a row").isEqualTo(10);
+        assertThat(servers.records(ProducerStage.sourceTopics(spec)) - sentBefore).as("legacy changes the second run sent: the ten edits that change a row").isEqualTo(10);
         Map<String, Set<String>> changed = new TreeMap<>();
         wholeRows().forEach((table, after) -> {
             Set<String> keys = new TreeSet<>();
@@ -192,7 +183,7 @@ class StudiosExampleIT {
 
     private static void awaitRendering(InProcessPipeline run, String when) throws Exception {
         for (var t : TABLES.entrySet()) {
-            run.awaitEqual(t.getKey() + " " + when, () -> sqliteRows(t.getValue()[0]), () -> servers.targetRows(t.getValue()[1]),
+            run.awaitEqual(t.getKey() + " " + when, () -> legacy.rows(t.getValue()[0]), () -> servers.targetRows(t.getValue()[1]),
                     Duration.ofMinutes(2));
         }
     }
@@ -200,7 +191,7 @@ class StudiosExampleIT {
     private static void assertDlqHoldsExactlyWhatIsLeftOut(InProcessPipeline run) throws Exception {
         Map<String, Set<String>> expected = new TreeMap<>();
         for (var t : LEFT_OUT.entrySet()) {
-            Set<String> keys = new TreeSet<>(sqliteRows(t.getValue()).rows().keySet());
+            Set<String> keys = new TreeSet<>(legacy.rows(t.getValue()).rows().keySet());
             if (!keys.isEmpty()) {
                 expected.put(t.getKey(), keys);
             }
@@ -220,31 +211,5 @@ class StudiosExampleIT {
             out.put(table, servers.targetRows("SELECT t." + key + "::text, t::text FROM \"" + table + "\" t"));
         }
         return out;
-    }
-
-    /** Records in every source topic, all partitions together. */
-    private static long sourceRecords() throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", servers.kafka.bootstrapServers()))) {
-            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            for (String table : spec.capturedTables()) {
-                String topic = new TopicNames(spec.name()).source(table.substring(0, table.indexOf('.')), table.substring(table.indexOf('.') + 1));
-                for (int p = 0; p < spec.kafka().partitions(); p++) {
-                    request.put(new TopicPartition(topic, p), OffsetSpec.latest());
-                }
-            }
-            return admin.listOffsets(request).all().get().values().stream().mapToLong(o -> o.offset()).sum();
-        }
-    }
-
-    private static void sqlite(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            s.executeUpdate(sql);
-        }
-    }
-
-    private static RowsAsText sqliteRows(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection(url)) {
-            return RowsAsText.query(c, sql);
-        }
     }
 }

@@ -93,6 +93,19 @@ final class TestServers implements AutoCloseable {
         }
     }
 
+    /** Records in these topics, all partitions together: their end offsets (none yet while a topic is missing). */
+    long records(java.util.Collection<String> topics) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> request = new HashMap<>();
+            admin.describeTopics(topics).allTopicNames().get(5, java.util.concurrent.TimeUnit.SECONDS).values().forEach(t ->
+                    t.partitions().forEach(p -> request.put(new org.apache.kafka.common.TopicPartition(t.name(), p.partition()),
+                            org.apache.kafka.clients.admin.OffsetSpec.latest())));
+            return admin.listOffsets(request).all().get(5, java.util.concurrent.TimeUnit.SECONDS).values().stream()
+                    .mapToLong(o -> o.offset()).sum();
+        }
+    }
+
     void targetSql(String sql) throws Exception {
         try (Connection c = target.connect("app"); Statement s = c.createStatement()) {
             s.execute(sql);

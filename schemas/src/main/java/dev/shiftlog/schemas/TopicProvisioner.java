@@ -79,11 +79,11 @@ public final class TopicProvisioner {
      */
     private static void awaitVisible(Admin admin, List<String> created) throws InterruptedException, TimeoutException {
         long deadline = System.currentTimeMillis() + 30_000;
-        while (!created.isEmpty()) {
+        for (boolean listed = created.isEmpty(); !listed; ) {
             try {
                 admin.describeTopics(created).allTopicNames().get(10, TimeUnit.SECONDS);
-                return;
-            } catch (ExecutionException e) {
+                listed = true;
+            } catch (ExecutionException e) { // UnknownTopicOrPartition until the broker's metadata has them
                 if (System.currentTimeMillis() > deadline) {
                     throw new TimeoutException("topics " + created + " created but not listed by the brokers within 30 s");
                 }

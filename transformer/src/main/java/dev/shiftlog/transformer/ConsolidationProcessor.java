@@ -13,7 +13,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -76,13 +75,10 @@ final class ConsolidationProcessor implements Processor<GenericRecord, GenericRe
         } else {
             contributions.put(entry, serializer.serialize(storeTopic, record.value()));
         }
-        List<ConsolidatedRow.Contribution> all = new ArrayList<>();
+        List<GenericRecord> all = new ArrayList<>(); // in precedence order: the store's keys sort so
         try (KeyValueIterator<String, byte[]> it = contributions.prefixScan(prefix, new StringSerializer())) {
             while (it.hasNext()) {
-                KeyValue<String, byte[]> kv = it.next();
-                String order = kv.key.substring(prefix.length());
-                all.add(new ConsolidatedRow.Contribution(ConsolidatedRow.mappingOf(order), ConsolidatedRow.legacyKeyOf(order),
-                        deserializer.deserialize(storeTopic, kv.value)));
+                all.add(deserializer.deserialize(storeTopic, it.next().value));
             }
         }
         Object id = !first.id().isAssigned() ? RowMapper.computedIdForMatch(migration, first, match)

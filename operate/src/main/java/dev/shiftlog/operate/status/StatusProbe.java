@@ -385,9 +385,6 @@ public final class StatusProbe implements AutoCloseable {
                 }
             }
         }
-        if (!c.getAutoCommit()) { // PostgreSQL's reader pages through a cursor in a transaction; SQLite's does not
-            c.commit();
-        }
         return kept; // match-on targets: the rejected rows only; their distinct values are added afterwards
     }
 

@@ -61,16 +61,16 @@ final class JsonLinesVerifier {
         JsonLinesTable expected = new JsonLinesTable(table, mappings, spec.target());
         ExpectedTally tally = new ExpectedTally(0, 0, 0);
         // a consolidated target's rows are made from all their contributions at once, as the transformer makes them
-        Map<String, List<ConsolidatedRow.Contribution>> contributions = new java.util.TreeMap<>();
+        Map<String, java.util.TreeMap<String, GenericRecord>> contributions = new java.util.TreeMap<>(); // match → order → row
         for (TableMappingDef mapping : mappings) {
             tally = tally.plus(render(mapping, mappings.indexOf(mapping), source, expected, contributions, findings));
         }
         if (!contributions.isEmpty()) {
             ConsolidatedRow rows = new ConsolidatedRow(mappings);
-            contributions.forEach((match, list) -> {
-                list.sort(java.util.Comparator.comparing(c -> ConsolidatedRow.order(c.mapping(), c.legacyKey())));
-                GenericRecord row = rows.merge(list.get(0).row().get(mappings.get(0).key()), match, list);
-                apply(mappings.get(0), expected, row, list.get(0).legacyKey(), findings);
+            contributions.forEach((match, byOrder) -> {
+                List<GenericRecord> ordered = List.copyOf(byOrder.values());
+                GenericRecord row = rows.merge(ordered.get(0).get(mappings.get(0).key()), match, ordered);
+                apply(mappings.get(0), expected, row, match, findings);
             });
         }
         TableMappingDef first = expected.mapping();
@@ -124,7 +124,7 @@ final class JsonLinesVerifier {
 
     /** Maps every legacy row of one mapping into {@code expected}, keyed by its legacy key (or a link table's key). */
     private ExpectedTally render(TableMappingDef mapping, int index, Connection source, JsonLinesTable expected,
-                                 Map<String, List<ConsolidatedRow.Contribution>> contributions, List<Finding> findings) throws SQLException {
+                                 Map<String, java.util.TreeMap<String, GenericRecord>> contributions, List<Finding> findings) throws SQLException {
         List<ColumnDef> references = mapping.references();
         long[] noJson = {0};
         ExpectedTally tally = MappedLegacyRows.visit(source, spec, mapping, dlq, findings, objects.around(mapping, findings,
@@ -141,8 +141,8 @@ final class JsonLinesVerifier {
                     value.put(f.pos(), parentId(references.get(i), parentKeys.get(i), f.schema()));
                 }
                 if (mapping.matchOn() != null) {
-                    contributions.computeIfAbsent(value.get(mapping.legacyKey()).toString(), m -> new ArrayList<>())
-                            .add(new ConsolidatedRow.Contribution(index, legacyKey, value));
+                    contributions.computeIfAbsent(value.get(mapping.legacyKey()).toString(), m -> new java.util.TreeMap<>())
+                            .put(ConsolidatedRow.order(index, legacyKey), value);
                 } else if (!apply(mapping, expected, value, legacyKey, findings)) {
                     noJson[0]++;
                 }

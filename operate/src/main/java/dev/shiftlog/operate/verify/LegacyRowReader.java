@@ -41,6 +41,8 @@ public final class LegacyRowReader implements AutoCloseable {
 
     private final PreparedStatement statement;
     private final ResultSet rows;
+    /** Whether this reader opened a transaction for its cursor, which {@link #close} ends. */
+    private final boolean inTransaction;
     private final Schema keySchema;
     private final Schema valueSchema;
     private final int[] keyColumns;
@@ -81,6 +83,7 @@ public final class LegacyRowReader implements AutoCloseable {
         }
         keySchema = Schema.createRecord(AvroValues.fieldName(table) + "_key", null, namespace, false, keyFields);
         rows = read ? statement.executeQuery() : null;
+        inTransaction = read;
         sqlite = null;
     }
 
@@ -88,6 +91,7 @@ public final class LegacyRowReader implements AutoCloseable {
         this.sqlite = sqlite;
         this.statement = null;
         this.rows = null;
+        this.inTransaction = false;
         this.keyColumns = null;
         this.columnTypes = null;
         this.keySchema = sqlite.keySchema();
@@ -194,7 +198,11 @@ public final class LegacyRowReader implements AutoCloseable {
         if (rows != null) {
             rows.close();
         }
+        Connection connection = statement.getConnection();
         statement.close();
+        if (inTransaction) {
+            connection.commit(); // the cursor's read-only transaction: no open snapshot left behind on the legacy server
+        }
     }
 
     private static Object read(ResultSet rs, int column, Schema type) throws SQLException {

@@ -19,9 +19,6 @@ import org.apache.avro.generic.GenericRecord;
  * the values of the next.
  */
 public final class ConsolidatedRow {
-    /** One legacy row's part: its mapping's index among the target's mappings, its legacy key and its mapped row. */
-    public record Contribution(int mapping, String legacyKey, GenericRecord row) {}
-
     /** The key of a contribution on {@code <m>.contributions.<target>}; the topic is partitioned by its match alone. */
     public static final Schema CONTRIBUTION_KEY = org.apache.avro.SchemaBuilder.record("contribution_key").namespace("shiftlog")
             .fields().requiredString("match").requiredInt("mapping").requiredString("legacy_key").endRecord();
@@ -60,11 +57,11 @@ public final class ConsolidatedRow {
     }
 
     /**
-     * The row for {@code id} and {@code match} from its contributions, which must come in precedence order (see
-     * {@link #order}) and be at least one.
+     * The row for {@code id} and {@code match} from its contributing rows (each as its mapping writes it), which must
+     * come in precedence order (sorted by {@link #order}) and be at least one.
      */
-    public GenericRecord merge(Object id, String match, List<Contribution> ordered) {
-        Schema first = ordered.get(0).row().getSchema();
+    public GenericRecord merge(Object id, String match, List<GenericRecord> ordered) {
+        Schema first = ordered.get(0).getSchema();
         List<Schema> types = new ArrayList<>(columns.size() + 2);
         List<Object> values = new ArrayList<>(columns.size() + 2);
         types.add(first.getField(key).schema());
@@ -74,12 +71,12 @@ public final class ConsolidatedRow {
         for (String column : columns) {
             Schema type = null;
             Object value = null;
-            for (Contribution c : ordered) {
-                Schema.Field field = c.row().getSchema().getField(column);
+            for (GenericRecord row : ordered) {
+                Schema.Field field = row.getSchema().getField(column);
                 if (field == null) {
                     continue;
                 }
-                Object v = c.row().get(field.pos());
+                Object v = row.get(field.pos());
                 if (type == null || v != null) {
                     type = field.schema();
                 }
@@ -110,20 +107,10 @@ public final class ConsolidatedRow {
     }
 
     /**
-     * A text that sorts contributions in precedence order: the mapping's index, then the legacy key, shorter first.
+     * A text that sorts contributing rows in precedence order: the mapping's index, then the legacy key, shorter first.
      * Never empty; stable across versions, since stores keep it.
      */
     public static String order(int mapping, String legacyKey) {
         return String.format("%03d|%06d|%s", mapping, legacyKey.length(), legacyKey);
-    }
-
-    /** The mapping index an {@link #order} text holds. */
-    public static int mappingOf(String order) {
-        return Integer.parseInt(order.substring(0, 3));
-    }
-
-    /** The legacy key an {@link #order} text holds. */
-    public static String legacyKeyOf(String order) {
-        return order.substring(11);
     }
 }

@@ -43,10 +43,10 @@ class ConsolidatedRowTest {
     @Test
     void theFirstMappingWinsThenTheLowestLegacyKeyAndANullGivesWayToTheNextValue() {
         // users 10 and 9 are one person (Ann@x, ann@x); 9 sorts first as a number although "10" < "9" as text
-        List<ConsolidatedRow.Contribution> all = sorted(
-                new ConsolidatedRow.Contribution(1, "4", row(SHOWS, "shows-hash", "555")),
-                new ConsolidatedRow.Contribution(0, "10", row(USERS, "ann10", "hash10")),
-                new ConsolidatedRow.Contribution(0, "9", row(USERS, "ann9", null)));
+        List<GenericRecord> all = sorted(
+                new Contribution(1, "4", row(SHOWS, "shows-hash", "555")),
+                new Contribution(0, "10", row(USERS, "ann10", "hash10")),
+                new Contribution(0, "9", row(USERS, "ann9", null)));
 
         GenericRecord merged = rows.merge("id-1", "ann@x", all);
 
@@ -55,26 +55,32 @@ class ConsolidatedRowTest {
 
     @Test
     void aColumnNoContributionHasIsNullAndLosingTheFirstGivesTheNextOnesValues() {
-        GenericRecord onlyUsers = rows.merge("id-2", "bob@x", sorted(new ConsolidatedRow.Contribution(0, "3", row(USERS, "bob", "h3"))));
+        GenericRecord onlyUsers = rows.merge("id-2", "bob@x", sorted(new Contribution(0, "3", row(USERS, "bob", "h3"))));
         assertThat(text(onlyUsers)).isEqualTo("id=id-2 email=bob@x username=bob passwordHash=h3 phone=null");
 
-        GenericRecord onlyShows = rows.merge("id-2", "bob@x", sorted(new ConsolidatedRow.Contribution(1, "8", row(SHOWS, "s8", null))));
+        GenericRecord onlyShows = rows.merge("id-2", "bob@x", sorted(new Contribution(1, "8", row(SHOWS, "s8", null))));
         assertThat(text(onlyShows)).isEqualTo("id=id-2 email=bob@x username=null passwordHash=s8 phone=null");
     }
 
     @Test
     void orderTextsSortAsPrecedence() {
-        List<String> orders = new ArrayList<>(List.of(ConsolidatedRow.order(1, "1"), ConsolidatedRow.order(0, "10"),
-                ConsolidatedRow.order(0, "9"), ConsolidatedRow.order(0, "a")));
-        orders.sort(null);
-        assertThat(orders).extracting(o -> ConsolidatedRow.mappingOf(o) + ":" + ConsolidatedRow.legacyKeyOf(o))
+        List<Contribution> keys = new ArrayList<>(List.of(new Contribution(1, "1", null), new Contribution(0, "10", null),
+                new Contribution(0, "9", null), new Contribution(0, "a", null)));
+        keys.sort(java.util.Comparator.comparing(c -> ConsolidatedRow.order(c.mapping(), c.legacyKey())));
+        assertThat(keys).extracting(c -> c.mapping() + ":" + c.legacyKey())
                 .containsExactly("0:9", "0:a", "0:10", "1:1");
     }
 
-    private static List<ConsolidatedRow.Contribution> sorted(ConsolidatedRow.Contribution... contributions) {
-        List<ConsolidatedRow.Contribution> list = new ArrayList<>(List.of(contributions));
-        list.sort(java.util.Comparator.comparing(c -> ConsolidatedRow.order(c.mapping(), c.legacyKey())));
-        return list;
+    /** A contributing row with the mapping and legacy key that decide its precedence. */
+    private record Contribution(int mapping, String legacyKey, GenericRecord row) {}
+
+    /** The rows in precedence order, as the consolidation's store lists them. */
+    private static List<GenericRecord> sorted(Contribution... contributions) {
+        java.util.TreeMap<String, GenericRecord> byOrder = new java.util.TreeMap<>();
+        for (Contribution c : contributions) {
+            byOrder.put(ConsolidatedRow.order(c.mapping(), c.legacyKey()), c.row());
+        }
+        return List.copyOf(byOrder.values());
     }
 
     private static String text(GenericRecord r) {
