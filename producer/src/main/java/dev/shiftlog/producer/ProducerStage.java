@@ -39,7 +39,10 @@ public final class ProducerStage implements CaptureStage {
     private final SchemaRegistry registry;
     private final SnapshotListener snapshotListener;
     private KafkaProducer<GenericRecord, GenericRecord> producer;
-    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private volatile boolean closing;
+    private ChunkedSnapshot snapshot;
+    private final ChunkedSnapshot.Settings snapshotSettings;
     private ChangeEventPublisher publisher;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "shiftlog-producer"));
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -52,6 +55,12 @@ public final class ProducerStage implements CaptureStage {
     /** @param snapshotListener told when each legacy table's initial snapshot is in Kafka */
     public ProducerStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry,
                          SnapshotListener snapshotListener) {
+        this(spec, kafkaConfig, registry, snapshotListener, ChunkedSnapshot.Settings.DEFAULT);
+    }
+
+    ProducerStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry,
+                  SnapshotListener snapshotListener, ChunkedSnapshot.Settings snapshotSettings) {
+        this.snapshotSettings = snapshotSettings;
         this.spec = spec;
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.registry = registry;
@@ -79,8 +88,12 @@ public final class ProducerStage implements CaptureStage {
         return "shiftlog_" + spec.name().replaceAll("[^a-z0-9_]", "_");
     }
 
-    /** Debezium's settings for this spec; the password is in here, so this never gets logged. */
-    public static Properties debeziumConfig(MigrationDef spec, Map<String, Object> kafkaConfig) {
+    /**
+     * Debezium's settings for this spec; the password is in here, so this never gets logged.
+     *
+     * @param snapshotTaken the chunked snapshot put the rows in Kafka: Debezium only streams from the slot
+     */
+    static Properties debeziumConfig(MigrationDef spec, Map<String, Object> kafkaConfig, boolean snapshotTaken) {
         List<String> tables = legacyTables(spec).stream().map(t -> t.replace(".", "\\.")).toList();
         Properties p = new Properties();
         p.setProperty("name", spec.name() + "-producer");
@@ -99,7 +112,7 @@ public final class ProducerStage implements CaptureStage {
         // ISO-8601 text keeps months and days apart (the default, microseconds, turns a month into 30 days)
         p.setProperty("interval.handling.mode", "string");
         p.setProperty("table.include.list", String.join(",", tables));
-        p.setProperty("snapshot.mode", "initial");
+        p.setProperty("snapshot.mode", snapshotTaken ? "no_data" : "initial");
         p.setProperty("heartbeat.interval.ms", "5000");
         p.setProperty("tombstones.on.delete", "false");
         p.setProperty("decimal.handling.mode", "precise");
@@ -127,19 +140,39 @@ public final class ProducerStage implements CaptureStage {
         producer = new KafkaProducer<>(producerConfig, new AvroSerializer(registry, true), new AvroSerializer(registry, false));
         publisher = new ChangeEventPublisher(spec.name(), names, producer, legacyTables(spec), snapshotListener,
                 new SnapshotReconciler(kafkaConfig, registry));
-        engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
-                .using(debeziumConfig(spec, kafkaConfig))
-                .notifying(publisher)
-                .using((success, message, error) -> {
-                    if (success) {
-                        stopped.complete(null);
-                    } else {
-                        LOG.error("producer stopped: {}", message, error);
-                        stopped.completeExceptionally(new ProducerException("capture stopped: " + message, error));
-                    }
-                })
-                .build();
-        executor.execute(engine);
+        new TopicProvisioner(kafkaConfig).ensure(List.of(names.snapshotProgress()), 1, names);
+        snapshot = new ChunkedSnapshot(spec, kafkaConfig, producer, snapshotListener, snapshotSettings);
+        executor.execute(() -> {
+            try {
+                boolean snapshotTaken = snapshot.run();
+                engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
+                        .using(debeziumConfig(spec, kafkaConfig, snapshotTaken))
+                        .notifying(publisher)
+                        .using((success, message, error) -> {
+                            if (success) {
+                                stopped.complete(null);
+                            } else {
+                                LOG.error("producer stopped: {}", message, error);
+                                stopped.completeExceptionally(new ProducerException("capture stopped: " + message, error));
+                            }
+                        })
+                        .build();
+                if (!closing) {
+                    engine.run();
+                }
+                stopped.complete(null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopped.complete(null);
+            } catch (RuntimeException e) {
+                if (closing) {
+                    stopped.complete(null);
+                } else {
+                    LOG.error("producer stopped: {}", e.getMessage(), e);
+                    stopped.completeExceptionally(e);
+                }
+            }
+        });
         LOG.info("producer capturing {} into {}", sourceTopics(spec).size() + " table(s)", List.copyOf(sourceTopics(spec)));
     }
 
@@ -150,11 +183,17 @@ public final class ProducerStage implements CaptureStage {
 
     @Override
     public Map<String, Long> captured() {
-        return publisher == null ? Map.of() : publisher.captured();
+        if (publisher == null) {
+            return Map.of();
+        }
+        Map<String, Long> all = new java.util.TreeMap<>(publisher.captured());
+        snapshot.sent().forEach((topic, rows) -> all.merge(topic, rows, Long::sum));
+        return all;
     }
 
     @Override
     public void close() {
+        closing = true;
         try {
             if (engine != null) {
                 engine.close();
@@ -162,7 +201,12 @@ public final class ProducerStage implements CaptureStage {
         } catch (IOException e) {
             LOG.warn("closing the Debezium engine: {}", e.getMessage());
         }
-        executor.shutdown();
+        executor.shutdownNow(); // interrupts a snapshot in progress
+        try {
+            executor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (producer != null) {
             producer.close();
         }

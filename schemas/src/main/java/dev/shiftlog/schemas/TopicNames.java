@@ -76,6 +76,14 @@ public record TopicNames(String migration) {
         return migration + ".producer.offsets";
     }
 
+    /**
+     * The chunked snapshot's plan and finished chunks, per legacy table (compacted): a restarted producer reads
+     * again only the chunks no record here calls done.
+     */
+    public String snapshotProgress() {
+        return migration + ".snapshot.progress";
+    }
+
     /** Row topics keep the latest version of every key for good: a replay or a worker started later sees every row. */
     private static final java.util.Map<String, String> LATEST_PER_KEY_FOREVER = java.util.Map.of(
             "cleanup.policy", "compact", "retention.ms", "-1");
@@ -91,7 +99,7 @@ public record TopicNames(String migration) {
     public java.util.Map<String, String> settingsOf(String topic) {
         String prefix = migration + ".";
         if (topic.startsWith(prefix + "src.") || topic.startsWith(prefix + "out.") || topic.startsWith(prefix + "contributions.")
-                || topic.equals(landed()) || topic.equals(lookupRows())) {
+                || topic.equals(landed()) || topic.equals(lookupRows()) || topic.equals(snapshotProgress())) {
             return LATEST_PER_KEY_FOREVER;
         }
         return EVERY_MESSAGE_FOREVER;

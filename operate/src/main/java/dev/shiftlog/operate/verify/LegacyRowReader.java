@@ -6,26 +6,17 @@ import dev.shiftlog.schemas.catalog.TableInfo;
 import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.IdRegistry;
 import dev.shiftlog.schemas.rows.PostgresType;
+import dev.shiftlog.schemas.rows.PostgresValueReader;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
-import java.math.BigDecimal;
-import java.nio.ByteBuffer;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.LocalTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -180,7 +171,7 @@ public final class LegacyRowReader implements AutoCloseable {
         }
         GenericRecord value = new GenericData.Record(valueSchema);
         for (int i = 0; i < columnTypes.length; i++) {
-            value.put(i, read(rows, i + 1, columnTypes[i]));
+            value.put(i, PostgresValueReader.read(rows, i + 1, columnTypes[i]));
         }
         GenericRecord key = new GenericData.Record(keySchema);
         for (int k = 0; k < keyColumns.length; k++) {
@@ -203,67 +194,5 @@ public final class LegacyRowReader implements AutoCloseable {
         if (inTransaction) {
             connection.commit(); // the cursor's read-only transaction: no open snapshot left behind on the legacy server
         }
-    }
-
-    private static Object read(ResultSet rs, int column, Schema type) throws SQLException {
-        if (type.getType() == Schema.Type.ARRAY) {
-            Array array = rs.getArray(column);
-            if (array == null) {
-                return null;
-            }
-            Schema element = AvroValues.nonNull(type.getElementType());
-            return Arrays.stream((Object[]) array.getArray()).map(v -> convert(v, element)).toList();
-        }
-        Object value = switch (type.getType()) {
-            case INT -> type.getLogicalType() instanceof LogicalTypes.Date ? rs.getObject(column, LocalDate.class) : rs.getObject(column);
-            case LONG -> {
-                if (type.getLogicalType() instanceof LogicalTypes.TimestampMicros) {
-                    yield rs.getObject(column, OffsetDateTime.class);
-                } else if (type.getLogicalType() instanceof LogicalTypes.LocalTimestampMicros) {
-                    yield rs.getObject(column, LocalDateTime.class);
-                } else if (type.getLogicalType() instanceof LogicalTypes.TimeMicros) {
-                    // the driver reads PostgreSQL's 24:00:00 as LocalTime.MAX (23:59:59.999999999); the text is exact
-                    String text = rs.getString(column);
-                    yield text == null ? null : text.startsWith("24:00:00") ? (Object) 86_400_000_000L : rs.getObject(column, LocalTime.class);
-                }
-                yield rs.getObject(column);
-            }
-            case BYTES -> type.getLogicalType() instanceof LogicalTypes.Decimal ? rs.getBigDecimal(column) : rs.getBytes(column);
-            case STRING -> PostgresType.isUnconstrainedNumeric(type) ? rs.getBigDecimal(column)
-                    : PostgresType.isInterval(type) ? rs.getObject(column) : rs.getString(column);
-            default -> rs.getObject(column);
-        };
-        return rs.wasNull() ? null : convert(value, type);
-    }
-
-    private static Object convert(Object value, Schema type) {
-        if (value == null) {
-            return null;
-        }
-        if (type.getLogicalType() instanceof LogicalTypes.Decimal decimal) {
-            return AvroValues.decimalBytes(((BigDecimal) value).setScale(decimal.getScale()));
-        }
-        return switch (type.getType()) {
-            case INT -> value instanceof LocalDate d ? (int) d.toEpochDay() : ((Number) value).intValue();
-            case LONG -> {
-                if (value instanceof OffsetDateTime t) {
-                    yield AvroValues.microsOf(t.toInstant());
-                } else if (value instanceof LocalDateTime t) {
-                    yield AvroValues.microsOf(t.toInstant(ZoneOffset.UTC));
-                } else if (value instanceof LocalTime t) {
-                    yield t.toNanoOfDay() / 1000L;
-                }
-                yield ((Number) value).longValue();
-            }
-            case FLOAT -> ((Number) value).floatValue();
-            case DOUBLE -> ((Number) value).doubleValue();
-            case BYTES -> ByteBuffer.wrap((byte[]) value);
-            // Debezium sends unconstrained numeric with its scale normalized (1.500 → 1.5); the same here
-            case STRING -> value instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString()
-                    : value instanceof org.postgresql.util.PGInterval i ? PostgresType.isoInterval(i.getYears(), i.getMonths(),
-                            i.getDays(), i.getHours(), i.getMinutes(), BigDecimal.valueOf(i.getSeconds()))
-                    : value.toString();
-            default -> value;
-        };
     }
 }
