@@ -74,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
                 source: bench_rows
                 id: uuid5
                 columns:
-                  owner_id: { ref: bench_owners, from: owner_id }
+                  %s
                   name: name
                   label: { expr: "name.upperAscii() + '!'" }
                   amount: amount
@@ -98,11 +98,22 @@ final class BenchCommand implements Callable<Integer> {
             + "largest table's snapshot is captured, restart it and count rows sent twice; 0 skips it (default: ${DEFAULT-VALUE}).")
     double killAt;
 
+    @Option(names = "--reference", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Map owner_id as a reference to bench_owners (--no-reference: leave it out, to measure what the reference costs).")
+    boolean reference;
+
+    @Option(names = "--sink-writers", defaultValue = "2", description = "Sink consumers, each with its own target connection (default: ${DEFAULT-VALUE}).")
+    int sinkWriters;
+
     @Option(names = "--work-dir", defaultValue = ".shiftlog/bench", description = "Scratch space, wiped at start (default: ${DEFAULT-VALUE}).")
     Path workDir;
 
     @Option(names = "--timeout", defaultValue = "1800", description = "Seconds to wait for each phase (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
+
+    private String spec(String migration) {
+        return SPEC.formatted(migration, reference ? "owner_id: { ref: bench_owners, from: owner_id }" : "# owner_id: not mapped (--no-reference)");
+    }
 
     /** One size's figures. */
     private record LoadFigures(long rows, double copySeconds, double pipelineSeconds, long peakHeapMib) {}
@@ -123,9 +134,9 @@ final class BenchCommand implements Callable<Integer> {
                 generate(legacyPg, targetPg, rows);
                 double copySeconds = copyBaseline(legacyPg, targetPg);
                 System.out.printf("COPY baseline:  %,d rows in %.1f s = %,.0f rows/s%n", rows, copySeconds, rows / copySeconds);
-                MigrationDef spec = new SpecParser(env).parse("bench.yaml", SPEC.formatted("bench_" + rows));
+                MigrationDef spec = new SpecParser(env).parse("bench.yaml", spec("bench_" + rows));
                 LoadFigures load = load(spec, env, targetPg, rows, copySeconds, i == 0 && cdcRate > 0 ? legacyPg : null, summary);
-                summary.add(String.format("load %,d rows: pipeline %,.0f rows/s (%.1f s), COPY|COPY %,.0f rows/s (%.1f s), ratio %.3f;"
+                summary.add(String.format("load %,d rows" + (reference ? "" : " (no reference)") + ": pipeline %,.0f rows/s (%.1f s), COPY|COPY %,.0f rows/s (%.1f s), ratio %.3f;"
                         + " peak heap %,d MiB", rows, rows / load.pipelineSeconds(), load.pipelineSeconds(), rows / load.copySeconds(),
                         load.copySeconds(), load.copySeconds() / load.pipelineSeconds(), load.peakHeapMib()));
                 dropSlot(legacyPg, spec); // a finished size's slot would hold WAL for the rest of the run
@@ -163,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
     private LoadFigures load(MigrationDef spec, Map<String, String> env, EmbeddedPostgresServer targetPg, long rows, double copySeconds,
                              EmbeddedPostgresServer cdcSource, List<String> summary) throws Exception {
         resetPeaks();
-        try (KafkaEndpoint kafka = KafkaEndpoint.open(spec, env, workDir); Pipeline pipeline = new Pipeline();
+        try (KafkaEndpoint kafka = KafkaEndpoint.open(spec, env, workDir); Pipeline pipeline = new Pipeline(sinkWriters);
              Connection target = targetPg.connect("app")) {
             long start = System.nanoTime();
             pipeline.start(spec, kafka, workDir.resolve(spec.name()), EnumSet.allOf(Pipeline.Stage.class), (t, u, d) -> { });
@@ -254,7 +265,7 @@ final class BenchCommand implements Callable<Integer> {
     private String killMidSnapshot(Map<String, String> env, long rows) throws Exception {
         String name = "bench_kill";
         Path specFile = workDir.resolve(name + ".yaml");
-        Files.writeString(specFile, SPEC.formatted(name));
+        Files.writeString(specFile, spec(name));
         MigrationDef spec = new SpecParser(env).parse(specFile);
         TopicNames names = new TopicNames(name);
         String topic = names.source("public", "bench_rows");

@@ -25,17 +25,32 @@ final class Pipeline implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<CompletableFuture<Void>> failures = new ArrayList<>();
     private CaptureStage producer;
-    private TargetSink sink;
     private TransformerStage transformer;
+    /** Sink consumers started by this process; a JSON Lines target has one, its files have one writer. */
+    private final int sinkWriters;
+
+    Pipeline() {
+        this(1);
+    }
+
+    /** @param sinkWriters sink consumers in this process, each owning the output partitions the group gives it */
+    Pipeline(int sinkWriters) {
+        if (sinkWriters < 1) {
+            throw new IllegalArgumentException("--sink-writers must be at least 1, not " + sinkWriters);
+        }
+        this.sinkWriters = sinkWriters;
+    }
 
     void start(MigrationDef spec, KafkaEndpoint kafka, Path workDir, EnumSet<Stage> stages, AppliedBatchListener listener)
             throws SQLException {
         // Downstream first: the sink and transformer are ready before the first snapshot rows arrive.
         if (stages.contains(Stage.SINK)) {
-            sink = TargetSink.of(spec, kafka.clientConfig(), kafka.registry(), listener);
-            sink.start();
-            started.add(sink);
-            failures.add(sink.stopped());
+            for (int i = 0; i < (spec.target().isJsonLines() ? 1 : sinkWriters); i++) {
+                TargetSink sink = TargetSink.of(spec, kafka.clientConfig(), kafka.registry(), listener);
+                sink.start();
+                started.add(sink);
+                failures.add(sink.stopped());
+            }
         }
         if (stages.contains(Stage.TRANSFORMER)) {
             transformer = new TransformerStage(spec, kafka.clientConfig(), kafka.registry(),

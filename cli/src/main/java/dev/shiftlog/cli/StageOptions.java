@@ -17,4 +17,9 @@ final class StageOptions {
             + "Kafka at start (ISO-8601; PT0S: not at all), retrying with growing pauses; a refused password fails at once. "
             + "Default: ${DEFAULT-VALUE}.")
     java.time.Duration waitFor;
+
+    @picocli.CommandLine.Option(names = "--sink-writers", defaultValue = "1", description = "Sink consumers in this process, each "
+            + "with its own connection to the target and its own share of the output partitions (at most kafka.partitions "
+            + "do work). Default: ${DEFAULT-VALUE}.")
+    int sinkWriters;
 }

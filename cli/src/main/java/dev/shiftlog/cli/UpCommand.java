@@ -51,7 +51,7 @@ final class UpCommand implements Callable<Integer> {
         }
         Path dir = options.workDir.resolve(spec);
         KafkaEndpoint kafka = KafkaEndpoint.open(spec, loader.env(), dir);
-        Pipeline pipeline = new Pipeline();
+        Pipeline pipeline = new Pipeline(options.sinkWriters);
         WorkerOperations[] operations = new WorkerOperations[1];
         // SIGTERM (docker stop, Ctrl-C): the stages finish what they hold — the sink its batch and its commit, the
         // transformer its transaction — leave their groups, and the process exits 0, as a service should

@@ -119,6 +119,8 @@ public final class ProducerStage implements CaptureStage {
         p.setProperty("time.precision.mode", "adaptive_time_microseconds");
         p.setProperty("binary.handling.mode", "bytes");
         p.setProperty("max.batch.size", "8192");
+        // how long the engine waits for more changes before handing a batch over: the floor of CDC latency
+        p.setProperty("poll.interval.ms", "50");
         p.setProperty("max.queue.size", "32768");
         p.setProperty("snapshot.fetch.size", "20000");
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");

@@ -35,6 +35,10 @@ import org.postgresql.copy.CopyManager;
  * Applies table batches to PostgreSQL in one transaction: rows are COPYed into a temporary staging table, then
  * merged with {@code INSERT … ON CONFLICT (key) DO UPDATE}; deleted keys are COPYed and removed with
  * {@code DELETE … USING}. Replaying a batch leaves the target unchanged.
+ *
+ * <p>A table that was empty when this writer first met it gets its rows COPYed straight in, the initial load's
+ * fast path, until a row meets a key that exists (a change of a loaded row, a batch replayed after a crash): that
+ * COPY is rolled back to its savepoint, and the table is merged through staging from then on.
  */
 final class PostgresUpsertWriter {
     private final ConnectionDef target;
@@ -46,6 +50,8 @@ final class PostgresUpsertWriter {
     private final Map<String, Map<String, String>> assignedIds = new java.util.HashMap<>();
     /** target table \0 constraint name → whether that foreign key covers the table's spec reference column. */
     private final Map<String, Boolean> referenceConstraints = new java.util.HashMap<>();
+    /** target table → whether its rows still go in by a plain COPY (see the class comment). */
+    private final Map<String, Boolean> copyStraightIn = new java.util.HashMap<>();
 
     /** @param migration the migration's name, the first column of {@value TableMappingDef#ID_MAP} */
     PostgresUpsertWriter(String migration, ConnectionDef target, Connection connection, boolean needsIdMap) throws SQLException {
@@ -565,6 +571,9 @@ final class PostgresUpsertWriter {
         }
         String columnList = columns.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
         String fieldList = fields.stream().map(PostgresUpsertWriter::quote).collect(Collectors.joining(", "));
+        if (copiesStraightIn(mapping) && copiedStraightIn(table, fieldList, data)) {
+            return;
+        }
         copy.copyIn("COPY " + stage + " (" + fieldList + ") FROM STDIN", new StringReader(data.toString()));
         String updates = columns.stream().filter(c -> !keys.contains(c))
                 .map(c -> quote(c) + " = EXCLUDED." + quote(c)).collect(Collectors.joining(", "));
@@ -592,6 +601,45 @@ final class PostgresUpsertWriter {
                         + " ON CONFLICT (migration, target_table, legacy_key) DO UPDATE SET new_id = EXCLUDED.new_id");
             }
             s.execute("TRUNCATE " + stage);
+        }
+    }
+
+    /**
+     * Whether the table's rows may go in by a plain COPY: ids the database assigns must be read back, and an id map
+     * is written beside the rows, so both always merge through staging; otherwise only a table empty when first met.
+     */
+    private boolean copiesStraightIn(TableMappingDef mapping) throws SQLException {
+        if (mapping.id() == dev.shiftlog.schemas.spec.IdStrategy.TARGET || mapping.keepsLegacyKeyInIdMap()) {
+            return false;
+        }
+        Boolean straight = copyStraightIn.get(mapping.target());
+        if (straight == null) {
+            try (Statement s = connection.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM " + qualified(mapping.target()) + ")")) {
+                rs.next();
+                straight = rs.getBoolean(1);
+            }
+            copyStraightIn.put(mapping.target(), straight);
+        }
+        return straight;
+    }
+
+    /**
+     * COPYs the rows into the table under a savepoint; false when the database refused them, rolled back: a key that
+     * exists ends the table's plain COPYs, any other refusal is met again by the merge, which handles it row by row.
+     */
+    private boolean copiedStraightIn(String table, String fieldList, StringBuilder data) throws SQLException, IOException {
+        Savepoint before = connection.setSavepoint();
+        try {
+            copy.copyIn("COPY " + qualified(table) + " (" + fieldList + ") FROM STDIN", new StringReader(data.toString()));
+            connection.releaseSavepoint(before);
+            return true;
+        } catch (SQLException e) {
+            connection.rollback(before);
+            if ("23505".equals(e.getSQLState())) {
+                copyStraightIn.put(table, false);
+            }
+            return false;
         }
     }
 

@@ -89,7 +89,7 @@ public final class SinkStage implements TargetSink {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
         c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50); // at a trickle of changes, the wait is part of every change's latency
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink");
         return c;

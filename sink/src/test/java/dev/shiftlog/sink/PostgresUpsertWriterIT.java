@@ -46,6 +46,7 @@ class PostgresUpsertWriterIT {
 
     private static EmbeddedPostgresServer server;
     private static TableMappingDef table;
+    private static dev.shiftlog.schemas.spec.ConnectionDef target;
     private static Connection connection;
     private static PostgresUpsertWriter writer;
     private static Schema rowSchema;
@@ -58,6 +59,7 @@ class PostgresUpsertWriterIT {
         server.createDatabase("target");
         MigrationDef spec = new SpecParser(Map.of()).parse("writer.yaml", SPEC);
         table = spec.tables().get(0);
+        target = spec.target();
         connection = server.connect("target");
         writer = new PostgresUpsertWriter("w", spec.target(), connection, false);
         rowSchema = SchemaBuilder.record("nodes_new").namespace("shiftlog.w.out").fields()
@@ -202,6 +204,59 @@ class PostgresUpsertWriterIT {
         assertThat(outcome.held()).isEmpty();
         assertThat(outcome.rejected()).isEmpty();
         assertThat(rows()).isEmpty();
+    }
+
+    /**
+     * A table empty when a writer first meets it takes its rows by plain COPY (the initial load's fast path) until a
+     * row meets an existing key; refused rows in such a COPY still go to the DLQ one by one, the others land. Which
+     * statement wrote each row is told by a trigger that records the top-level statement.
+     */
+    @Test
+    void aTableEmptyWhenFirstMetTakesPlainCopiesUntilARowMeetsAnExistingKey() throws Exception {
+        try (Connection own = server.connect("target")) {
+            try (Statement s = own.createStatement()) {
+                s.execute("DELETE FROM nodes_new WHERE parent_id IS NOT NULL; DELETE FROM nodes_new;"
+                        + " DROP TABLE IF EXISTS writes; CREATE TABLE writes (legacy int, statement text);"
+                        + " CREATE OR REPLACE FUNCTION note_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                        + "   INSERT INTO writes VALUES (NEW." + table.legacyKey() + ", split_part(current_query(), ' ', 1)); RETURN NEW; END $$;"
+                        + " CREATE TRIGGER note_write BEFORE INSERT OR UPDATE ON nodes_new FOR EACH ROW EXECUTE FUNCTION note_write()");
+            }
+            PostgresUpsertWriter fresh = new PostgresUpsertWriter("w", target, own, false);
+            java.util.function.Supplier<List<String>> writes = () -> {
+                List<String> out = new ArrayList<>();
+                try (Statement s = own.createStatement(); ResultSet rs = s.executeQuery("SELECT legacy || ' ' || statement FROM writes")) {
+                    while (rs.next()) {
+                        out.add(rs.getString(1));
+                    }
+                    s.execute("TRUNCATE writes");
+                    own.commit();
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+                return out;
+            };
+            PostgresUpsertWriter.Outcome first = fresh.write(List.of(batch(row(new UUID(2, 1), 1, "bad first", 99, null),
+                    row(new UUID(2, 2), 2, "two", 1, null), row(new UUID(2, 3), 3, "bad last", 99, null))), t -> table, List.of("nodes_new"));
+            assertThat(first.rejected()).extracting(r -> r.legacyKey() + " " + r.rule())
+                    .containsExactly("1 target constraint nodes_new_kind_fkey", "3 target constraint nodes_new_kind_fkey");
+            assertThat(writes.get()).as("the refused rows are isolated; the row between them still goes in by COPY").containsExactly("2 COPY");
+
+            fresh.write(List.of(batch(row(new UUID(2, 4), 4, "four", 1, null), row(new UUID(2, 5), 5, "five", 1, new UUID(2, 2)))),
+                    t -> table, List.of("nodes_new"));
+            assertThat(writes.get()).as("a refusal that is no existing key keeps the plain COPY").containsExactlyInAnyOrder("4 COPY", "5 COPY");
+
+            fresh.write(List.of(batch(row(new UUID(2, 5), 5, "five again", 1, null), row(new UUID(2, 6), 6, "six", 1, null))),
+                    t -> table, List.of("nodes_new"));
+            assertThat(writes.get()).as("an existing key rolls the COPY back and merges").contains("5 INSERT", "6 INSERT")
+                    .doesNotContain("5 COPY", "6 COPY");
+            fresh.write(List.of(batch(row(new UUID(2, 7), 7, "seven", 1, null))), t -> table, List.of("nodes_new"));
+            assertThat(writes.get()).as("and merges from then on").containsExactly("7 INSERT");
+            try (Statement s = own.createStatement()) {
+                s.execute("DROP TRIGGER note_write ON nodes_new");
+            }
+            own.commit();
+        }
+        assertThat(rows()).containsExactly("2|two|1|null", "4|four|1|null", "5|five again|1|null", "6|six|1|null", "7|seven|1|null");
     }
 
     private TableBatch batch(GenericRecord... rows) {
