@@ -274,6 +274,7 @@ final class BenchCommand implements Callable<Integer> {
         Process first = startProducer(env, specFile, "1");
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         long captured = 0;
+        long firstRowAt = 0;
         while (captured < rows * killAt) {
             if (!first.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("bench: the producer process ended or stalled before the kill; see "
@@ -281,7 +282,11 @@ final class BenchCommand implements Callable<Integer> {
             }
             Thread.sleep(20);
             captured = endOffsets(client, topic);
+            if (firstRowAt == 0 && captured > 0) {
+                firstRowAt = System.nanoTime();
+            }
         }
+        double snapshotRate = captured / Math.max(1e-3, (System.nanoTime() - firstRowAt) / 1e9);
         long rssKib = peakRssKib(Path.of("/proc/" + first.pid() + "/status"));
         first.destroyForcibly();
         first.waitFor();
@@ -304,7 +309,8 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalStateException(String.format("bench: the killed and restarted snapshot read %,d distinct rows of %,d", reads[0], rows));
         }
         String line = String.format("mid-snapshot kill at %,d of %,d rows: %,d rows sent twice (%.2f %% of the table; S3 allows 5 %%);"
-                + " producer process peak RSS %,d MiB", captured, rows, reads[1], 100.0 * reads[1] / rows, rssKib / 1024);
+                + " the producer alone snapshotted %,.0f rows/s into Kafka; its process's peak RSS %,d MiB (heap -Xmx256m)",
+                captured, rows, reads[1], 100.0 * reads[1] / rows, snapshotRate, rssKib / 1024);
         System.out.println(line);
         return line;
     }

@@ -203,9 +203,14 @@ public final class ProducerStage implements CaptureStage {
         } catch (IOException e) {
             LOG.warn("closing the Debezium engine: {}", e.getMessage());
         }
-        executor.shutdownNow(); // interrupts a snapshot in progress
+        executor.shutdown();
         try {
-            executor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            // Debezium ends its run() by itself and commits its offsets on the way: no interrupt then; a snapshot
+            // in progress is interrupted (its unfinished chunks are read again by the next start)
+            if (!executor.awaitTermination(engine == null ? 0 : 30, java.util.concurrent.TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+                executor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

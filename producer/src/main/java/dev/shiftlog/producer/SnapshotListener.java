@@ -12,7 +12,8 @@ public interface SnapshotListener {
      * Called once per table, on the capture thread, after Kafka acknowledged the table's last snapshot row; keep it
      * short. Tables that were empty are reported with 0 rows when the whole snapshot ends.
      *
-     * @param rows snapshot rows of the table this process sent (a snapshot restarted by a crash counts from 0 again)
+     * @param rows the table's snapshot rows: of every run of a chunked snapshot (a resumed one counts the chunks
+     *     finished before too); of this process for Debezium's own snapshot, which starts again from 0 after a crash
      */
     void tableSnapshotted(String schema, String table, long rows);
 }

@@ -32,6 +32,8 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
     private final TableMappingDef table;
     private final List<ColumnDef> references;
     private final String outputChild;
+    /** Output key schema per row shape: building one per row cost more than the rest of landing it. */
+    private final java.util.Map<Schema, Schema> keySchemas = new java.util.HashMap<>();
     private final String dlqChild;
     private ProcessorContext<GenericRecord, GenericRecord> context;
     private KeyValueStore<String, String> refs;
@@ -122,11 +124,12 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
         parked.delete(child);
         if (state.anyLandedNull()) {
             parked.put(nullMarked, row);
-        } else {
+        } else if (parked.get(nullMarked) != null) { // a delete is a changelog record even when nothing is there
             parked.delete(nullMarked);
         }
         GenericRecord withParents = withParents(row, references, state);
-        context.forward(new Record<>(RowMapper.keyOf(table, withParents, migration), withParents, timestamp), outputChild);
+        Schema keySchema = keySchemas.computeIfAbsent(withParents.getSchema(), s -> RowMapper.keySchemaOf(table, s, migration));
+        context.forward(new Record<>(RowMapper.keyOf(keySchema, withParents), withParents, timestamp), outputChild);
     }
 
     private int indexOf(String column) {

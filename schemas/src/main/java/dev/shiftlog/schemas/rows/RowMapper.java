@@ -137,17 +137,28 @@ public final class RowMapper {
      * whose key columns are not all filled yet.
      */
     public static GenericRecord keyOf(TableMappingDef table, GenericRecord row, String migration) {
+        return keyOf(keySchemaOf(table, row.getSchema(), migration), row);
+    }
+
+    /** The key schema of a mapping's output rows of one shape: built once per shape by callers on a hot path. */
+    public static Schema keySchemaOf(TableMappingDef table, Schema rowSchema, String migration) {
         String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".out";
         List<Schema.Field> fields = new ArrayList<>();
         for (String column : table.rowKeyColumns()) {
-            if (row.get(column) == null) {
+            fields.add(new Schema.Field(column, AvroValues.nonNull(rowSchema.getField(column).schema())));
+        }
+        return Schema.createRecord(table.target() + "_key", null, namespace, false, fields);
+    }
+
+    /** The row's key under {@link #keySchemaOf}; null while a key column is NULL (a link row's unlanded parent). */
+    public static GenericRecord keyOf(Schema keySchema, GenericRecord row) {
+        GenericRecord key = new GenericData.Record(keySchema);
+        for (Schema.Field field : keySchema.getFields()) {
+            Object value = row.get(field.name());
+            if (value == null) {
                 return null;
             }
-            fields.add(new Schema.Field(column, AvroValues.nonNull(row.getSchema().getField(column).schema())));
-        }
-        GenericRecord key = new GenericData.Record(Schema.createRecord(table.target() + "_key", null, namespace, false, fields));
-        for (int i = 0; i < fields.size(); i++) {
-            key.put(i, row.get(fields.get(i).name()));
+            key.put(field.pos(), value);
         }
         return key;
     }
