@@ -293,7 +293,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("  killed at %,d captured rows (producer peak RSS %,d MiB)%n", captured, rssKib / 1024);
         Process second = startProducer(env, specFile, "2");
         try {
-            while (!snapshotComplete(client, names.snapshotProgress())) {
+            while (!dev.shiftlog.producer.ProducerStage.snapshotComplete(spec, client)) {
                 if (!second.isAlive() || System.nanoTime() > deadline) {
                     throw new IllegalStateException("bench: the restarted producer ended or stalled; see " + workDir.resolve("producer-2.log"));
                 }
@@ -335,24 +335,6 @@ final class BenchCommand implements Callable<Integer> {
                     .values().stream().mapToLong(Long::longValue).sum();
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             return 0;
-        }
-    }
-
-    private static boolean snapshotComplete(Map<String, Object> client, String topic) {
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(client, new org.apache.kafka.common.serialization.StringDeserializer(),
-                new org.apache.kafka.common.serialization.StringDeserializer())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            while (consumer.position(tp) < end) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    if ("complete".equals(r.key())) {
-                        return true;
-                    }
-                }
-            }
-            return false;
         }
     }
 

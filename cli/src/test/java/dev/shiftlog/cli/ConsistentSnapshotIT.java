@@ -3,23 +3,19 @@ package dev.shiftlog.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.shiftlog.producer.ProducerStage;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.cli.SourceTopicLog.Change;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,21 +118,9 @@ class ConsistentSnapshotIT {
     }
 
     private static boolean snapshotComplete() {
-        Map<String, Object> config = new HashMap<>(run.kafka.clientConfig());
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
-            TopicPartition tp = new TopicPartition(new TopicNames("consistent").snapshotProgress(), 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            while (consumer.position(tp) < end) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    if ("complete".equals(r.key())) {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        } catch (Exception e) {
+        try {
+            return ProducerStage.snapshotComplete(run.spec, run.kafka.clientConfig());
+        } catch (RuntimeException e) {
             return false; // the topic does not exist yet
         }
     }

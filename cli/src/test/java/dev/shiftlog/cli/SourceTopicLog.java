@@ -16,8 +16,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /** A source topic read whole, per legacy key: what the tests count snapshot reads and streamed changes in. */
 final class SourceTopicLog {
-    /** One record, in log order: Debezium's op code (r, c, u, d), its partition, its row (null for a delete). */
-    record Change(String op, int partition, GenericRecord value) {}
+    /** One record, in log order: Debezium's op code (r, c, u, d), its partition, its key, its row (null for a delete). */
+    record Change(String op, int partition, GenericRecord key, GenericRecord value) {}
 
     private SourceTopicLog() {}
 
@@ -38,7 +38,7 @@ final class SourceTopicLog {
                 }
                 for (ConsumerRecord<GenericRecord, GenericRecord> r : records) {
                     String op = new String(r.headers().lastHeader("shiftlog.op").value(), StandardCharsets.UTF_8);
-                    out.computeIfAbsent(r.key().toString(), k -> new ArrayList<>()).add(new Change(op, r.partition(), r.value()));
+                    out.computeIfAbsent(r.key().toString(), k -> new ArrayList<>()).add(new Change(op, r.partition(), r.key(), r.value()));
                 }
             }
         }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.shiftlog.operate.verify.LegacyRowReader;
 import dev.shiftlog.schemas.TopicNames;
-import dev.shiftlog.schemas.avro.AvroDeserializer;
 import dev.shiftlog.schemas.rows.AvroValues;
 import java.sql.Connection;
 import java.time.Duration;
@@ -17,8 +16,6 @@ import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,26 +114,10 @@ class TypeTableIT {
 
     /** legacy id → the latest value the producer published for it. */
     private static Map<String, GenericRecord> readings(String topic) {
-        Map<String, Object> config = new java.util.HashMap<>(run.kafka.clientConfig());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "type-table-it-" + System.nanoTime());
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         Map<String, GenericRecord> out = new TreeMap<>();
-        try (KafkaConsumer<GenericRecord, GenericRecord> consumer = new KafkaConsumer<>(config,
-                new AvroDeserializer(run.kafka.registry()), new AvroDeserializer(run.kafka.registry()))) {
-            consumer.subscribe(List.of(topic));
-            long quietSince = System.currentTimeMillis();
-            while (System.currentTimeMillis() - quietSince < 3_000) {
-                var records = consumer.poll(Duration.ofMillis(300));
-                if (!records.isEmpty()) {
-                    quietSince = System.currentTimeMillis();
-                }
-                records.forEach(r -> {
-                    if (r.value() != null) {
-                        out.put(String.valueOf(r.key().get(0)), r.value());
-                    }
-                });
-            }
-        }
+        SourceTopicLog.read(run.kafka.clientConfig(), run.kafka.registry(), topic).values().forEach(changes -> changes.stream()
+                .filter(c -> c.value() != null).reduce((earlier, later) -> later)
+                .ifPresent(c -> out.put(String.valueOf(c.key().get(0)), c.value())));
         return out;
     }
 }

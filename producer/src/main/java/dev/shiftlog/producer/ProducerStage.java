@@ -42,7 +42,6 @@ public final class ProducerStage implements CaptureStage {
     private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private volatile boolean closing;
     private ChunkedSnapshot snapshot;
-    private final ChunkedSnapshot.Settings snapshotSettings;
     private ChangeEventPublisher publisher;
     private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "shiftlog-producer"));
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -55,12 +54,6 @@ public final class ProducerStage implements CaptureStage {
     /** @param snapshotListener told when each legacy table's initial snapshot is in Kafka */
     public ProducerStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry,
                          SnapshotListener snapshotListener) {
-        this(spec, kafkaConfig, registry, snapshotListener, ChunkedSnapshot.Settings.DEFAULT);
-    }
-
-    ProducerStage(MigrationDef spec, Map<String, Object> kafkaConfig, SchemaRegistry registry,
-                  SnapshotListener snapshotListener, ChunkedSnapshot.Settings snapshotSettings) {
-        this.snapshotSettings = snapshotSettings;
         this.spec = spec;
         this.kafkaConfig = Map.copyOf(kafkaConfig);
         this.registry = registry;
@@ -81,6 +74,12 @@ public final class ProducerStage implements CaptureStage {
             topics.add(names.source(qualified.substring(0, dot), qualified.substring(dot + 1)));
         }
         return topics;
+    }
+
+    /** Whether the spec's chunked snapshot is complete in Kafka (false before one starts, or under Debezium's own). */
+    public static boolean snapshotComplete(MigrationDef spec, Map<String, Object> kafkaConfig) {
+        SnapshotProgress.State state = SnapshotProgress.load(new TopicNames(spec.name()).snapshotProgress(), kafkaConfig);
+        return state.mode() == SnapshotProgress.Mode.CHUNKED && state.complete();
     }
 
     /** The name of the migration's replication slot and publication in the legacy database. */
@@ -143,7 +142,7 @@ public final class ProducerStage implements CaptureStage {
         publisher = new ChangeEventPublisher(spec.name(), names, producer, legacyTables(spec), snapshotListener,
                 new SnapshotReconciler(kafkaConfig, registry));
         new TopicProvisioner(kafkaConfig).ensure(List.of(names.snapshotProgress()), 1, names);
-        snapshot = new ChunkedSnapshot(spec, kafkaConfig, producer, snapshotListener, snapshotSettings);
+        snapshot = new ChunkedSnapshot(spec, kafkaConfig, producer, snapshotListener, ChunkedSnapshot.Settings.DEFAULT);
         executor.execute(() -> {
             try {
                 boolean snapshotTaken = snapshot.run();
@@ -189,7 +188,9 @@ public final class ProducerStage implements CaptureStage {
             return Map.of();
         }
         Map<String, Long> all = new java.util.TreeMap<>(publisher.captured());
-        snapshot.sent().forEach((topic, rows) -> all.merge(topic, rows, Long::sum));
+        if (snapshot != null) {
+            snapshot.sent().forEach((topic, rows) -> all.merge(topic, rows, Long::sum));
+        }
         return all;
     }
 
