@@ -177,6 +177,37 @@ public final class ProducerStage implements CaptureStage {
         LOG.info("producer capturing {} into {}", sourceTopics(spec).size() + " table(s)", List.copyOf(sourceTopics(spec)));
     }
 
+    /**
+     * Stops the engine. Debezium refuses to stop while its tasks are starting (and an engine left starting runs on,
+     * holding its slot and its JMX names in this JVM), which a short snapshot makes likely: wait until it can.
+     */
+    static void closeEngine(DebeziumEngine<RecordChangeEvent<SourceRecord>> running) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                running.close();
+                return;
+            } catch (IllegalStateException e) {
+                boolean starting = String.valueOf(e.getMessage()).contains("starting");
+                if (!starting || System.nanoTime() > deadline) {
+                    if (starting) {
+                        LOG.warn("the Debezium engine did not finish starting within 60 s; it may still run: {}", e.getMessage());
+                    }
+                    return; // already stopping or stopped
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            } catch (IOException e) {
+                LOG.warn("closing the Debezium engine: {}", e.getMessage());
+                return;
+            }
+        }
+    }
+
     @Override
     public CompletableFuture<Void> stopped() {
         return stopped;
@@ -197,12 +228,9 @@ public final class ProducerStage implements CaptureStage {
     @Override
     public void close() {
         closing = true;
-        try {
-            if (engine != null) {
-                engine.close();
-            }
-        } catch (IOException e) {
-            LOG.warn("closing the Debezium engine: {}", e.getMessage());
+        DebeziumEngine<RecordChangeEvent<SourceRecord>> running = engine;
+        if (running != null) {
+            closeEngine(running);
         }
         executor.shutdown();
         try {
