@@ -59,7 +59,8 @@ public final class TransformerStage implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50); // a change is visible downstream once its transaction commits
+        // a change is visible downstream once its transaction commits; at 50 ms a SIGTERM in ChaosIT met a commit in flight
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         dev.shiftlog.schemas.ProducerTuning.applyToStreams(p);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 10_000);
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
