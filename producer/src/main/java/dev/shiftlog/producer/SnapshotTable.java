@@ -3,26 +3,21 @@ package dev.shiftlog.producer;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.catalog.TableInfo;
-import dev.shiftlog.schemas.rows.AvroValues;
-import dev.shiftlog.schemas.rows.PostgresType;
-import dev.shiftlog.schemas.rows.PostgresValueReader;
+import dev.shiftlog.schemas.rows.PostgresRowShape;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 
 /**
  * One legacy table as the chunked snapshot reads it: its key-range chunks, and its rows as the very Avro key and
  * value records the log capture makes of Debezium's events ({@link ConnectToAvro}: same names, namespace, field
- * order, optional fields for nullable columns). The key schema must be identical, since the schema id is part of
+ * order, optional fields for nullable columns; {@link PostgresRowShape}). The key schema must be identical, since the schema id is part of
  * the key bytes Kafka partitions by: a snapshot row and a later change of it must meet in one partition.
  */
 final class SnapshotTable {
@@ -32,22 +27,15 @@ final class SnapshotTable {
     private final List<String> keyColumns;
     /** The key columns' types as {@code format_type} spells them, for casting chunk bounds back from text. */
     private final List<String> keyTypes;
-    private final Schema keySchema;
-    private final Schema valueSchema;
-    private final Schema[] columnTypes;
-    private final int[] keyIndexes;
+    private final PostgresRowShape shape;
 
-    private SnapshotTable(String schema, String table, List<String> keyColumns, List<String> keyTypes, Schema keySchema,
-                          Schema valueSchema, Schema[] columnTypes, int[] keyIndexes) {
+    private SnapshotTable(String schema, String table, List<String> keyColumns, List<String> keyTypes, PostgresRowShape shape) {
         this.schema = schema;
         this.table = table;
         this.relation = SqlIdentifiers.qualified(schema, table);
         this.keyColumns = keyColumns;
         this.keyTypes = keyTypes;
-        this.keySchema = keySchema;
-        this.valueSchema = valueSchema;
-        this.columnTypes = columnTypes;
-        this.keyIndexes = keyIndexes;
+        this.shape = shape;
     }
 
     /** Learns the table's shape on a connection of the snapshot. */
@@ -60,28 +48,10 @@ final class SnapshotTable {
         }
         String namespace = "shiftlog." + migration.replaceAll("[^A-Za-z0-9_]", "_") + ".src." + schema;
         String relation = SqlIdentifiers.qualified(schema, table);
-        List<Schema.Field> fields = new ArrayList<>();
-        Schema[] types;
-        List<String> names = new ArrayList<>();
+        PostgresRowShape shape;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM " + relation + " LIMIT 0")) {
-            ResultSetMetaData meta = rs.getMetaData();
-            types = new Schema[meta.getColumnCount()];
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                types[i - 1] = PostgresType.avroOf(meta.getColumnTypeName(i), meta.getPrecision(i), meta.getScale(i));
-                names.add(meta.getColumnName(i));
-                String field = AvroValues.fieldName(meta.getColumnName(i));
-                fields.add(meta.isNullable(i) == ResultSetMetaData.columnNoNulls ? new Schema.Field(field, types[i - 1])
-                        : new Schema.Field(field, AvroValues.optional(types[i - 1]), null, Schema.Field.NULL_DEFAULT_VALUE));
-            }
+            shape = PostgresRowShape.of(rs.getMetaData(), namespace, table, info.primaryKey(), true);
         }
-        Schema value = Schema.createRecord(AvroValues.fieldName(table), null, namespace, false, fields);
-        int[] keyIndexes = new int[info.primaryKey().size()];
-        List<Schema.Field> keyFields = new ArrayList<>();
-        for (int k = 0; k < keyIndexes.length; k++) {
-            keyIndexes[k] = names.indexOf(info.primaryKey().get(k));
-            keyFields.add(new Schema.Field(AvroValues.fieldName(info.primaryKey().get(k)), types[keyIndexes[k]]));
-        }
-        Schema key = Schema.createRecord(AvroValues.fieldName(table + "_key"), null, namespace, false, keyFields);
         List<String> keyTypes = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = ?::regclass AND attname = ?")) {
@@ -94,7 +64,7 @@ final class SnapshotTable {
                 }
             }
         }
-        return new SnapshotTable(schema, table, info.primaryKey(), keyTypes, key, value, types, keyIndexes);
+        return new SnapshotTable(schema, table, info.primaryKey(), keyTypes, shape);
     }
 
     String qualifiedName() {
@@ -182,14 +152,8 @@ final class SnapshotTable {
             ps.setFetchSize(fetchSize);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    GenericRecord value = new GenericData.Record(valueSchema);
-                    for (int i = 0; i < columnTypes.length; i++) {
-                        value.put(i, PostgresValueReader.read(rs, i + 1, columnTypes[i]));
-                    }
-                    GenericRecord key = new GenericData.Record(keySchema);
-                    for (int k = 0; k < keyIndexes.length; k++) {
-                        key.put(k, value.get(keyIndexes[k]));
-                    }
+                    GenericRecord value = shape.value(rs);
+                    GenericRecord key = shape.key(value);
                     sink.accept(key, value);
                     rows++;
                 }

@@ -3,28 +3,23 @@ package dev.shiftlog.operate.verify;
 import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.catalog.TableInfo;
-import dev.shiftlog.schemas.rows.AvroValues;
 import dev.shiftlog.schemas.rows.IdRegistry;
-import dev.shiftlog.schemas.rows.PostgresType;
-import dev.shiftlog.schemas.rows.PostgresValueReader;
+import dev.shiftlog.schemas.rows.PostgresRowShape;
 import dev.shiftlog.schemas.rows.RowMapper;
 import dev.shiftlog.schemas.spec.MigrationDef;
 import dev.shiftlog.schemas.spec.TableMappingDef;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 
 /**
  * Streams the live rows of one legacy table as the same Avro records the producer makes of Debezium's events, so
  * {@code verify} can feed them to the very {@code RowMapper} the transformer runs: the schemas come from
- * {@link PostgresType}, the producer's table; the values are JDBC's, converted to the same conventions
+ * {@link dev.shiftlog.schemas.rows.PostgresType}, the producer's table; the values are JDBC's, converted to the same conventions
  * (unconstrained {@code numeric} as its plain text without trailing zeros, as Debezium normalizes it).
  */
 public final class LegacyRowReader implements AutoCloseable {
@@ -36,8 +31,8 @@ public final class LegacyRowReader implements AutoCloseable {
     private final boolean inTransaction;
     private final Schema keySchema;
     private final Schema valueSchema;
-    private final int[] keyColumns;
-    private final Schema[] columnTypes;
+    /** For a PostgreSQL source: its rows as Avro; null for SQLite. */
+    private final PostgresRowShape shape;
     /** For a SQLite source: its reader, which the capture reads through too; the fields above are unused then. */
     private final dev.shiftlog.schemas.rows.SqliteTableReader sqlite;
 
@@ -56,23 +51,9 @@ public final class LegacyRowReader implements AutoCloseable {
         }
         statement = connection.prepareStatement("SELECT * FROM " + SqlIdentifiers.qualified(schema, table));
         statement.setFetchSize(FETCH_SIZE);
-        ResultSetMetaData meta = statement.getMetaData();
-        columnTypes = new Schema[meta.getColumnCount()];
-        List<Schema.Field> fields = new ArrayList<>();
-        String namespace = "shiftlog.verify";
-        for (int i = 1; i <= meta.getColumnCount(); i++) {
-            columnTypes[i - 1] = PostgresType.avroOf(meta.getColumnTypeName(i), meta.getPrecision(i), meta.getScale(i));
-            fields.add(new Schema.Field(AvroValues.fieldName(meta.getColumnName(i)), AvroValues.optional(columnTypes[i - 1]), null,
-                    Schema.Field.NULL_DEFAULT_VALUE));
-        }
-        valueSchema = Schema.createRecord(AvroValues.fieldName(table), null, namespace, false, fields);
-        keyColumns = new int[primaryKey.size()];
-        List<Schema.Field> keyFields = new ArrayList<>();
-        for (int k = 0; k < primaryKey.size(); k++) {
-            keyColumns[k] = columnIndex(meta, primaryKey.get(k));
-            keyFields.add(new Schema.Field(AvroValues.fieldName(primaryKey.get(k)), columnTypes[keyColumns[k] - 1]));
-        }
-        keySchema = Schema.createRecord(AvroValues.fieldName(table) + "_key", null, namespace, false, keyFields);
+        shape = PostgresRowShape.of(statement.getMetaData(), "shiftlog.verify", table, primaryKey, false);
+        valueSchema = shape.valueSchema();
+        keySchema = shape.keySchema();
         rows = read ? statement.executeQuery() : null;
         inTransaction = read;
         sqlite = null;
@@ -83,19 +64,9 @@ public final class LegacyRowReader implements AutoCloseable {
         this.statement = null;
         this.rows = null;
         this.inTransaction = false;
-        this.keyColumns = null;
-        this.columnTypes = null;
+        this.shape = null;
         this.keySchema = sqlite.keySchema();
         this.valueSchema = sqlite.valueSchema();
-    }
-
-    private static int columnIndex(ResultSetMetaData meta, String column) throws SQLException {
-        for (int i = 1; i <= meta.getColumnCount(); i++) {
-            if (meta.getColumnName(i).equals(column)) {
-                return i;
-            }
-        }
-        throw new SQLException("key column " + column + " is not among the legacy table's columns");
     }
 
     /** A reader of the legacy table a mapping reads; the error says how to find out what is wrong. */
@@ -169,15 +140,8 @@ public final class LegacyRowReader implements AutoCloseable {
         if (!rows.next()) {
             return null;
         }
-        GenericRecord value = new GenericData.Record(valueSchema);
-        for (int i = 0; i < columnTypes.length; i++) {
-            value.put(i, PostgresValueReader.read(rows, i + 1, columnTypes[i]));
-        }
-        GenericRecord key = new GenericData.Record(keySchema);
-        for (int k = 0; k < keyColumns.length; k++) {
-            key.put(k, value.get(keyColumns[k] - 1));
-        }
-        return new LegacyRow(key, value);
+        GenericRecord value = shape.value(rows);
+        return new LegacyRow(shape.key(value), value);
     }
 
     @Override
