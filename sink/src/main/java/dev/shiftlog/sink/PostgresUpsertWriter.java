@@ -1,5 +1,6 @@
 package dev.shiftlog.sink;
 
+import dev.shiftlog.schemas.catalog.BookkeepingTable;
 import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.rows.PgCopyText;
 import dev.shiftlog.schemas.rows.RejectedRow;
@@ -62,11 +63,11 @@ final class PostgresUpsertWriter {
         this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
         try (Statement s = connection.createStatement()) {
             s.execute("SET TIME ZONE 'UTC'");
-            if (needsIdMap) {
-                s.execute("CREATE TABLE IF NOT EXISTS " + qualified(TableMappingDef.ID_MAP) + " (migration text NOT NULL,"
-                        + " target_table text NOT NULL, legacy_key text NOT NULL, new_id text NOT NULL,"
-                        + " PRIMARY KEY (migration, target_table, legacy_key))");
-            }
+        }
+        if (needsIdMap) {
+            BookkeepingTable.createIfAbsent(connection, qualified(TableMappingDef.ID_MAP), "migration text NOT NULL,"
+                    + " target_table text NOT NULL, legacy_key text NOT NULL, new_id text NOT NULL,"
+                    + " PRIMARY KEY (migration, target_table, legacy_key)");
         }
         connection.commit();
     }

@@ -294,4 +294,42 @@ class PostgresUpsertWriterIT {
         connection.commit();
         return out;
     }
+
+    /**
+     * Sink writers of one migration start together ({@code --sink-writers}, compose, restarts) and each creates the id
+     * map when absent; PostgreSQL's {@code CREATE TABLE IF NOT EXISTS} alone lets one of them fail on the catalog's
+     * unique index. On fresh databases, every writer must start and the id map must exist once.
+     */
+    @Test
+    void writersStartingTogetherOnAFreshTargetAllStart() throws Exception {
+        int writers = 6;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            for (int round = 0; round < 10; round++) {
+                String database = "fresh" + round;
+                server.createDatabase(database);
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(writers);
+                List<java.util.concurrent.Future<?>> starts = new ArrayList<>();
+                for (int w = 0; w < writers; w++) {
+                    starts.add(pool.submit(() -> {
+                        try (Connection own = server.connect(database)) {
+                            together.await();
+                            new PostgresUpsertWriter("w", target, own, true);
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : starts) {
+                    f.get(); // rethrows a writer's failure to start
+                }
+                try (Connection c = server.connect(database); Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_class WHERE relname = '" + TableMappingDef.ID_MAP + "'")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("round %d", round).isEqualTo(1);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shiftlog.schemas.TopicNames;
 import dev.shiftlog.schemas.TopicProvisioner;
 import dev.shiftlog.schemas.avro.AvroSerializer;
+import dev.shiftlog.schemas.catalog.BookkeepingTable;
 import dev.shiftlog.schemas.catalog.PostgresCatalog;
 import dev.shiftlog.schemas.catalog.SqlIdentifiers;
 import dev.shiftlog.schemas.registry.SchemaRegistry;
@@ -13,7 +14,6 @@ import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -87,10 +87,8 @@ public final class AuditLog implements AutoCloseable {
             return;
         }
         try (Connection c = PostgresCatalog.open(spec.target())) {
-            try (Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE IF NOT EXISTS " + table() + " (id bigserial PRIMARY KEY, migration text NOT NULL, "
-                        + "event text NOT NULL, at timestamptz NOT NULL, host text NOT NULL, details jsonb NOT NULL)");
-            }
+            BookkeepingTable.createIfAbsent(c, table(), "id bigserial PRIMARY KEY, migration text NOT NULL, "
+                    + "event text NOT NULL, at timestamptz NOT NULL, host text NOT NULL, details jsonb NOT NULL");
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table()
                     + " (migration, event, at, host, details) VALUES (?, ?, ?, ?, ?::jsonb)")) {
                 ps.setString(1, spec.name());
