@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -197,7 +196,7 @@ final class BenchCommand implements Callable<Integer> {
                     rows, seconds, rows / seconds);
             System.out.printf("ratio pipeline / COPY: %.3f%n", copySeconds / seconds);
             if (cdcSource != null) {
-                summary.add(cdcLatency(cdcSource, target, pipeline, rows));
+                summary.add(cdcLatency(cdcSource, target, pipeline, rows, kafka, spec));
             }
             return new LoadFigures(rows, copySeconds, seconds, peakHeap);
         }
@@ -216,10 +215,18 @@ final class BenchCommand implements Callable<Integer> {
      * Updates {@code cdcRate} distinct legacy rows per second (a statement of rate/100 rows every 10 ms) for {@code cdcSeconds}; each change stamps {@code touched_at} in the legacy row, and a trigger stamps
      * {@code landed_at} when the sink writes it: the difference is the latency of that change, end to end.
      */
-    private String cdcLatency(EmbeddedPostgresServer legacyPg, Connection target, Pipeline pipeline, long rows) throws Exception {
+    private String cdcLatency(EmbeddedPostgresServer legacyPg, Connection target, Pipeline pipeline, long rows, KafkaEndpoint kafka,
+                              MigrationDef spec) throws Exception {
         try (Statement s = target.createStatement()) {
             s.execute(LANDED_AT_TRIGGER);
         }
+        TopicNames names = new TopicNames(spec.name());
+        try (HopProbe probe = new HopProbe(kafka.clientConfig(), kafka.registry(), names.source("public", "bench_rows"), names.out("bench_rows"))) {
+            return cdcLatency(legacyPg, target, pipeline, rows, probe);
+        }
+    }
+
+    private String cdcLatency(EmbeddedPostgresServer legacyPg, Connection target, Pipeline pipeline, long rows, HopProbe probe) throws Exception {
         int perStep = Math.max(1, cdcRate / 100);
         long changes = Math.min(rows, (long) cdcRate * cdcSeconds);
         System.out.printf("CDC: %,d changes at %,d/s …%n", changes, cdcRate);
@@ -246,15 +253,37 @@ final class BenchCommand implements Callable<Integer> {
             Thread.sleep(200);
             landed = count(target, "SELECT count(*) FROM bench_rows WHERE landed_at IS NOT NULL");
         }
-        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("""
-                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP (ORDER BY ms), max(ms)
-                FROM (SELECT extract(epoch FROM landed_at - touched_at) * 1000 AS ms FROM bench_rows WHERE landed_at IS NOT NULL) l""")) {
-            rs.next();
-            String line = String.format("CDC latency at %,.0f changes/s (%,d changes): p50 %.0f ms, p99 %.0f ms, max %.0f ms",
-                    achievedRate, changes, rs.getDouble(1), rs.getDouble(2), rs.getDouble(3));
-            System.out.println(line);
-            return line;
+        List<long[]> hops = new ArrayList<>(); // per change: legacy → source topic, → output topic, → target, end to end
+        try (Statement s = target.createStatement(); ResultSet rs = s.executeQuery("SELECT legacy_id,"
+                + " (extract(epoch FROM touched_at) * 1000)::bigint, (extract(epoch FROM landed_at) * 1000)::bigint"
+                + " FROM bench_rows WHERE landed_at IS NOT NULL")) {
+            while (rs.next()) {
+                long touched = rs.getLong(2);
+                long landedAt = rs.getLong(3);
+                Long onSource = probe.onSource(rs.getLong(1));
+                Long onOutput = probe.onOutput(rs.getLong(1));
+                hops.add(new long[] {onSource == null ? -1 : onSource - touched, onSource == null || onOutput == null ? -1 : onOutput - onSource,
+                        onOutput == null ? -1 : landedAt - onOutput, landedAt - touched});
+            }
         }
+        String line = String.format("CDC latency at %,.0f changes/s (%,d changes): p50 %d ms, p99 %d ms, max %d ms; by hop (p50/p99):"
+                        + " legacy commit → source topic %s, → output topic (the transformer's commit) %s, → target %s",
+                achievedRate, changes, percentile(hops, 3, 0.5), percentile(hops, 3, 0.99), percentile(hops, 3, 1.0),
+                hop(hops, 0), hop(hops, 1), hop(hops, 2));
+        System.out.println(line);
+        return line;
+    }
+
+    private static String hop(List<long[]> changes, int hop) {
+        long seen = changes.stream().filter(c -> c[hop] >= 0).count();
+        return seen == 0 ? "not seen" : percentile(changes, hop, 0.5) + "/" + percentile(changes, hop, 0.99) + " ms"
+                + (seen < changes.size() ? String.format(" (%,d of %,d seen)", seen, changes.size()) : "");
+    }
+
+    /** The nearest-rank percentile of one column over the changes whose value there was seen (not -1). */
+    private static long percentile(List<long[]> changes, int column, double p) {
+        long[] values = changes.stream().mapToLong(c -> c[column]).filter(v -> v >= 0).sorted().toArray();
+        return values.length == 0 ? -1 : values[Math.max(0, (int) Math.ceil(p * values.length) - 1)];
     }
 
     /**
@@ -359,7 +388,7 @@ final class BenchCommand implements Callable<Integer> {
                     if (op == null || op.value().length != 1 || op.value()[0] != 'r') {
                         continue;
                     }
-                    int id = (int) zigZagLong(ByteBuffer.wrap(r.key(), 5, r.key().length - 5));
+                    int id = (int) HopProbe.avroLongAfterHeader(r.key());
                     if (seen.get(id)) {
                         again++;
                     } else {
@@ -370,18 +399,6 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return new long[] {distinct, again};
-    }
-
-    private static long zigZagLong(ByteBuffer in) {
-        long raw = 0;
-        int shift = 0;
-        byte b;
-        do {
-            b = in.get();
-            raw |= (long) (b & 0x7f) << shift;
-            shift += 7;
-        } while ((b & 0x80) != 0);
-        return (raw >>> 1) ^ -(raw & 1);
     }
 
     private static void dropSlot(EmbeddedPostgresServer legacyPg, MigrationDef spec) throws Exception {

@@ -70,6 +70,14 @@ public final class TransformerLayout {
         return "parked-" + table.target();
     }
 
+    /**
+     * The parents a child table's task has heard land (their new ids), in memory only: a sibling under a known parent
+     * lands at once instead of asking the gate again. Losing it on a restart costs round trips, never a row.
+     */
+    public static String knownParents(TableMappingDef table) {
+        return "known-parents-" + table.target();
+    }
+
     /** The parking gate's subscriptions, by parent. */
     public static String waiting(TableMappingDef table) {
         return "waiting-" + table.target();
@@ -130,7 +138,8 @@ public final class TransformerLayout {
         if (store.startsWith("matches-") || store.startsWith("consolidated-")) {
             return "consolidation";
         }
-        return store.startsWith("refs-") || store.startsWith("parked-") || store.startsWith("waiting-") || store.equals(LANDED_IDS)
+        return store.startsWith("refs-") || store.startsWith("parked-") || store.startsWith("waiting-") || store.startsWith("known-parents-")
+                || store.equals(LANDED_IDS)
                 ? "references" : null;
     }
 

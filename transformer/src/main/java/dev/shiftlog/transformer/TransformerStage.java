@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransformerStage implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TransformerStage.class);
+    /**
+     * How many landed parents a child table's task remembers (least recently used go first): about 10 MB of heap at
+     * most per child table and task, and enough that an initial load asks the gate about a parent about once per task
+     * instead of once per child.
+     */
+    static final int KNOWN_PARENTS_PER_TASK = 50_000;
 
     private final MigrationDef spec;
     private final Map<String, Object> kafkaConfig;
@@ -191,6 +197,8 @@ public final class TransformerStage implements AutoCloseable {
                             TransformerLayout.references(t)), Serdes.String(), Serdes.String()), processor, release);
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
                             TransformerLayout.parked(t)), Serdes.String(), valueSerde), processor, release);
+                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.lruMap(TransformerLayout.knownParents(t),
+                            KNOWN_PARENTS_PER_TASK), Serdes.String(), Serdes.String()).withLoggingDisabled(), processor, release);
                     writers = new String[] {processor, release};
                 }
                 if (t.matchOn() != null) { // its rows are contributions: the target's consolidation writes the output

@@ -202,4 +202,51 @@ class TransformerTopologyTest {
             assertThat(versions).extracting(v -> v.get("track_count")).containsExactly(0L, 1000L);
         }
     }
+
+    /**
+     * A child's task that heard a parent land (by the gate's answer to one child) sends that parent's other children
+     * straight out: one request to the gate per parent and task, not one per child. Every child still lands only
+     * after its parent, with the parent's new id.
+     */
+    @Test
+    void shouldAskTheGateOnceForSiblingsUnderAParentThatLanded() {
+        Schema orderKey = SchemaBuilder.record("legacy_order_key").fields().requiredLong("id").endRecord();
+        Schema order = SchemaBuilder.record("legacy_order").fields().requiredLong("id").optionalLong("amount")
+                .optionalLong("customer_id").endRecord();
+        AvroSerde keys = new AvroSerde(registry, true);
+        AvroSerde values = new AvroSerde(registry, false);
+        try (TopologyTestDriver driver = new TopologyTestDriver(TransformerStage.buildTopology(spec, registry))) {
+            TestInputTopic<GenericRecord, GenericRecord> orders = driver.createInputTopic("shop.src.sales.legacy_order",
+                    keys.serializer(), values.serializer());
+            TestInputTopic<GenericRecord, GenericRecord> landed = driver.createInputTopic("shop.landed", keys.serializer(), values.serializer());
+            TestOutputTopic<GenericRecord, GenericRecord> requests = out(driver, "shop.refs.orders");
+            TestOutputTopic<GenericRecord, GenericRecord> out = out(driver, "shop.out.orders");
+            long[] next = {100};
+            java.util.function.LongConsumer place = customer -> {
+                GenericRecord k = new GenericData.Record(orderKey);
+                k.put("id", next[0]);
+                GenericRecord v = new GenericData.Record(order);
+                v.put("id", next[0]);
+                v.put("amount", next[0] * 10);
+                v.put("customer_id", customer);
+                next[0]++;
+                orders.pipeInput(k, v);
+            };
+            place.accept(1); // order 100 waits: customer 1 has not landed
+            assertThat(out.readValuesToList()).isEmpty();
+            dev.shiftlog.schemas.rows.LandedRow customer1 = new dev.shiftlog.schemas.rows.LandedRow("customers", "1",
+                    "11111111-1111-1111-1111-111111111111");
+            landed.pipeInput(customer1.key(), customer1.value());
+            place.accept(1); // orders 101 and 102: their sibling's answer told this task that customer 1 landed
+            place.accept(1);
+            place.accept(2); // order 103 waits for customer 2
+            place.accept(2);
+
+            assertThat(out.readValuesToList()).extracting(v -> v.get("legacy_id") + " " + v.get("customer_id"))
+                    .containsExactly("100 11111111-1111-1111-1111-111111111111", "101 11111111-1111-1111-1111-111111111111",
+                            "102 11111111-1111-1111-1111-111111111111");
+            assertThat(requests.readKeyValuesToList()).extracting(kv -> kv.key.get("legacy_key") + " " + kv.value.get("child_key"))
+                    .containsExactly("1 100", "2 103", "2 104");
+        }
+    }
 }
