@@ -186,8 +186,11 @@ final class BenchCommand implements Callable<Integer> {
                 landed = count(target, "SELECT count(*) FROM bench_rows");
                 if (System.nanoTime() - lastPrint > 5_000_000_000L) {
                     lastPrint = System.nanoTime();
-                    System.out.printf("  pipeline: %,d captured, %,d / %,d landed after %.0f s%n", pipeline.captured(), landed, rows,
-                            (lastPrint - start) / 1e9);
+                    System.out.printf("  pipeline: %,d captured, %,d / %,d landed after %.0f s%s%n", pipeline.captured(), landed, rows,
+                            (lastPrint - start) / 1e9, reference ? String.format(" (owners %,d landed; %,d rows asked their owner's gate, %,d answered)",
+                                    count(target, "SELECT count(*) FROM bench_owners"),
+                                    endOffsets(kafka.clientConfig(), new TopicNames(spec.name()).references("bench_rows")),
+                                    endOffsets(kafka.clientConfig(), new TopicNames(spec.name()).parentAnswers("bench_rows"))) : "");
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;

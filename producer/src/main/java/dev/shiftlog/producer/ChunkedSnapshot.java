@@ -11,8 +11,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -166,7 +168,7 @@ final class ChunkedSnapshot {
             Map<String, AtomicInteger> remaining = new LinkedHashMap<>();
             Map<String, AtomicLong> rows = new ConcurrentHashMap<>();
             List<SnapshotTable> complete = new ArrayList<>();
-            for (String qualified : spec.capturedTables()) {
+            for (String qualified : readingOrder(spec)) {
                 int dot = qualified.indexOf('.');
                 SnapshotTable table = SnapshotTable.describe(readers.get(0), spec.name(), qualified.substring(0, dot),
                         qualified.substring(dot + 1));
@@ -279,5 +281,19 @@ final class ChunkedSnapshot {
         } catch (RuntimeException e) { // the trail is informative; capture must go on
             LOG.warn("could not record the snapshot of {} ({} rows): {}", table.qualifiedName(), rows, e.getMessage());
         }
+    }
+
+    /**
+     * The order the chunks are queued in: looked-up tables, then mappings parents first, then the rest. A child read
+     * before its parent has landed must park and ask the parent's gate; read in this order, the parents land while the
+     * first children are still on their way, and the rest go straight through.
+     */
+    static List<String> readingOrder(MigrationDef spec) {
+        Set<String> order = new LinkedHashSet<>();
+        String schema = spec.source().schema();
+        spec.tables().forEach(t -> t.lookups().forEach(l -> order.add(l.sourceSchema(schema) + "." + l.sourceTable())));
+        spec.landingOrder().forEach(t -> order.add(t.qualifiedSource(schema)));
+        order.addAll(spec.capturedTables());
+        return List.copyOf(order);
     }
 }

@@ -15,6 +15,14 @@ public record TopicNames(String migration) {
         return migration + ".landed";
     }
 
+    /**
+     * The same landings as {@link #landed()}, read whole by every transformer instance (a global store): a child whose
+     * parent is there goes straight out instead of asking the parent's gate.
+     */
+    public String landedIds() {
+        return migration + ".landed-ids";
+    }
+
     /** Requests of a referencing table's rows to the parking gate, keyed by the row they reference. */
     public String references(String targetTable) {
         return migration + ".refs." + targetTable;
@@ -99,7 +107,7 @@ public record TopicNames(String migration) {
     public java.util.Map<String, String> settingsOf(String topic) {
         String prefix = migration + ".";
         if (topic.startsWith(prefix + "src.") || topic.startsWith(prefix + "out.") || topic.startsWith(prefix + "contributions.")
-                || topic.equals(landed()) || topic.equals(lookupRows()) || topic.equals(snapshotProgress())) {
+                || topic.equals(landed()) || topic.equals(landedIds()) || topic.equals(lookupRows()) || topic.equals(snapshotProgress())) {
             return LATEST_PER_KEY_FOREVER;
         }
         return EVERY_MESSAGE_FOREVER;

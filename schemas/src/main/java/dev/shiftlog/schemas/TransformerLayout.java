@@ -17,6 +17,11 @@ public final class TransformerLayout {
     public static final String LOOKUP_ROWS = "lookup-rows";
     /** The new ids of landed rows, shared by the parking gates of every table. */
     public static final String LANDED_IDS = "landed-ids";
+    /**
+     * The same landings, whole, on every instance (a global store fed by {@code <m>.landed-ids}): a child whose parent
+     * is there goes straight out instead of asking the parent's gate.
+     */
+    public static final String LANDED_EVERYWHERE = "landed-everywhere";
 
     private final MigrationDef spec;
     private final TopicNames topics;
@@ -68,14 +73,6 @@ public final class TransformerLayout {
     /** Rows waiting for a parent, by child legacy key. */
     public static String parked(TableMappingDef table) {
         return "parked-" + table.target();
-    }
-
-    /**
-     * The parents a child table's task has heard land (their new ids), in memory only: a sibling under a known parent
-     * lands at once instead of asking the gate again. Losing it on a restart costs round trips, never a row.
-     */
-    public static String knownParents(TableMappingDef table) {
-        return "known-parents-" + table.target();
     }
 
     /** The parking gate's subscriptions, by parent. */
@@ -138,8 +135,8 @@ public final class TransformerLayout {
         if (store.startsWith("matches-") || store.startsWith("consolidated-")) {
             return "consolidation";
         }
-        return store.startsWith("refs-") || store.startsWith("parked-") || store.startsWith("waiting-") || store.startsWith("known-parents-")
-                || store.equals(LANDED_IDS)
+        return store.startsWith("refs-") || store.startsWith("parked-") || store.startsWith("waiting-") || store.equals(LANDED_IDS)
+                || store.equals(LANDED_EVERYWHERE)
                 ? "references" : null;
     }
 

@@ -113,7 +113,7 @@ public final class JsonLinesSink implements TargetSink {
         }
         TopicNames names = new TopicNames(spec.name());
         TopicProvisioner topics = new TopicProvisioner(kafkaConfig);
-        topics.ensure(List.of(names.dlq(), names.landed()), spec.kafka().partitions(), names);
+        topics.ensure(List.of(names.dlq(), names.landed(), names.landedIds()), spec.kafka().partitions(), names);
         topics.ensure(List.copyOf(tableByTopic.keySet()), spec.kafka().partitions(), names);
         Map<String, Object> consumerConfig = SinkStage.consumerConfig(spec, kafkaConfig);
         consumerConfig.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
@@ -192,20 +192,20 @@ public final class JsonLinesSink implements TargetSink {
         }
         CrashPoint.JSON_LINES_AFTER_RENAME.reached();
         String dlq = new TopicNames(spec.name()).dlq();
-        String landed = new TopicNames(spec.name()).landed();
+        LandingAnnouncer announcer = new LandingAnnouncer(eventsProducer, new TopicNames(spec.name()));
         List<Future<?>> sends = new ArrayList<>();
         for (RejectedRow r : rejected) {
             LOG.warn("{}:{} has no JSON form ({}); sent to {}", r.targetTable(), r.legacyKey(), r.message(), dlq);
             sends.add(eventsProducer.send(new ProducerRecord<>(dlq, r.key(), r.value())));
         }
         for (LandedRow l : landings) {
-            sends.add(eventsProducer.send(new ProducerRecord<>(landed, l.key(), l.value())));
+            sends.addAll(announcer.announce(l, null));
         }
         for (Future<?> send : sends) {
             try {
                 send.get();
             } catch (java.util.concurrent.ExecutionException e) {
-                throw new SinkException("cannot write to " + dlq + " or " + landed + "; offsets not committed: " + e.getCause().getMessage(), e);
+                throw new SinkException("cannot write to " + dlq + " or " + announcer.topics() + "; offsets not committed: " + e.getCause().getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SinkException("interrupted while writing to " + dlq, e);

@@ -110,7 +110,7 @@ public final class SinkStage implements TargetSink {
     @Override
     public void start() throws SQLException {
         TopicNames names = new TopicNames(spec.name());
-        new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(names.dlq(), names.landed()), spec.kafka().partitions(), names);
+        new dev.shiftlog.schemas.TopicProvisioner(kafkaConfig).ensure(List.of(names.dlq(), names.landed(), names.landedIds()), spec.kafka().partitions(), names);
         session = openSession();
         if (uploads != null) {
             uploads.start();
@@ -233,7 +233,7 @@ public final class SinkStage implements TargetSink {
             String table = tableByTopic.get(r.topic());
             GenericRecord value = uploads == null ? r.value() : uploads.put(table, r.value());
             batches.computeIfAbsent(table, t -> new TableBatch(t))
-                    .add(r.key(), value, r.topic(), r.partition(), r.offset());
+                    .add(r.key(), value, r.topic(), r.partition(), r.offset(), r.timestamp());
         }
         return batches;
     }
@@ -319,15 +319,15 @@ public final class SinkStage implements TargetSink {
         }
         List<TableBatch.Change> done = onTarget(w -> w.retryHeld(due, tableByName::get, tableOrder), due.size() + " held change(s)");
         PostgresUpsertWriter writer = session.writer();
-        String topic = new TopicNames(spec.name()).landed();
+        LandingAnnouncer announcer = new LandingAnnouncer(eventsProducer, new TopicNames(spec.name()));
         List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
         for (TableBatch.Change c : done) {
             LandedRow landing = c.isDelete() || !referenced.contains(c.table()) ? null : landing(tableByName.get(c.table()), c.value(), writer);
             if (landing != null) {
-                sends.add(eventsProducer.send(new ProducerRecord<>(topic, landing.key(), landing.value())));
+                sends.addAll(announcer.announce(landing, c.timestamp()));
             }
         }
-        awaitAll(sends, topic);
+        awaitAll(sends, announcer.topics());
         held.release(done);
         held.refusedAgain(due, System.currentTimeMillis()); // the released ones are gone; the rest wait longer
         done.forEach(c -> {
@@ -359,7 +359,7 @@ public final class SinkStage implements TargetSink {
     /** Publishes {@code <m>.landed} for the committed rows of tables that other tables reference. */
     private void announceLanded(KafkaProducer<GenericRecord, GenericRecord> producer, List<TableBatch> batches, List<RejectedRow> rejected,
                                 List<TableBatch.Change> heldChanges, PostgresUpsertWriter writer) {
-        String topic = new TopicNames(spec.name()).landed();
+        LandingAnnouncer announcer = new LandingAnnouncer(producer, new TopicNames(spec.name()));
         java.util.Set<String> refused = new java.util.HashSet<>();
         rejected.forEach(r -> refused.add(r.targetTable() + '\u0000' + r.legacyKey()));
         java.util.Set<GenericRecord> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -370,14 +370,15 @@ public final class SinkStage implements TargetSink {
                 continue;
             }
             TableMappingDef table = tableByName.get(batch.table());
-            for (GenericRecord row : batch.upserts()) {
+            for (TableBatch.Change change : batch.rowChanges()) {
+                GenericRecord row = change.value();
                 LandedRow landed = held.contains(row) ? null : landing(table, row, writer);
                 if (landed != null && !refused.contains(batch.table() + '\u0000' + landed.legacyKey())) {
-                    sends.add(producer.send(new ProducerRecord<>(topic, landed.key(), landed.value())));
+                    sends.addAll(announcer.announce(landed, change.timestamp()));
                 }
             }
         }
-        awaitAll(sends, topic);
+        awaitAll(sends, announcer.topics());
     }
 
     /** The landing of a committed row: its legacy key and new id (assigned by the database for {@code id: target}). */

@@ -13,8 +13,12 @@ import org.apache.avro.generic.GenericRecord;
  * being deleted.
  */
 final class TableBatch {
-    /** The last change of one key; {@code value} null means delete. */
-    record Change(String table, GenericRecord key, GenericRecord value, String topic, int partition, long offset) {
+    /**
+     * The last change of one key; {@code value} null means delete.
+     *
+     * @param timestamp the record's timestamp on the output topic: the legacy change's time, carried on to its landing
+     */
+    record Change(String table, GenericRecord key, GenericRecord value, String topic, int partition, long offset, long timestamp) {
         boolean isDelete() {
             return value == null;
         }
@@ -33,8 +37,8 @@ final class TableBatch {
         this.table = table;
     }
 
-    void add(GenericRecord key, GenericRecord value, String topic, int partition, long offset) {
-        add(new Change(table, key, value, topic, partition, offset));
+    void add(GenericRecord key, GenericRecord value, String topic, int partition, long offset, long timestamp) {
+        add(new Change(table, key, value, topic, partition, offset, timestamp));
     }
 
     void add(Change change) {

@@ -146,7 +146,7 @@ class PostgresUpsertWriterIT {
     @Test
     void aDeleteOfARowStillReferencedIsHeldAndGoesThroughOnceTheChildMoved() throws Exception {
         TableBatch batch = new TableBatch("nodes_new");
-        batch.add(key(Y), null, "w.out.nodes_new", 0, offset++);
+        batch.add(key(Y), null, "w.out.nodes_new", 0, offset++, 0L);
         PostgresUpsertWriter.Outcome outcome = writer.write(List.of(batch), t -> table, List.of("nodes_new"));
 
         assertThat(outcome.rejected()).isEmpty();
@@ -169,7 +169,7 @@ class PostgresUpsertWriterIT {
         connection.commit();
         TableBatch deletes = new TableBatch("nodes_new");
         for (int i = 0; i < n; i++) {
-            deletes.add(key(UUID.fromString(String.format("00000000-0000-0000-0001-%012d", i))), null, "w.out.nodes_new", 0, offset++);
+            deletes.add(key(UUID.fromString(String.format("00000000-0000-0000-0001-%012d", i))), null, "w.out.nodes_new", 0, offset++, 0L);
         }
         writer.lastIsolationWrites = 0;
         PostgresUpsertWriter.Outcome outcome = writer.write(List.of(deletes), t -> table, List.of("nodes_new"));
@@ -195,9 +195,9 @@ class PostgresUpsertWriterIT {
     @Test
     void aTreeDeletedInOneBatchGoesWholeAndADeleteOfARowThatIsGoneIsNotHeld() throws Exception {
         TableBatch batch = new TableBatch("nodes_new");
-        batch.add(key(Y), null, "w.out.nodes_new", 0, offset++); // the parent first, its child after it
-        batch.add(key(C), null, "w.out.nodes_new", 0, offset++);
-        batch.add(key(X), null, "w.out.nodes_new", 0, offset++); // never landed
+        batch.add(key(Y), null, "w.out.nodes_new", 0, offset++, 0L); // the parent first, its child after it
+        batch.add(key(C), null, "w.out.nodes_new", 0, offset++, 0L);
+        batch.add(key(X), null, "w.out.nodes_new", 0, offset++, 0L); // never landed
 
         PostgresUpsertWriter.Outcome outcome = writer.write(List.of(batch), t -> table, List.of("nodes_new"));
 
@@ -262,7 +262,7 @@ class PostgresUpsertWriterIT {
     private TableBatch batch(GenericRecord... rows) {
         TableBatch batch = new TableBatch("nodes_new");
         for (GenericRecord row : rows) {
-            batch.add(RowMapper.keyOf(table, row, "w"), row, "w.out.nodes_new", 0, offset++);
+            batch.add(RowMapper.keyOf(table, row, "w"), row, "w.out.nodes_new", 0, offset++, 0L);
         }
         return batch;
     }

@@ -32,7 +32,7 @@ class TableBatchTest {
     }
 
     private void add(TableBatch batch, String id, GenericRecord value) {
-        batch.add(key(id), value, "m.out.t", 0, offset++);
+        batch.add(key(id), value, "m.out.t", 0, offset++, 0L);
     }
 
     @Test

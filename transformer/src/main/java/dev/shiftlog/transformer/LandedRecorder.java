@@ -23,8 +23,28 @@ final class LandedRecorder implements Processor<GenericRecord, GenericRecord, Ge
         if (record.value() == null) {
             return;
         }
-        landed.put(ParkingGate.landedKey(record.value().get("table").toString(), record.value().get("legacy_key").toString()),
-                record.value().get("id").toString());
+        remember(landed, record.value());
         context.forward(record);
+    }
+
+    private static void remember(KeyValueStore<String, String> store, GenericRecord landing) {
+        store.put(ParkingGate.landedKey(landing.get("table").toString(), landing.get("legacy_key").toString()), landing.get("id").toString());
+    }
+
+    /** Keeps {@code <m>.landed-ids} in the global {@link TransformerLayout#LANDED_EVERYWHERE} store of every instance. */
+    static final class Everywhere implements Processor<GenericRecord, GenericRecord, Void, Void> {
+        private KeyValueStore<String, String> landed;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            this.landed = context.getStateStore(TransformerLayout.LANDED_EVERYWHERE);
+        }
+
+        @Override
+        public void process(Record<GenericRecord, GenericRecord> record) {
+            if (record.value() != null) {
+                remember(landed, record.value());
+            }
+        }
     }
 }

@@ -38,7 +38,6 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
     private ProcessorContext<GenericRecord, GenericRecord> context;
     private KeyValueStore<String, String> refs;
     private KeyValueStore<String, GenericRecord> parked;
-    private KeyValueStore<String, String> knownParents;
 
     ParkedRowReleaser(String migration, TableMappingDef table, String outputChild, String dlqChild) {
         this.migration = migration;
@@ -53,7 +52,6 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
         this.context = context;
         this.refs = context.getStateStore(TransformerLayout.references(table));
         this.parked = context.getStateStore(TransformerLayout.parked(table));
-        this.knownParents = context.getStateStore(TransformerLayout.knownParents(table));
     }
 
     @Override
@@ -64,9 +62,6 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
         ParentAnswer answer = ParentAnswer.fromAvro(record.value());
         String child = answer.childKey();
         int index = indexOf(answer.column());
-        if (index >= 0 && answer.landed()) { // even when this child moved on: its siblings need not ask again
-            knownParents.put(ParkingGate.landedKey(references.get(index).ref(), answer.parentKey()), answer.parentId());
-        }
         ChildReferences current = ChildReferences.decode(refs.get(child));
         if (index < 0 || current == null || current.version() != answer.version() || current.slots().size() != references.size()) {
             return;

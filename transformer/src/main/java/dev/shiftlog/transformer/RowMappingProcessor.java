@@ -45,8 +45,8 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
 
     private KeyValueStore<String, String> references;
     private KeyValueStore<String, GenericRecord> parked;
-    /** Parents this task has heard land (filled by {@link ParkedRowReleaser}), by {@link ParkingGate#landedKey}. */
-    private KeyValueStore<String, String> knownParents;
+    /** Every landing, by {@link ParkingGate#landedKey} (a global store, read-only here). */
+    private KeyValueStore<String, String> landedEverywhere;
     private KeyValueStore<String, String> matches;
     /** For {@code match-on}: this mapping's index among its target's mappings, its precedence in the consolidated row. */
     private final int mappingIndex;
@@ -81,7 +81,7 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
         if (routeChild != null) {
             references = context.getStateStore(TransformerLayout.references(table));
             parked = context.getStateStore(TransformerLayout.parked(table));
-            knownParents = context.getStateStore(TransformerLayout.knownParents(table));
+            landedEverywhere = context.getStateStore(TransformerLayout.LANDED_EVERYWHERE);
         }
         if (table.matchOn() != null) {
             matches = context.getStateStore(TransformerLayout.matches(table));
@@ -250,8 +250,8 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
      * A row of a table with references lands only after every row it references: this version is parked in
      * {@code parked-<table>} and a {@link ParentRequest} per unresolved reference goes to the child table's gate (keyed
      * by the parent row), whose answers come back to this task ({@link ParkedRowReleaser}). Rows whose references are
-     * all NULL, deletes, and versions under parents this task already knows to have landed (an earlier version's, or
-     * a sibling's: {@code known-parents-}) go out at once; a delete or a move
+     * all NULL, deletes, and versions under parents known to have landed (an earlier version's answer, or
+     * {@code landed-everywhere}) go out at once; a delete or a move
      * withdraws the request at the previous parent. Only this task writes the child's target row, so its versions
      * reach the output topic in order.
      */
@@ -312,9 +312,9 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             } else if (was != null && was.references(parent) && (was.parentId() != null || was.landedNull())) {
                 slots.add(was);
             } else {
-                // a parent this task heard land needs no request: the gate would answer "landed" with this very id
+                // a parent known to have landed needs no request: its gate would answer "landed" with this very id
                 // (a landing is never forgotten there either, and a legacy key's id never changes)
-                String known = knownParents.get(ParkingGate.landedKey(referenceColumns.get(i).ref(), parent));
+                String known = landedEverywhere.get(ParkingGate.landedKey(referenceColumns.get(i).ref(), parent));
                 slots.add(new ChildReferences.Slot(parent, known, false));
             }
         }

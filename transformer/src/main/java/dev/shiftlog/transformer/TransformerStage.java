@@ -36,12 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TransformerStage implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TransformerStage.class);
-    /**
-     * How many landed parents a child table's task remembers (least recently used go first): about 10 MB of heap at
-     * most per child table and task, and enough that an initial load asks the gate about a parent about once per task
-     * instead of once per child.
-     */
-    static final int KNOWN_PARENTS_PER_TASK = 50_000;
 
     private final MigrationDef spec;
     private final Map<String, Object> kafkaConfig;
@@ -197,8 +191,6 @@ public final class TransformerStage implements AutoCloseable {
                             TransformerLayout.references(t)), Serdes.String(), Serdes.String()), processor, release);
                     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
                             TransformerLayout.parked(t)), Serdes.String(), valueSerde), processor, release);
-                    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.lruMap(TransformerLayout.knownParents(t),
-                            KNOWN_PARENTS_PER_TASK), Serdes.String(), Serdes.String()).withLoggingDisabled(), processor, release);
                     writers = new String[] {processor, release};
                 }
                 if (t.matchOn() != null) { // its rows are contributions: the target's consolidation writes the output
@@ -271,6 +263,11 @@ public final class TransformerStage implements AutoCloseable {
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.LANDED_IDS),
                     Serdes.String(), Serdes.String()), java.util.stream.Stream.concat(java.util.stream.Stream.of("record-landed"),
                     gates.stream()).toArray(String[]::new));
+            // last, so the sub-topologies before it keep their numbers (task ids, state directories) from older versions;
+            // no changelog: the topic is the store's log, read whole by every instance before it starts
+            topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TransformerLayout.LANDED_EVERYWHERE),
+                            Serdes.String(), Serdes.String()).withLoggingDisabled(), "read-landed-ids", keySerde.deserializer(),
+                    valueSerde.deserializer(), names.landedIds(), "record-landed-everywhere", LandedRecorder.Everywhere::new);
         }
         return topology;
     }
@@ -341,6 +338,7 @@ public final class TransformerStage implements AutoCloseable {
         List<String> topics = new ArrayList<>(outTopics(spec));
         topics.add(names.dlq());
         topics.add(names.landed());
+        topics.add(names.landedIds());
         // Its inputs too: Streams stops with MissingSourceTopicException if it starts before the producer made them.
         spec.capturedTables().forEach(q -> topics.add(names.source(q.substring(0, q.indexOf('.')), q.substring(q.indexOf('.') + 1))));
         spec.tables().stream().filter(t -> !t.lookups().isEmpty()).forEach(t -> {
