@@ -88,8 +88,10 @@ public final class SinkStage implements TargetSink {
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20_000);
-        c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 64 * 1024);
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50); // at a trickle of changes, the wait is part of every change's latency
+        // a fetch returns what is there: under load that is a full batch anyway, and at a trickle of changes any wait
+        // for more bytes is part of every change's latency
+        c.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
         c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, spec.name() + "-sink");
         return c;

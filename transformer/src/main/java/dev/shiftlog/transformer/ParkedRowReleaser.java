@@ -143,7 +143,11 @@ final class ParkedRowReleaser implements Processor<GenericRecord, GenericRecord,
 
     /** A copy of the row with each reference column whose parent id is known set to it, typed as the column is. */
     static GenericRecord withParents(GenericRecord row, List<ColumnDef> references, ChildReferences state) {
-        GenericRecord copy = new GenericData.Record((GenericData.Record) row, true);
+        // a shallow copy: the field values are never changed in place, only replaced, so they can be shared
+        GenericRecord copy = new GenericData.Record(row.getSchema());
+        for (Schema.Field f : row.getSchema().getFields()) {
+            copy.put(f.pos(), row.get(f.pos()));
+        }
         for (int i = 0; i < references.size(); i++) {
             String parentId = state.slot(i).parentId();
             if (parentId == null) {
