@@ -319,7 +319,13 @@ final class RowMappingProcessor implements Processor<GenericRecord, GenericRecor
             }
         }
         ChildReferences next = new ChildReferences(version, slots);
-        references.put(child, next.encode());
+        if (table.isLinkTable() || next.anyUnresolved()) {
+            references.put(child, next.encode());
+        } else if (previous != null) {
+            // every parent is known to have landed: nothing is asked, so nothing to withdraw or to match an answer
+            // against, and the next version finds its parents as this one did; most rows of a load take this path
+            references.delete(child);
+        }
         if (table.isLinkTable()) {
             newKey = linkKey(mapper, next);
             if (landedKey != null && !landedKey.equals(newKey)) {
