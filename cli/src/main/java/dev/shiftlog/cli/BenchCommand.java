@@ -274,8 +274,11 @@ final class BenchCommand implements Callable<Integer> {
                 Long onSource = probe.onSource(rs.getLong(1));
                 Long onOutput = probe.onOutput(rs.getLong(1));
                 first = first < 0 ? touched : first;
-                hops.add(new long[] {onSource == null ? -1 : onSource - touched, onSource == null || onOutput == null ? -1 : onOutput - onSource,
-                        onOutput == null ? -1 : landedAt - onOutput, landedAt - touched, touched - first});
+                // the probe notes a record when its poll returns, which can be after the next stage acted on it:
+                // such a hop counts as 0 (-1 means not seen)
+                hops.add(new long[] {onSource == null ? -1 : Math.max(0, onSource - touched),
+                        onSource == null || onOutput == null ? -1 : Math.max(0, onOutput - onSource),
+                        onOutput == null ? -1 : Math.max(0, landedAt - onOutput), landedAt - touched, touched - first});
                 csv.write(rs.getLong(1) + "," + touched + "," + (onSource == null ? "" : onSource) + "," + (onOutput == null ? "" : onOutput)
                         + "," + landedAt + "\n");
             }
