@@ -2,7 +2,6 @@ package dev.shiftlog.cli;
 
 import dev.shiftlog.schemas.avro.AvroSerde;
 import dev.shiftlog.schemas.registry.SchemaRegistry;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -76,18 +75,13 @@ final class HopProbe implements AutoCloseable {
         return onOutput.get(legacyId);
     }
 
-    /** A single-long Avro key after the 5-byte registry header: zig-zag varint. */
+    /** A single-long Avro key after the 5-byte registry header (magic byte, schema id). */
     static long avroLongAfterHeader(byte[] key) {
-        ByteBuffer in = ByteBuffer.wrap(key, 5, key.length - 5);
-        long raw = 0;
-        int shift = 0;
-        byte b;
-        do {
-            b = in.get();
-            raw |= (long) (b & 0x7f) << shift;
-            shift += 7;
-        } while ((b & 0x80) != 0);
-        return (raw >>> 1) ^ -(raw & 1);
+        try {
+            return org.apache.avro.io.DecoderFactory.get().binaryDecoder(key, 5, key.length - 5, null).readLong();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("not a single-long Avro key: " + java.util.HexFormat.of().formatHex(key), e);
+        }
     }
 
     @Override

@@ -73,6 +73,7 @@ public final class JsonLinesSink implements TargetSink {
     private final SinkThread loop = new SinkThread();
     private KafkaConsumer<GenericRecord, GenericRecord> consumer;
     private KafkaProducer<GenericRecord, GenericRecord> eventsProducer;
+    private LandingAnnouncer announcer;
     /** Per partition, the offset the group had committed at start: records before it were handled by an earlier run. */
     private final Map<TopicPartition, Long> handledBefore = new HashMap<>();
 
@@ -134,6 +135,7 @@ public final class JsonLinesSink implements TargetSink {
                 .forEach((tp, o) -> handledBefore.put(tp, o == null ? 0L : o.offset()));
         consumer.seekToBeginning(partitions); // the files are rebuilt from the whole (compacted) log
         eventsProducer = SinkStage.eventsProducer(spec, kafkaConfig, registry);
+        announcer = new LandingAnnouncer(eventsProducer, names);
         loop.start("shiftlog-jsonl-sink", this::run, this::closeResources);
         LOG.info("sink writing {} table(s) as JSON Lines into {}", files.size(), dir.toAbsolutePath());
     }
@@ -192,7 +194,6 @@ public final class JsonLinesSink implements TargetSink {
         }
         CrashPoint.JSON_LINES_AFTER_RENAME.reached();
         String dlq = new TopicNames(spec.name()).dlq();
-        LandingAnnouncer announcer = new LandingAnnouncer(eventsProducer, new TopicNames(spec.name()));
         List<Future<?>> sends = new ArrayList<>();
         for (RejectedRow r : rejected) {
             LOG.warn("{}:{} has no JSON form ({}); sent to {}", r.targetTable(), r.legacyKey(), r.message(), dlq);

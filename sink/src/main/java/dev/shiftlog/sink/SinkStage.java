@@ -242,6 +242,7 @@ public final class SinkStage implements TargetSink {
 
     /** The loop: poll, write the batch, retry held changes, commit the positions; until a stop is asked for. */
     private void run(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
+        LandingAnnouncer announcer = new LandingAnnouncer(eventsProducer, new TopicNames(spec.name()));
         Map<TopicPartition, Long> committed = new HashMap<>();
         while (loop.running()) {
             List<ConsumerRecord<GenericRecord, GenericRecord>> records = new ArrayList<>();
@@ -280,10 +281,10 @@ public final class SinkStage implements TargetSink {
                 // landings; nothing is lost and rows waiting for a parent are released after its commit.
                 sendToDlq(eventsProducer, outcome.rejected());
                 PostgresUpsertWriter writer = session.writer();
-                announceLanded(eventsProducer, list, outcome.rejected(), outcome.held(), writer);
+                announceLanded(announcer, list, outcome.rejected(), outcome.held(), writer);
             }
             if (!held.isEmpty()) {
-                retryHeld(eventsProducer);
+                retryHeld(eventsProducer, announcer);
             }
             commitPositions(committed);
             if (!records.isEmpty()) {
@@ -314,14 +315,13 @@ public final class SinkStage implements TargetSink {
     }
 
     /** Retries the held changes whose pause has passed; the ones waiting longer than their table's park-timeout go to the DLQ. */
-    private void retryHeld(KafkaProducer<GenericRecord, GenericRecord> eventsProducer) {
+    private void retryHeld(KafkaProducer<GenericRecord, GenericRecord> eventsProducer, LandingAnnouncer announcer) {
         List<TableBatch.Change> due = held.due(System.currentTimeMillis());
         if (due.isEmpty()) {
             return;
         }
         List<TableBatch.Change> done = onTarget(w -> w.retryHeld(due, tableByName::get, tableOrder), due.size() + " held change(s)");
         PostgresUpsertWriter writer = session.writer();
-        LandingAnnouncer announcer = new LandingAnnouncer(eventsProducer, new TopicNames(spec.name()));
         List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
         for (TableBatch.Change c : done) {
             LandedRow landing = c.isDelete() || !referenced.contains(c.table()) ? null : landing(tableByName.get(c.table()), c.value(), writer);
@@ -359,9 +359,8 @@ public final class SinkStage implements TargetSink {
     }
 
     /** Publishes {@code <m>.landed} for the committed rows of tables that other tables reference. */
-    private void announceLanded(KafkaProducer<GenericRecord, GenericRecord> producer, List<TableBatch> batches, List<RejectedRow> rejected,
+    private void announceLanded(LandingAnnouncer announcer, List<TableBatch> batches, List<RejectedRow> rejected,
                                 List<TableBatch.Change> heldChanges, PostgresUpsertWriter writer) {
-        LandingAnnouncer announcer = new LandingAnnouncer(producer, new TopicNames(spec.name()));
         java.util.Set<String> refused = new java.util.HashSet<>();
         rejected.forEach(r -> refused.add(r.targetTable() + '\u0000' + r.legacyKey()));
         java.util.Set<GenericRecord> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
